@@ -1,0 +1,40 @@
+"""The object every command receives: one rich console, and the ways to end a run."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
+
+class Abort(Exception):
+    """Ends the command with ``code`` after printing ``message`` on one line."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class App:
+    def __init__(self, *, color: bool | None = None, verbose: int = 0) -> None:
+        self.verbose = verbose
+        self.console = Console(highlight=False, soft_wrap=True, force_terminal=color, no_color=color is False)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True, force_terminal=color,
+                           no_color=color is False)
+
+    def display_info(self, text: str) -> None:
+        self.err.print(escape(text))
+
+    def display_warning(self, text: str) -> None:
+        self.err.print(f"[yellow]warning:[/] {escape(text)}")
+
+    def display_error(self, text: str) -> None:
+        self.err.print(f"promsec-ci: error: {escape(text)}")
+
+    def abort(self, text: str, code: int = 2) -> None:
+        raise Abort(text, code)
+
+
+def stdout_stream():
+    return sys.stdout

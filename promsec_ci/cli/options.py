@@ -1,0 +1,73 @@
+"""Options shared by ``scan`` and ``fix``: what to scan, filters, gate thresholds, config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from promsec_ci.config import FILTER_MODES
+
+LEVELS = click.Choice(["low", "medium", "high"], case_sensitive=False)
+
+_SHARED = [
+    click.argument("paths", nargs=-1, type=click.Path()),
+    click.option("--base", help="Scan only what changed since merge-base(BASE, HEAD)."),
+    click.option("--head", help="The head of the change (default HEAD)."),
+    click.option("--staged", is_flag=True, help="Scan the files staged for commit (pre-commit)."),
+    click.option("--filter-mode", type=click.Choice(FILTER_MODES),
+                 help="Which findings of a diff scan to keep: added (default), diff_context, file, nofilter."),
+    click.option("--baseline", type=click.Path(), help="Earlier JSON or SARIF report of ours; its findings are hidden."),
+    click.option("--fail-on", type=LEVELS, help="Minimum severity of a blocking finding (default medium)."),
+    click.option("--severity", type=LEVELS, help="Minimum severity reported (default low)."),
+    click.option("--confidence", type=LEVELS, help="Minimum confidence of a blocking finding (default medium)."),
+    click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable)."),
+    click.option("--skip", multiple=True, help="Rule id to skip, e.g. B101 (repeatable)."),
+    click.option("--config", "config_path", type=click.Path(), help="TOML file with [tool.promsec-ci] (default: pyproject.toml)."),
+    click.option("--exit-zero", is_flag=True, help="Always exit 0 unless promsec-ci itself failed."),
+]
+
+
+def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for decorator in reversed(_SHARED):
+        func = decorator(func)
+    return func
+
+
+def option_overrides(**flags: Any) -> dict[str, Any]:
+    """CLI values that override the config file (``None`` and empty means "not given")."""
+    return {key: value for key, value in flags.items() if value not in (None, ())}
+
+
+def build_request(
+    *,
+    paths: tuple[str, ...],
+    base: str | None,
+    head: str | None,
+    staged: bool,
+    baseline: str | None,
+    config_path: str | None,
+    overrides: dict[str, Any],
+):
+    """The ScanRequest for a command line; raises ``PromsecError`` on a bad combination."""
+    from promsec_ci.changes import find_root
+    from promsec_ci.config import load_options
+    from promsec_ci.errors import PromsecError
+    from promsec_ci.pipeline import ScanRequest
+
+    if staged and (base or head):
+        raise PromsecError("--staged cannot be combined with --base/--head")
+    if head and not base:
+        raise PromsecError("--head needs --base")
+    root = find_root(paths[0] if paths and not (base or staged) else ".")
+    options = load_options(config_path, root, overrides)
+    return ScanRequest(
+        root=root,
+        options=options,
+        paths=paths or (".",),
+        base=base,
+        head=head,
+        staged=staged,
+        baseline=baseline,
+    )

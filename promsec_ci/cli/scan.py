@@ -1,0 +1,42 @@
+"""``promsec-ci scan``: find, fix, report, gate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from promsec_ci.cli.options import build_request, option_overrides, shared_options
+
+if TYPE_CHECKING:
+    from promsec_ci.cli.app import App
+
+FORMAT_NAMES = ("text", "json", "sarif", "gitlab")
+
+
+@click.command(short_help="Scan files or a change and report the security findings.")
+@shared_options
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
+              help="Report format (repeatable; pairs with --output in order). Default: text.")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(),
+              help="File for the matching --format (repeatable; '-' is stdout).")
+@click.option("--fix/--no-fix", "fix", default=None, help="Propose verified fixes (default on).")
+@click.option("--category", help="SARIF automationDetails category prefix.")
+@click.pass_obj
+def scan(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on, severity,
+         confidence, exclude, skip, config_path, exit_zero, formats, outputs, fix, category) -> None:
+    """Scan PATHS (default .), or the change since --base, or the staged files, with Bandit;
+    print the findings and exit 1 when any is blocking."""
+    from promsec_ci.gate import exit_code
+    from promsec_ci.pipeline import scan as run_scan
+    from promsec_ci.report.write import write_reports
+
+    overrides = option_overrides(filter_mode=filter_mode, fail_on=fail_on, severity=severity,
+                                 confidence=confidence, exclude=exclude, skip=skip, fix=fix)
+    request = build_request(paths=paths, base=base, head=head, staged=staged, baseline=baseline,
+                            config_path=config_path, overrides=overrides)
+    if category:
+        request.options.extra["category"] = category
+    report = run_scan(request)
+    write_reports(report, request.options, formats, outputs, app)
+    raise click.exceptions.Exit(exit_code(report, request.options, exit_zero=exit_zero))

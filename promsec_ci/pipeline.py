@@ -1,0 +1,156 @@
+"""The one place that wires the stages together.
+
+changes -> analyze -> fingerprint -> filter -> baseline -> severity -> fix -> Report
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from promsec_ci.analyzers import analyzers_for
+from promsec_ci.baseline import load_baseline
+from promsec_ci.changes import collect_diff, collect_paths, collect_staged
+from promsec_ci.config import Options
+from promsec_ci.filter import FilterMode, filter_findings
+from promsec_ci.fingerprints import assign_fingerprints
+from promsec_ci.records import ChangeSet, Cost, FileChange, Finding, Notice, Report, Unit
+from promsec_ci.units import MODULE, UnitIndex
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """What to scan: ``paths``, or a diff (``base``/``head``), or the staged files."""
+
+    root: str
+    options: Options
+    paths: tuple[str, ...] = (".",)
+    base: str | None = None
+    head: str | None = None
+    staged: bool = False
+    baseline: str | None = None
+
+
+def collect(request: ScanRequest) -> ChangeSet:
+    if request.staged:
+        return collect_staged(request.root, request.options)
+    if request.base:
+        return collect_diff(request.root, request.base, request.head, request.options)
+    return collect_paths(request.paths, request.root, request.options)
+
+
+def scan(request: ScanRequest) -> Report:
+    """Run every stage for ``request`` and return the report the reporters and gate read."""
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    options = request.options
+    changes = collect(request)
+    files = {change.path: change for change in changes.files}
+    notices: list[Notice] = list(changes.notices)
+
+    findings: list[Finding] = []
+    tools: dict[str, str] = {}
+    suffixes = {Path(path).suffix for path in files} or {".py"}
+    analyzer_clock = time.perf_counter()
+    for analyzer in analyzers_for(suffixes, options):
+        analysis = analyzer.analyze(changes.files)
+        tools[analyzer.name] = analyzer.version
+        findings.extend(analysis.findings)
+        notices.extend(analysis.notices)
+    analyzer_seconds = time.perf_counter() - analyzer_clock
+
+    indexes = _unit_indexes(files)
+    findings = assign_fingerprints(findings, lambda f: _unit_of(indexes, f))
+    findings = filter_findings(findings, files, FilterMode.from_cli(options.filter_mode))
+    if request.baseline:
+        known = load_baseline(request.baseline)
+        findings = [f for f in findings if f.fingerprint not in known]
+    skipped = set(options.skip)
+    findings = [
+        f for f in findings
+        if f.severity >= options.severity and f.rule_id not in skipped and f.rule_name not in skipped
+    ]
+
+    cost = Cost(analyzer_runs=len(tools), analyzer_seconds=analyzer_seconds)
+    if options.fix and any(not f.suppressed for f in findings):
+        findings, fix_notices, fix_cost = fix_findings(findings, files, indexes, options, changes.root)
+        notices.extend(fix_notices)
+        cost = cost + fix_cost
+
+    findings.sort(key=lambda f: (f.path, f.start_line, f.rule_id))
+    return Report(
+        findings=tuple(findings),
+        notices=tuple(notices),
+        files_scanned=len(files),
+        tools=tools,
+        base_sha=changes.base_sha,
+        head_sha=changes.head_sha,
+        started_at=started.isoformat(),
+        finished_at=datetime.now(timezone.utc).isoformat(),
+        cost=dataclasses.replace(cost, total_seconds=time.perf_counter() - clock),
+    )
+
+
+def fix_findings(
+    findings: list[Finding],
+    files: dict[str, FileChange],
+    indexes: dict[str, UnitIndex],
+    options: Options,
+    root: str,
+) -> tuple[list[Finding], list[Notice], Cost]:
+    """Attach a verified fix to each finding whose unit the fixer can repair.
+
+    Per unit: candidate search over the rewrite operators (ranked by the gGAN when its model
+    loads), then, when an LLM is configured, the PromSec loop starting from the best candidate.
+    """
+    from promsec_ci.llm import build_loop
+    from promsec_ci.search import FixSearch
+
+    search = FixSearch(options, root)
+    llm_loop = build_loop(options, root)
+    notices: list[Notice] = list(search.notices)
+    by_unit: dict[tuple[str, int], list[Finding]] = defaultdict(list)
+    units: dict[tuple[str, int], Unit] = {}
+    for finding in findings:
+        if finding.suppressed or finding.path not in indexes:
+            continue
+        unit = _unit_of(indexes, finding)
+        key = (finding.path, unit.start_line)
+        by_unit[key].append(finding)
+        units[key] = unit
+
+    fixes = {}
+    cost = Cost()
+    for key, unit_findings in by_unit.items():
+        unit = units[key]
+        text = files[unit.path].text
+        outcome = search.search(unit, unit_findings, text)
+        cost = cost + outcome.cost
+        notices.extend(outcome.notices)
+        fix = outcome.fix
+        if llm_loop is not None and (fix is None or outcome.cwes_left > 0):
+            llm_outcome = llm_loop.improve(unit, unit_findings, text, outcome)
+            cost = cost + llm_outcome.cost
+            notices.extend(llm_outcome.notices)
+            fix = llm_outcome.fix or fix
+        if fix is not None:
+            for finding in unit_findings:
+                fixes[finding.fingerprint] = fix
+
+    fixed = [dataclasses.replace(f, fix=fixes.get(f.fingerprint)) for f in findings]
+    return fixed, notices, cost
+
+
+def _unit_indexes(files: dict[str, FileChange]) -> dict[str, UnitIndex]:
+    return {path: UnitIndex(change.text, path) for path, change in files.items() if path.endswith(".py")}
+
+
+def _unit_of(indexes: dict[str, UnitIndex], finding: Finding) -> Unit:
+    index = indexes.get(finding.path)
+    if index is None:
+        return Unit(finding.path, MODULE, "module", finding.start_line, finding.end_line, finding.code)
+    return index.locate(finding.start_line, finding.end_line)
