@@ -1,0 +1,123 @@
+"""libcst plumbing shared by the operators: rewrite only the statement at a line, add imports.
+
+An operator subclasses ``StatementTransformer`` and overrides ``leave_*`` methods, acting only
+while ``self.in_target`` is true; ``rewrite_at`` runs it and returns the new module text, or
+``None`` when nothing changed (the precondition did not hold there).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, GatherImportsVisitor
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider, ScopeProvider
+
+
+class StatementTransformer(cst.CSTTransformer):
+    """Transformer scoped to the innermost statement containing ``line``.
+
+    For a simple statement the whole line is in scope; for a compound statement (``if``, ``for``,
+    ``with``, ``while``) only its header is, never its body.
+
+    Args:
+        line: 1-based line of the target statement (any line it spans).
+    """
+
+    METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider, ScopeProvider)
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.target: cst.CSTNode | None = None
+        self._depth = 0
+        self._body_depth = 0
+        self.imports: list[tuple[str, str | None]] = []  # (module, name) pairs to add
+
+    @property
+    def in_target(self) -> bool:
+        return self._depth > 0 and self._body_depth == 0
+
+    def add_import(self, module: str, name: str | None = None) -> None:
+        """Ask for ``import module`` (or ``from module import name``) once the rewrite is done."""
+        if (module, name) not in self.imports:
+            self.imports.append((module, name))
+
+    def _header_end(self, node: cst.BaseCompoundStatement) -> int:
+        """Last line of a compound statement's header (decorators, test, target, items)."""
+        end = self.get_metadata(PositionProvider, node).start.line
+        for child in node.children:
+            if isinstance(child, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+                                  cst.Finally, cst.If, cst.EmptyLine)):
+                continue
+            try:
+                end = max(end, self.get_metadata(PositionProvider, child).end.line)
+            except KeyError:  # whitespace nodes carry no position
+                continue
+        return end
+
+    def _covers(self, node: cst.CSTNode) -> bool:
+        pos = self.get_metadata(PositionProvider, node)
+        return pos.start.line <= self.line <= pos.end.line
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.target is None and isinstance(node, cst.SimpleStatementLine) and self._covers(node):
+            self.target = node
+        elif self.target is None and isinstance(node, cst.BaseCompoundStatement) and self._covers(node):
+            if self.line <= self._header_end(node):
+                self.target = node
+        if node is self.target:
+            self._depth += 1
+        elif self._depth and isinstance(node, cst.BaseSuite):
+            self._body_depth += 1
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
+        result = super().on_leave(original_node, updated_node)
+        if original_node is self.target:
+            self._depth -= 1
+        elif self._depth and isinstance(original_node, cst.BaseSuite):
+            self._body_depth -= 1
+        return result
+
+
+def parse(source: str) -> cst.Module | None:
+    try:
+        return cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+
+
+def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tuple[str, ...]] | None:
+    """Run ``transformer`` on ``source``; the new text and the imports added, or ``None``."""
+    module = parse(source)
+    if module is None:
+        return None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    updated = wrapper.visit(transformer)
+    if updated.deep_equals(wrapper.module):
+        return None
+    added: list[str] = []
+    if transformer.imports:
+        context = CodemodContext()
+        present = GatherImportsVisitor(context)
+        updated.visit(present)
+        for module_name, name in transformer.imports:
+            already = (
+                name in present.object_mapping.get(module_name, set())
+                if name else module_name in present.module_imports
+            )
+            if not already:
+                AddImportsVisitor.add_needed_import(context, module_name, name)
+                added.append(f"from {module_name} import {name}" if name else f"import {module_name}")
+        updated = AddImportsVisitor(context).transform_module(updated)
+    return updated.code, tuple(added)
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else ``None``."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
