@@ -144,11 +144,13 @@ def collect_staged(root: str, options: Options) -> ChangeSet:
         args.append(_EMPTY_TREE)
     diff_text = repo.git.diff(*args, "--", *(f"*{s}" for s in SOURCE_SUFFIXES))
 
+    entries = repo.index.entries
+
     def read(path: str) -> bytes | None:
-        try:
-            return repo.git.show(f":{path}", stdout_as_string=False)
-        except Exception:  # noqa: BLE001 - git reports a missing index entry as an error
+        entry = entries.get((path, 0))
+        if entry is None or entry.mode & 0o170000 != 0o100000:  # not a regular file (submodule, link)
             return None
+        return repo.odb.stream(entry.binsha).read()
 
     files, notices = _files_from_diff(diff_text, read, options)
     head_sha = repo.head.commit.hexsha if has_head else None
@@ -213,21 +215,25 @@ def _open_repo(root: str):
 def _resolve(repo, ref: str, *, fetch: bool):
     import git
 
+    def verify(name: str):
+        # repo.commit() accepts any 40-hex string unchecked; ask git whether the commit exists.
+        sha = repo.git.rev_parse("--verify", "--quiet", f"{name}^{{commit}}")
+        return repo.commit(sha)
+
     try:
-        return repo.commit(ref)
-    except (git.BadName, ValueError, git.GitCommandError):
+        return verify(ref)
+    except git.GitCommandError:
         pass
     if fetch and repo.remotes:
+        shallow = Path(repo.git_dir, "shallow").exists()
         try:
-            repo.git.fetch("--depth=1", repo.remotes[0].name, ref)
-            return repo.commit("FETCH_HEAD")
-        except (git.GitCommandError, git.BadName, ValueError):
-            raise PromsecError(
-                f"base {ref!r} is not in this clone and could not be fetched: "
-                "check out with full history (actions/checkout with fetch-depth: 0)"
-            ) from None
-    raise PromsecError(
-        f"unknown git revision {ref!r}" + (
-            " (a shallow clone? use fetch-depth: 0)" if fetch else ""
+            repo.git.fetch(*(["--depth=1"] if shallow else []), repo.remotes[0].name, ref)
+            return verify("FETCH_HEAD")
+        except git.GitCommandError:
+            pass
+    if fetch:
+        raise PromsecError(
+            f"base {ref!r} is not in this clone and could not be fetched: "
+            "check out with full history (actions/checkout with fetch-depth: 0)"
         )
-    )
+    raise PromsecError(f"unknown git revision {ref!r}")
