@@ -1,0 +1,3 @@
+from promsec_ci.cli import main
+
+main()
