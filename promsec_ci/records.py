@@ -92,6 +92,10 @@ class Cost:
     analyzer_runs: int = 0
     analyzer_seconds: float = 0.0
     total_seconds: float = 0.0
+    # Of input_tokens + output_tokens: how many we counted with tiktoken, or estimated as chars/4
+    # (tiktoken's BPE file unavailable offline), because the server's answer had no ``usage``.
+    tokens_counted: int = 0
+    tokens_estimated: int = 0
 
     def __add__(self, other: Cost) -> Cost:
         return Cost(
@@ -102,6 +106,8 @@ class Cost:
             analyzer_runs=self.analyzer_runs + other.analyzer_runs,
             analyzer_seconds=self.analyzer_seconds + other.analyzer_seconds,
             total_seconds=self.total_seconds + other.total_seconds,
+            tokens_counted=self.tokens_counted + other.tokens_counted,
+            tokens_estimated=self.tokens_estimated + other.tokens_estimated,
         )
 
 
