@@ -121,7 +121,7 @@ def collect_diff(root: str, base: str, head: str | None, options: Options) -> Ch
             blob = head_commit.tree / path
         except KeyError:
             return None
-        if blob.type != "blob":
+        if blob.type != "blob" or blob.mode & 0o170000 != 0o100000:  # submodule or symlink
             return None
         return blob.data_stream.read()
 

@@ -70,6 +70,23 @@ def test_renamed_deleted_binary_and_undecodable_files_do_not_crash(git_repo):
     assert "binary" in reasons["blob.py"]
 
 
+def test_submodules_and_symlinks_in_a_diff_are_not_scanned(git_repo, tmp_path):
+    inner = type(git_repo)(tmp_path / "inner")
+    inner.write("lib.py", "x = 1\n")
+    inner.commit()
+    git_repo.write("a.py", "x = 1\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner.path), "sub.py")
+    os.symlink("/etc/passwd", git_repo.path / "link.py")
+    git_repo.write("b.py", "y = 2\n")
+    git_repo.commit("feature")
+
+    changes = collect_diff(str(git_repo.path), "main", None, Options())
+
+    assert [f.path for f in changes.files] == ["b.py"]
+
+
 def test_unknown_base_fails_with_fetch_depth_hint(git_repo):
     git_repo.write("a.py", "x = 1\n")
     git_repo.commit()
