@@ -35,7 +35,8 @@ def best_time(command: list[str], cwd: Path, repeat: int) -> float:
 
 
 def ours(*args: str) -> list[str]:
-    return [sys.executable, "-m", "promsec_ci", "scan", "--no-fix", "--exit-zero", "-f", "json", "-o", "/dev/null", *args]
+    return [sys.executable, "-m", "promsec_ci", "scan", "--no-fix", "--exit-zero",
+            "-f", "json", "-o", "/dev/null", *args]
 
 
 def bandit(*args: str) -> list[str]:

@@ -9,7 +9,7 @@ import dataclasses
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from promsec_ci.analyzers import analyzers_for
@@ -45,7 +45,7 @@ def collect(request: ScanRequest) -> ChangeSet:
 
 def scan(request: ScanRequest) -> Report:
     """Run every stage for ``request`` and return the report the reporters and gate read."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     clock = time.perf_counter()
     options = request.options
     changes = collect(request)
@@ -90,7 +90,7 @@ def scan(request: ScanRequest) -> Report:
         base_sha=changes.base_sha,
         head_sha=changes.head_sha,
         started_at=started.isoformat(),
-        finished_at=datetime.now(timezone.utc).isoformat(),
+        finished_at=datetime.now(UTC).isoformat(),
         cost=dataclasses.replace(cost, total_seconds=time.perf_counter() - clock),
     )
 

@@ -135,7 +135,8 @@ def test_staged_reads_the_index(git_repo):
 
     changes = collect_staged(str(git_repo.path), Options())
 
-    assert [(f.path, f.text, f.added_lines) for f in changes.files] == [("a.py", "x = 1\ny = eval('2')\n", frozenset({2}))]
+    staged = [(f.path, f.text, f.added_lines) for f in changes.files]
+    assert staged == [("a.py", "x = 1\ny = eval('2')\n", frozenset({2}))]
 
 
 def test_staged_works_before_the_first_commit(git_repo):

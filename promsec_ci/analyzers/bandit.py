@@ -15,7 +15,7 @@ import io
 import logging
 import tokenize
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from promsec_ci.analyzers.base import Analysis
 from promsec_ci.records import FileChange, Finding, Level, Notice
@@ -107,7 +107,7 @@ def _nosec_lines(text: str) -> dict[int, set[str]]:
     return result
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rule_name(test_id: str, test: str) -> str:
     """Bandit names every blacklist hit "blacklist"; use the blacklist entry's own name."""
     from bandit.core import extension_loader

@@ -17,14 +17,16 @@ _SHARED = [
     click.option("--head", help="The head of the change (default HEAD)."),
     click.option("--staged", is_flag=True, help="Scan the files staged for commit (pre-commit)."),
     click.option("--filter-mode", type=click.Choice(FILTER_MODES),
-                 help="Which findings of a diff scan to keep: added (default), diff_context, file, nofilter."),
+                 help="Which findings of a diff scan to keep: added (default), diff_context, file, "
+                 "nofilter."),
     click.option("--baseline", type=click.Path(), help="Earlier JSON or SARIF report of ours; its findings are hidden."),
     click.option("--fail-on", type=LEVELS, help="Minimum severity of a blocking finding (default medium)."),
     click.option("--severity", type=LEVELS, help="Minimum severity reported (default low)."),
     click.option("--confidence", type=LEVELS, help="Minimum confidence of a blocking finding (default medium)."),
     click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable)."),
     click.option("--skip", multiple=True, help="Rule id to skip, e.g. B101 (repeatable)."),
-    click.option("--config", "config_path", type=click.Path(), help="TOML file with [tool.promsec-ci] (default: pyproject.toml)."),
+    click.option("--config", "config_path", type=click.Path(),
+                 help="TOML file with [tool.promsec-ci] (default: pyproject.toml)."),
     click.option("--exit-zero", is_flag=True, help="Always exit 0 unless promsec-ci itself failed."),
 ]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from promsec_ci import __version__
@@ -33,7 +33,7 @@ def write_gitlab(report: Report, stream: TextIO, options: Options) -> None:
 def to_gitlab(report: Report) -> dict[str, Any]:
     analyzer = {"id": "promsec-ci", "name": "promsec-ci", "version": __version__,
                 "vendor": {"name": "promsec-ci"}}
-    now = datetime.now(timezone.utc).strftime(_TIME_FORMAT)
+    now = datetime.now(UTC).strftime(_TIME_FORMAT)
     return {
         "version": SCHEMA_VERSION,
         "scan": {
@@ -55,7 +55,7 @@ def to_gitlab(report: Report) -> dict[str, Any]:
 def _gitlab_time(iso: str) -> str | None:
     if not iso:
         return None
-    return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime(_TIME_FORMAT)
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime(_TIME_FORMAT)
 
 
 def to_vulnerability(finding: Finding) -> dict[str, Any]:

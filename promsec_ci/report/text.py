@@ -59,8 +59,10 @@ def summary_line(report: Report, options: Options) -> str:
         f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({blocking} blocking)",
         f"in {report.files_scanned} file{'s' if report.files_scanned != 1 else ''}",
     ]
-    text = " ".join(parts) + f", {fixes} fix{'es' if fixes != 1 else ''}, {len(report.notices)} notice{'s' if len(report.notices) != 1 else ''}"
+    notices = len(report.notices)
+    text = " ".join(parts) + f", {fixes} fix{'es' if fixes != 1 else ''}, {notices} notice{'s' if notices != 1 else ''}"
     cost = report.cost
     if cost.llm_queries:
-        text += f"; LLM {cost.llm_queries} queries, {cost.input_tokens}+{cost.output_tokens} tokens, {cost.llm_seconds:.1f}s"
+        text += (f"; LLM {cost.llm_queries} queries, {cost.input_tokens}+{cost.output_tokens} tokens, "
+                 f"{cost.llm_seconds:.1f}s")
     return text

@@ -19,5 +19,6 @@ def test_json_report_matches_its_documented_schema(report):
     by_rule = {f["rule_id"]: f for f in data["findings"]}
     assert by_rule["B324"]["blocking"] is True
     assert by_rule["B602"]["blocking"] is False and by_rule["B602"]["suppressed"] is True
-    assert by_rule["B506"]["fix"]["edits"] == [{"start_line": 7, "end_line": 7, "text": "    return yaml.safe_load(text)\n"}]
+    edits = by_rule["B506"]["fix"]["edits"]
+    assert edits == [{"start_line": 7, "end_line": 7, "text": "    return yaml.safe_load(text)\n"}]
     assert data["summary"] == {"files_scanned": 2, "findings": 4, "blocking": 2, "fixes": 1}
