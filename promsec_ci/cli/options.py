@@ -19,7 +19,8 @@ _SHARED = [
     click.option("--filter-mode", type=click.Choice(FILTER_MODES),
                  help="Which findings of a diff scan to keep: added (default), diff_context, file, "
                  "nofilter."),
-    click.option("--baseline", type=click.Path(), help="Earlier JSON or SARIF report of ours; its findings are hidden."),
+    click.option("--baseline", type=click.Path(),
+                 help="Earlier JSON or SARIF report of ours; its findings are hidden."),
     click.option("--fail-on", type=LEVELS, help="Minimum severity of a blocking finding (default medium)."),
     click.option("--severity", type=LEVELS, help="Minimum severity reported (default low)."),
     click.option("--confidence", type=LEVELS, help="Minimum confidence of a blocking finding (default medium)."),
