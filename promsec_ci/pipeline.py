@@ -43,12 +43,15 @@ def collect(request: ScanRequest) -> ChangeSet:
     return collect_paths(request.paths, request.root, request.options)
 
 
-def scan(request: ScanRequest) -> Report:
-    """Run every stage for ``request`` and return the report the reporters and gate read."""
+def scan(request: ScanRequest, changes: ChangeSet | None = None) -> Report:
+    """Run every stage for ``request`` and return the report the reporters and gate read.
+
+    ``changes`` lets a caller that needs the scanned texts (``fix --apply``) collect them first.
+    """
     started = datetime.now(UTC)
     clock = time.perf_counter()
     options = request.options
-    changes = collect(request)
+    changes = changes if changes is not None else collect(request)
     files = {change.path: change for change in changes.files}
     notices: list[Notice] = list(changes.notices)
 
@@ -138,8 +141,11 @@ def fix_findings(
             notices.extend(llm_outcome.notices)
             fix = llm_outcome.fix or fix
         if fix is not None:
+            # A fix is attached only to the findings it removes, not to every finding of the unit.
+            resolved = search.resolved(fix, unit_findings, text)
             for finding in unit_findings:
-                fixes[finding.fingerprint] = fix
+                if finding.fingerprint in resolved:
+                    fixes[finding.fingerprint] = fix
 
     fixed = [dataclasses.replace(f, fix=fixes.get(f.fingerprint)) for f in findings]
     return fixed, notices, cost

@@ -1,0 +1,168 @@
+"""From a verified candidate file to a Fix: minimal line edits and a unified diff.
+
+The unit's edit spans the first to the last differing line inside the unit; anything the
+rewrite added elsewhere (imports at the top, mostly) becomes its own edit::
+
+    Fix(edits=(Edit(26, 26, '    cursor.execute("... = ?", (name,))\\n'),   # the unit
+               Edit(4, 3, 'import subprocess\\n')),                        # an insertion
+        diff="--- a/app.py\\n+++ b/app.py\\n@@ ...")
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+from promsec_ci.records import Cost, Edit, Fix, Unit
+from promsec_ci.units import UnitIndex
+
+
+def build_fix(
+    path: str,
+    unit: Unit,
+    original_text: str,
+    candidate_text: str,
+    *,
+    operators: Sequence[str],
+    directives: Sequence[str],
+    cwes_removed: Sequence[int],
+    added_imports: Sequence[str],
+    similarity: float,
+    verifications: int,
+    prompt: str | None = None,
+    cost: Cost = Cost(),  # noqa: B008 - frozen, so a shared default is safe
+    description: str = "",
+) -> Fix:
+    """The Fix turning ``original_text`` into ``candidate_text`` for ``unit``.
+
+    Args:
+        path: repository-relative path of the file.
+        unit: the rewritten unit (lines of ``original_text``).
+        original_text: the scanned file.
+        candidate_text: the verified rewritten file.
+        operators: operator ids applied (or ``llm:<model>``).
+        directives: one sentence per operator.
+        cwes_removed: CWE ids no longer reported in the unit.
+        added_imports: import statements the rewrite added.
+        similarity: token similarity of the unit before and after.
+        verifications: candidates verified up to and including this one.
+        prompt: the optimized prompt, when an LLM produced the fix.
+        cost: what finding the fix cost.
+        description: one line for reports.
+    """
+    return Fix(
+        path=path,
+        unit=unit.name,
+        edits=line_edits(original_text, candidate_text, unit),
+        operators=tuple(operators),
+        directives=tuple(directives),
+        cwes_removed=tuple(sorted(set(cwes_removed))),
+        added_imports=tuple(added_imports),
+        description=description,
+        similarity=similarity,
+        verifications=verifications,
+        prompt=prompt,
+        diff=unified_diff(original_text, candidate_text, path),
+        cost=cost,
+    )
+
+
+def line_edits(original_text: str, candidate_text: str, unit: Unit) -> tuple[Edit, ...]:
+    """Minimal line edits from ``original_text`` to ``candidate_text``, the unit's edit first."""
+    old = _lines(original_text)
+    new = _lines(candidate_text)
+    inside: list[tuple[int, int, int, int]] = []
+    outside: list[Edit] = []
+    first, last = unit.start_line - 1, unit.end_line  # 0-based half-open
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        overlaps = (i1 < last and i2 > first) if i1 < i2 else (first < i1 < last)
+        if overlaps:
+            inside.append((i1, i2, j1, j2))
+        else:
+            outside.append(Edit(i1 + 1, i2, "".join(new[j1:j2])))
+    edits: list[Edit] = []
+    if inside:
+        i1, i2 = min(op[0] for op in inside), max(op[1] for op in inside)
+        j1, j2 = min(op[2] for op in inside), max(op[3] for op in inside)
+        edits.append(Edit(i1 + 1, i2, "".join(new[j1:j2])))
+    return tuple(edits + outside)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their newline; the last one gets one if the file lacks it (edits are whole lines)."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n"
+    return lines
+
+
+def unified_diff(original_text: str, candidate_text: str, path: str) -> str:
+    """A ``git apply``-able unified diff with ``a/`` and ``b/`` paths."""
+    out = []
+    for line in difflib.unified_diff(original_text.splitlines(keepends=True), candidate_text.splitlines(keepends=True),
+                                     f"a/{path}", f"b/{path}"):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
+    """``text`` with ``edits`` applied (all in ``text``'s line numbers); ``None`` if two overlap.
+
+    Insertions at the same place are merged, and an import line is never inserted twice or
+    when the file already has it, so fixes of several units that add the same import combine.
+    """
+    lines = text.splitlines(keepends=True)
+    trailing_newline = text.endswith(("\n", "\r")) or not text
+    if lines and not trailing_newline:
+        lines[-1] += "\n"
+    replacements = sorted({e for e in edits if e.end_line >= e.start_line}, key=lambda e: e.start_line)
+    for before, after in zip(replacements, replacements[1:], strict=False):
+        if after.start_line <= before.end_line:
+            return None
+    present = {line.strip() for line in lines if _is_import(line)}
+    insertions: list[Edit] = []
+    for edit in edits:
+        if edit.end_line >= edit.start_line:
+            continue
+        kept = []
+        for line in edit.text.splitlines(keepends=True):
+            if _is_import(line):
+                if line.strip() in present:
+                    continue
+                present.add(line.strip())
+            kept.append(line)
+        if kept:
+            insertions.append(Edit(edit.start_line, edit.start_line - 1, "".join(kept)))
+    ordered = [(e.start_line, 1, e) for e in replacements] + [(e.start_line, 0, e) for e in insertions]
+    for _, _, edit in sorted(ordered, key=lambda item: (item[0], item[1]), reverse=True):
+        lines[edit.start_line - 1 : edit.end_line] = edit.text.splitlines(keepends=True)
+    result = "".join(lines)
+    if not trailing_newline and result.endswith("\n"):
+        result = result[:-1]
+    return result
+
+
+def _is_import(line: str) -> bool:
+    stripped = line.strip()
+    return not line[:1].isspace() and stripped.startswith(("import ", "from ")) and " import " in f" {stripped}"
+
+
+def locate_unit(text: str, path: str, name: str, near: int | None = None) -> Unit | None:
+    """The function or method called ``name`` (qualified) in ``text``, ``None`` if absent.
+
+    Args:
+        text: the (rewritten) source.
+        path: repository-relative path, copied into the Unit.
+        name: qualified name (``Class.method``); ``"<module>"`` has no name to find, so ``None``.
+        near: when the name is defined more than once, the definition starting closest to this line.
+    """
+    index = UnitIndex(text, path)
+    units = [u for u in index.function_units() if u.name == name]
+    if not units:
+        return None
+    if near is not None:
+        return min(units, key=lambda u: abs(u.start_line - near))
+    return units[0]

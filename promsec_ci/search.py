@@ -1,0 +1,287 @@
+"""Candidate search: apply rewrite operators to a unit, verify, keep the best fix.
+
+The action space of a unit is every (statement line, operator) pair where the operator's
+precondition holds: for each finding in the unit, the operators registered for its rule id,
+applied at the finding's line (and, when none applies there, at the unit's later statements,
+for data-flow cases such as SQL built on one line and executed on another). Edits compose: a
+small beam keeps the best partial rewrites and extends them while CWEs remain.
+
+Candidates are verified in the gGAN ranker's order when a model loads, otherwise in
+enumeration order. The objective is the paper's ``alpha * k + beta * d`` (k: CWEs left in the
+unit, d: 1 - token similarity); the search stops at the first verified candidate with k == 0,
+else keeps the best verified one with fewer CWEs than before.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from promsec_ci.config import Options
+from promsec_ci.fixes import build_fix
+from promsec_ci.records import Cost, Finding, Fix, Notice, Unit
+from promsec_ci.rewrite import REGISTRY, OperatorRegistry
+from promsec_ci.verify.static import Inspection, StaticVerifier, map_region
+
+BEAM_WIDTH = 3
+MAX_DEPTH = 4
+MAX_FOLLOW_LINES = 8  # later statements tried for a finding no operator fixes at its own line
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """What the search found for one unit.
+
+    Args:
+        fix: the best verified fix, ``None`` when no candidate verified.
+        cwes_left: CWEs left in the unit after ``fix`` (the count before when there is no fix).
+        best_text: the best candidate file, verified or not (the LLM loop's starting point),
+            ``None`` when no operator applied.
+        operators: operator ids applied in ``best_text``.
+        directives: their directive sentences.
+        verifications: candidates verified.
+        notices: anything worth telling the user.
+        cost: analyzer runs and time spent.
+    """
+
+    fix: Fix | None
+    cwes_left: int
+    best_text: str | None
+    operators: tuple[str, ...] = ()
+    directives: tuple[str, ...] = ()
+    verifications: int = 0
+    notices: list[Notice] = field(default_factory=list)
+    cost: Cost = field(default_factory=Cost)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    operators: tuple[str, ...]
+    imports: tuple[str, ...]
+    inspection: Inspection
+    score: float
+
+    @property
+    def k(self) -> int:
+        return self.inspection.verdict.cwes_left
+
+
+class FixSearch:
+    """Searches fixes unit by unit; one instance per run (it caches Bandit results).
+
+    Args:
+        options: objective weights, thresholds, ``ggan`` on/off.
+        root: repository root (the gGAN model directory is resolved against it).
+        registry: the operators to use (the project's registry by default).
+    """
+
+    def __init__(self, options: Options, root: str, registry: OperatorRegistry | None = None) -> None:
+        self.options = options
+        self.root = root
+        self.registry = registry if registry is not None else REGISTRY
+        self.verifier = StaticVerifier(options)
+        self.notices: list[Notice] = []
+        self._run_notices: list[Notice] = []
+        self.ranker = self._load_ranker() if options.ggan else None
+
+    def _load_ranker(self):
+        try:
+            from promsec_ci.ggan.ranker import load_ranker
+        except ImportError:  # the gGAN is optional: plain enumeration order
+            return None
+        ranker, notices = load_ranker(self.options)
+        self.notices.extend(notices)
+        return ranker
+
+    def search(self, unit: Unit, findings: list[Finding], text: str) -> SearchOutcome:
+        """The best verified fix of ``unit`` in ``text`` for ``findings``.
+
+        Args:
+            unit: the unit enclosing the findings.
+            findings: the unit's findings to fix (suppressed ones are ignored).
+            text: the whole scanned file.
+        """
+        clock = time.perf_counter()
+        runs, seconds = self.verifier.analyzer_runs, self.verifier.analyzer_seconds
+        targets = [f for f in findings if not f.suppressed]
+        original = self.verifier.cwe_findings(text, unit, (unit.start_line, unit.end_line), targets)
+        k_before = len(original)
+        notices = self._run_notices = []
+        verifications = 0
+        best_verified: _Candidate | None = None
+        best_any: _Candidate | None = None
+        seen: set[str] = {text}
+        beam = [(text, (), ())] if targets and k_before else []
+        for _ in range(MAX_DEPTH):
+            next_beam: list[_Candidate] = []
+            done = False
+            for state_text, ops, imports in beam:
+                for _line, operator, rewrite in self._edits(unit, targets, state_text, text):
+                    if rewrite.text in seen:
+                        continue
+                    seen.add(rewrite.text)
+                    inspection = self.verifier.inspect(text, rewrite.text, unit, targets)
+                    verifications += 1
+                    verdict = inspection.verdict
+                    candidate = _Candidate(
+                        rewrite.text, (*ops, operator.meta.name), _merge(imports, rewrite.imports), inspection,
+                        self.options.alpha * verdict.cwes_left + self.options.beta * (1 - verdict.similarity),
+                    )
+                    if inspection.region is not None and (best_any is None or candidate.score < best_any.score):
+                        best_any = candidate
+                    if verdict.ok and (best_verified is None or candidate.score < best_verified.score):
+                        best_verified = candidate
+                    if verdict.ok and verdict.cwes_left == 0:
+                        done = True
+                        break
+                    if inspection.region is not None and verdict.new_findings == 0 and 0 < verdict.cwes_left:
+                        next_beam.append(candidate)
+                if done:
+                    break
+            if done or not next_beam:
+                break
+            next_beam.sort(key=lambda c: (not c.inspection.verdict.ok, c.score))
+            beam = [(c.text, c.operators, c.imports) for c in next_beam[:BEAM_WIDTH]]
+
+        cost = Cost(
+            analyzer_runs=self.verifier.analyzer_runs - runs,
+            analyzer_seconds=self.verifier.analyzer_seconds - seconds,
+            total_seconds=time.perf_counter() - clock,
+        )
+        fix = self._fix(unit, text, best_verified, verifications, cost) if best_verified else None
+        shown = best_verified or best_any
+        return SearchOutcome(
+            fix=fix,
+            cwes_left=best_verified.k if best_verified else k_before,
+            best_text=shown.text if shown else None,
+            operators=shown.operators if shown else (),
+            directives=self._directives(shown.operators) if shown else (),
+            verifications=verifications,
+            notices=notices,
+            cost=cost,
+        )
+
+    def resolved(self, fix: Fix, findings: Iterable[Finding], text: str) -> set[str]:
+        """Fingerprints of ``findings`` that ``fix`` removes (same rule and code no longer reported)."""
+        from promsec_ci.fixes import apply_edits
+
+        fixed = apply_edits(text, fix.edits)
+        after = self.verifier.analyze(fixed, fix.path) if fixed is not None else None
+        if after is None:
+            return set()
+        remaining: dict[tuple[str, str], int] = {}
+        for finding in after:
+            key = (finding.rule_id, _norm(finding.code))
+            remaining[key] = remaining.get(key, 0) + 1
+        result = set()
+        for finding in sorted(findings, key=lambda f: f.start_line):
+            key = (finding.rule_id, _norm(finding.code))
+            if remaining.get(key, 0) > 0:
+                remaining[key] -= 1
+            else:
+                result.add(finding.fingerprint)
+        return result
+
+    def _edits(self, unit: Unit, targets: list[Finding], state_text: str, original_text: str):
+        """Applicable (line, operator, rewrite) triples on ``state_text``, best first."""
+        region = (unit.start_line, unit.end_line) if state_text == original_text else None
+        if region is None:
+            region = map_region(original_text, state_text, unit.start_line, unit.end_line)
+            if region is None:
+                return []
+        found = self.verifier.analyze(state_text, unit.path) or []
+        rules = {f.rule_id for f in targets}
+        current = [f for f in found if f.rule_id in rules and not f.suppressed
+                   and region[0] <= f.start_line <= region[1]]
+        edits = []
+        tried: set[tuple[int, str]] = set()
+        for finding in current:
+            applied = False
+            for operator in self.registry.by_rule_id(finding.rule_id):
+                if (finding.start_line, operator.meta.name) in tried:
+                    continue
+                tried.add((finding.start_line, operator.meta.name))
+                rewrite = _apply(operator, state_text, finding.start_line)
+                if rewrite is not None:
+                    edits.append((finding.start_line, operator, rewrite))
+                    applied = True
+            if applied:
+                continue
+            for line in _later_statements(state_text, region, finding.end_line)[:MAX_FOLLOW_LINES]:
+                for operator in self.registry.by_rule_id(finding.rule_id):
+                    if (line, operator.meta.name) in tried:
+                        continue
+                    tried.add((line, operator.meta.name))
+                    rewrite = _apply(operator, state_text, line)
+                    if rewrite is not None:
+                        edits.append((line, operator, rewrite))
+        if self.ranker is not None and len(edits) > 1:
+            edits = self._ranked(unit, state_text, current, edits)
+        return edits
+
+    def _ranked(self, unit: Unit, text: str, findings: list[Finding], edits: list):
+        by_key = {(line, operator.meta.name): (line, operator, rewrite) for line, operator, rewrite in edits}
+        try:
+            order = self.ranker.rank(unit, text, findings, list(by_key))
+        except Exception as exc:  # noqa: BLE001 - a ranker failure must not lose the fix
+            self._run_notices.append(Notice(f"gGAN ranker failed, using enumeration order: {exc}", unit.path))
+            self.ranker = None
+            return edits
+        ranked = [by_key[key] for key in order if key in by_key]
+        ranked_keys = set(order)
+        return ranked + [edit for key, edit in by_key.items() if key not in ranked_keys]
+
+    def _fix(self, unit: Unit, text: str, best: _Candidate, verifications: int, cost: Cost) -> Fix:
+        removed = best.inspection.removed
+        cwes = sorted({f.cwe for f in removed if f.cwe})
+        rules = sorted({f.rule_id for f in removed})
+        metas = [self.registry.get(name).meta for name in dict.fromkeys(best.operators)]
+        description = "; ".join(dict.fromkeys(meta.summary for meta in metas))
+        if rules:
+            description += f" (removes {', '.join(rules)})"
+        return build_fix(
+            unit.path, unit, text, best.text,
+            operators=[meta.name for meta in metas],
+            directives=list(dict.fromkeys(meta.directive for meta in metas)),
+            cwes_removed=cwes,
+            added_imports=best.imports,
+            similarity=best.inspection.verdict.similarity,
+            verifications=verifications,
+            cost=cost,
+            description=description,
+        )
+
+    def _directives(self, operators: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.registry.get(name).meta.directive for name in operators))
+
+
+def _apply(operator, text: str, line: int):
+    try:
+        return operator.apply(text, line)
+    except Exception:  # noqa: BLE001 - an operator bug on odd code means "does not apply"
+        return None
+
+
+def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*a, *b)))
+
+
+def _norm(code: str) -> str:
+    return "\n".join(line.strip() for line in code.splitlines() if line.strip())
+
+
+def _later_statements(text: str, region: tuple[int, int], after: int) -> list[int]:
+    """First lines of the simple statements in ``region`` after line ``after`` that make a call."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and not hasattr(node, "body") and after < node.lineno <= region[1]:
+            if any(isinstance(child, ast.Call) for child in ast.walk(node)):
+                lines.add(node.lineno)
+    return sorted(lines)
