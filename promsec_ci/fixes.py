@@ -11,7 +11,7 @@ rewrite added elsewhere (imports at the top, mostly) becomes its own edit::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
 from promsec_ci.records import Cost, Edit, Fix, Unit
@@ -143,6 +143,37 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     if not trailing_newline and result.endswith("\n"):
         result = result[:-1]
     return result
+
+
+def combine_fixes(text: str, fixes: Sequence[Fix], check: Callable[[str], str]) -> tuple[str, tuple[Fix, ...]]:
+    """The file with as many of ``fixes`` (all against ``text``) applied as verify together.
+
+    All of them when their combination passes ``check`` (``""`` = passes); otherwise a greedy
+    subset in the given order, each fix kept only if the file still passes with it.
+
+    Args:
+        text: the scanned file.
+        fixes: fixes of different units of that file.
+        check: candidate text -> failure reason, ``""`` when acceptable.
+    """
+    def attempt(chosen: Sequence[Fix]) -> str | None:
+        combined = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
+        if combined is None or check(combined):
+            return None
+        return combined
+
+    fixes = list(dict.fromkeys(fixes))
+    combined = attempt(fixes) if fixes else None
+    if combined is not None:
+        return combined, tuple(fixes)
+    kept: list[Fix] = []
+    result = text
+    for fix in fixes:
+        trial = attempt([*kept, fix])
+        if trial is not None:
+            kept.append(fix)
+            result = trial
+    return result, tuple(kept)
 
 
 def _is_import(line: str) -> bool:

@@ -22,9 +22,11 @@ def cli(ctx: click.Context, color: bool | None, verbose: int) -> None:
 
 
 def _register() -> None:
+    from promsec_ci.cli.fix import fix
     from promsec_ci.cli.scan import scan
 
     cli.add_command(scan)
+    cli.add_command(fix)
 
 
 _register()

@@ -21,10 +21,12 @@ FORMAT_NAMES = ("text", "json", "sarif", "gitlab")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(),
               help="File for the matching --format (repeatable; '-' is stdout).")
 @click.option("--fix/--no-fix", "fix", default=None, help="Propose verified fixes (default on).")
+@click.option("--ggan/--no-ggan", "ggan", default=None,
+              help="Rank candidate edits with the gGAN model (default on; off = plain enumeration).")
 @click.option("--category", help="SARIF automationDetails category prefix.")
 @click.pass_obj
 def scan(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on, severity,
-         confidence, exclude, skip, config_path, exit_zero, formats, outputs, fix, category) -> None:
+         confidence, exclude, skip, config_path, exit_zero, formats, outputs, fix, ggan, category) -> None:
     """Scan PATHS (default .), or the change since --base, or the staged files, with Bandit;
     print the findings and exit 1 when any is blocking."""
     from promsec_ci.gate import exit_code
@@ -32,7 +34,8 @@ def scan(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on,
     from promsec_ci.report.write import write_reports
 
     overrides = option_overrides(filter_mode=filter_mode, fail_on=fail_on, severity=severity,
-                                 confidence=confidence, exclude=exclude, skip=skip, fix=fix)
+                                 confidence=confidence, exclude=exclude, skip=skip, fix=fix,
+                                 ggan=ggan)
     request = build_request(paths=paths, base=base, head=head, staged=staged, baseline=baseline,
                             config_path=config_path, overrides=overrides)
     if category:

@@ -189,6 +189,33 @@ class StaticVerifier:
         verdict = Verdict(ok=True, reason=summary, cwes_before=k_before, **numbers)
         return inspection.done(verdict)
 
+    def verify_file(self, original_text: str, candidate_text: str, path: str) -> str:
+        """Whole-file check of several fixes combined: ``""`` when it holds, else the reason.
+
+        The combined file must parse, and Bandit must report no rule more often than before
+        (rule counts, since combined rewrites shift lines and rewrite statements) and fewer
+        CWE findings (MEDIUM or more) in total.
+        """
+        try:
+            ast.parse(candidate_text)
+        except (SyntaxError, ValueError) as exc:
+            return f"combined fixes do not parse: {getattr(exc, 'msg', exc)}"
+        before = self.analyze(original_text, path) or []
+        after = self.analyze(candidate_text, path)
+        if after is None:
+            return "Bandit cannot analyze the combined fixes"
+        counts_before = Counter(f.rule_id for f in before)
+        grown = sorted(rule for rule, n in Counter(f.rule_id for f in after).items()
+                       if n > counts_before[rule] and rule not in RESIDUAL_RULES)
+        if grown:
+            return "combined fixes add findings: " + ", ".join(grown)
+        whole = (1, max(len(original_text.splitlines()), len(candidate_text.splitlines())) + 1)
+        k_before = len(_counted(before, whole, Level.MEDIUM, set()))
+        k_after = len(_counted(after, whole, Level.MEDIUM, set()))
+        if k_after > k_before or (k_after == k_before and Counter(f.rule_id for f in after) == counts_before):
+            return "combined fixes remove no finding"
+        return ""
+
     def _graph_similarity(self, unit: Unit, candidate_source: str, region: tuple[int, int]) -> float | str:
         """The graph similarity, NaN when graphs are unavailable, or a failure reason."""
         try:
