@@ -1,0 +1,164 @@
+"""Static verification with the real Bandit: every check can reject a candidate on its own."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.config import Options
+from promsec_ci.units import UnitIndex
+from promsec_ci.verify.static import StaticVerifier, map_region
+
+ORIGINAL = textwrap.dedent('''\
+    import functools
+
+    import yaml
+
+
+    def helper(x):
+        return x * 2
+
+
+    @functools.lru_cache(maxsize=None)
+    def load(stream, strict=False, *, name="cfg"):
+        # parse the settings
+        data = yaml.load(stream, Loader=yaml.Loader)
+        if strict and not isinstance(data, dict):
+            raise ValueError(f"{name}: expected a mapping, got {type(data).__name__}")
+        settings = {key.lower(): value for key, value in (data or {}).items()}
+        return {name: settings, "strict": strict}
+    ''')
+
+FIXED = ORIGINAL.replace("yaml.load(stream, Loader=yaml.Loader)", "yaml.safe_load(stream)")
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> BanditAnalyzer:
+    return BanditAnalyzer()
+
+
+def verify(candidate: str, original: str = ORIGINAL, line: int | None = None, **options):
+    line = line or next(i for i, text in enumerate(original.splitlines(), 1) if "yaml.load(" in text)
+    findings = [f for f in BanditAnalyzer().analyze_text(original, "app.py") if f.start_line == line]
+    assert findings, "the fixture must hold a finding at the line"
+    unit = UnitIndex(original, "app.py").locate(line)
+    return StaticVerifier(Options(**options)).verify(original, candidate, unit, findings)
+
+
+def test_a_real_fix_verifies_with_its_numbers():
+    verdict = verify(FIXED)
+    assert verdict.ok, verdict.reason
+    assert (verdict.cwes_before, verdict.cwes_left, verdict.new_findings) == (1, 0, 0)
+    assert 0.8 < verdict.similarity < 1.0
+    assert verdict.reason.startswith("verified: k 1 -> 0")
+
+
+def test_a_candidate_that_does_not_parse_is_rejected():
+    verdict = verify(FIXED.replace("return {name", "return {{name"))
+    assert not verdict.ok and verdict.reason.startswith("does not parse")
+
+
+def test_the_unit_must_keep_its_name():
+    verdict = verify(FIXED.replace("def load(", "def load_safely("))
+    assert not verdict.ok and verdict.reason == "unit load not found in the rewritten file"
+
+
+@pytest.mark.parametrize(("before", "after", "reason"), [
+    ('strict=False, *, name="cfg"', 'strict=False, *, name="cfg", extra=None', "signature of load changed"),
+    ("strict=False", "strict", "signature of load changed"),
+    ("def load(", "async def load(", "load changed between def and async def"),
+    ("@functools.lru_cache(maxsize=None)\n", "", "decorators of load changed"),
+])
+def test_the_unit_must_keep_signature_async_ness_and_decorators(before, after, reason):
+    verdict = verify(FIXED.replace(before, after))
+    assert not verdict.ok
+    assert verdict.reason == reason
+
+
+def test_every_other_function_must_stay():
+    candidate = FIXED.replace("def helper(x):\n    return x * 2\n", "")
+    verdict = verify(candidate)
+    assert not verdict.ok and verdict.reason == "functions or classes removed: helper"
+
+
+def test_a_new_finding_elsewhere_is_rejected_even_though_lines_shifted():
+    candidate = "import subprocess\n" + FIXED.replace("return x * 2", "return eval(x)")
+    verdict = verify(candidate)
+    assert not verdict.ok
+    assert verdict.new_findings == 1 and verdict.reason.startswith("1 new finding: B307")
+
+
+def test_a_candidate_that_removes_no_cwe_is_rejected():
+    verdict = verify(ORIGINAL.replace("# parse the settings", "# parse the settings safely"))
+    assert not verdict.ok
+    assert verdict.reason == "no CWE removed in the unit (k=1 before, 1 after)"
+
+
+def test_a_stub_that_drops_the_behaviour_fails_the_similarity_threshold():
+    body = FIXED.index("    data = yaml.safe_load")
+    stub = FIXED[:body] + "    return {}\n"
+    verdict = verify(stub)
+    assert not verdict.ok and verdict.reason.startswith("token similarity")
+    assert verdict.cwes_left == 0
+    assert verify(stub, min_similarity=0.0, min_graph_similarity=0.0).ok
+
+
+def test_the_subprocess_review_markers_of_a_shell_free_rewrite_are_not_new_findings():
+    original = ("import os\n\n\ndef ping(host, log):\n    log.info('pinging %s', host)\n"
+                "    status = os.system('ping -c 1 ' + host)\n    log.info('status %d', status)\n"
+                "    return status == 0\n")
+    candidate = original.replace("os.system('ping -c 1 ' + host)",
+                                 "subprocess.run(['ping', '-c', '1', host]).returncode").replace(
+        "import os\n", "import os\nimport subprocess\n")
+    found = {f.rule_id for f in BanditAnalyzer().analyze_text(candidate, "app.py")}
+    assert {"B404", "B603"} <= found
+    verdict = verify(candidate, original, line=6)
+    assert verdict.ok, verdict.reason
+
+
+def test_module_level_code_is_followed_through_added_imports():
+    original = "import yaml\n\nCONFIG = yaml.load(open('c.yml'), Loader=yaml.Loader)\nDEBUG = False\n"
+    candidate = "import json\nimport yaml\n\nCONFIG = yaml.safe_load(open('c.yml'))\nDEBUG = False\n"
+    assert map_region(original, candidate, 3, 3) == (4, 4)
+    verdict = verify(candidate, original, line=3)
+    assert verdict.ok, verdict.reason
+
+
+def test_a_lower_severity_target_sets_the_cwe_floor():
+    original = ("import random\n\n\ndef token(user):\n    salt = user.name.encode()\n"
+                "    value = random.randint(0, 10**6)\n    return salt.hex() + str(value)\n")
+    candidate = original.replace("random.randint(0, 10**6)", "secrets.randbelow(10**6 + 1)").replace(
+        "import random\n", "import random\nimport secrets\n")
+    verdict = verify(candidate, original, line=6)
+    assert verdict.ok, verdict.reason
+    assert (verdict.cwes_before, verdict.cwes_left) == (1, 0)
+
+
+def test_bandit_results_are_cached_by_text(analyzer):
+    verifier = StaticVerifier(Options(), analyzer)
+    unit = UnitIndex(ORIGINAL, "app.py").locate(13)
+    findings = [f for f in analyzer.analyze_text(ORIGINAL, "app.py") if f.rule_id == "B506"]
+    for _ in range(3):
+        verifier.verify(ORIGINAL, FIXED, unit, findings)
+    assert verifier.analyzer_runs == 2
+
+
+def test_whole_file_check_of_combined_fixes(analyzer):
+    verifier = StaticVerifier(Options(), analyzer)
+    assert verifier.verify_file(ORIGINAL, FIXED, "app.py") == ""
+    assert verifier.verify_file(ORIGINAL, ORIGINAL, "app.py") == "combined fixes remove no finding"
+    assert verifier.verify_file(ORIGINAL, FIXED + "\neval('1')\n", "app.py") == "combined fixes add findings: B307"
+    assert verifier.verify_file(ORIGINAL, FIXED + "\n)\n", "app.py").startswith("combined fixes do not parse")
+
+
+def test_graph_similarity_is_checked():
+    graphs = pytest.importorskip("promsec_ci.graphs", reason="helper D's graphs package has not landed")
+    assert hasattr(graphs, "graph_similarity")
+    verdict = verify(FIXED)
+    assert verdict.ok and not math.isnan(verdict.graph_similarity)
+    assert 0.0 <= verdict.graph_similarity <= 1.0
+    strict = verify(FIXED, min_graph_similarity=1.01)
+    assert not strict.ok and strict.reason.startswith("graph similarity")
