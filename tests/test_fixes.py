@@ -1,0 +1,104 @@
+"""Fix building: minimal line edits, a diff git can apply, combining fixes of one file."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+
+from promsec_ci.fixes import apply_edits, build_fix, combine_fixes, line_edits, locate_unit, unified_diff
+from promsec_ci.records import Edit
+from promsec_ci.units import UnitIndex
+
+ORIGINAL = textwrap.dedent('''\
+    """Service."""
+    import os
+
+
+    def ping(host):
+        print("pinging")
+        status = os.system("ping -c 1 " + host)
+        return status == 0
+
+
+    def run(cmd):
+        return os.system(cmd)
+    ''')
+
+PING_FIXED = ORIGINAL.replace('import os\n', 'import os\nimport subprocess\n').replace(
+    'os.system("ping -c 1 " + host)', 'subprocess.run(["ping", "-c", "1", host]).returncode')
+RUN_FIXED = ORIGINAL.replace('import os\n', 'import os\nimport subprocess\n').replace(
+    "return os.system(cmd)", "return subprocess.run(cmd.split()).returncode")
+
+
+def unit(name: str, text: str = ORIGINAL):
+    return next(u for u in UnitIndex(text, "svc.py").function_units() if u.name == name)
+
+
+def make_fix(candidate: str, name: str):
+    return build_fix("svc.py", unit(name), ORIGINAL, candidate, operators=["op"], directives=["d"],
+                     cwes_removed=[78, 78], added_imports=["import subprocess"], similarity=0.9, verifications=2)
+
+
+def test_edits_are_the_changed_unit_line_then_the_import_insertion():
+    edits = line_edits(ORIGINAL, PING_FIXED, unit("ping"))
+    assert edits == (
+        Edit(7, 7, '    status = subprocess.run(["ping", "-c", "1", host]).returncode\n'),
+        Edit(3, 2, "import subprocess\n"),
+    )
+    assert apply_edits(ORIGINAL, edits) == PING_FIXED
+
+
+def test_the_fix_record_carries_what_the_search_gave_it():
+    fix = make_fix(PING_FIXED, "ping")
+    assert (fix.path, fix.unit, fix.operators, fix.cwes_removed, fix.verifications) == ("svc.py", "ping", ("op",),
+                                                                                       (78,), 2)
+    assert fix.diff.startswith("--- a/svc.py\n+++ b/svc.py\n")
+    assert "+import subprocess\n" in fix.diff
+
+
+def test_the_diff_applies_with_git(tmp_path):
+    (tmp_path / "svc.py").write_text(ORIGINAL)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "fix.diff").write_text(make_fix(PING_FIXED, "ping").diff)
+    subprocess.run(["git", "apply", "fix.diff"], cwd=tmp_path, check=True)
+    assert (tmp_path / "svc.py").read_text() == PING_FIXED
+
+
+def test_a_file_without_final_newline_round_trips():
+    original = ORIGINAL.rstrip("\n")
+    candidate = RUN_FIXED.rstrip("\n")
+    edits = line_edits(original, candidate, unit("run", original))
+    assert apply_edits(original, edits) == candidate
+    assert "\\ No newline at end of file\n" in unified_diff(original, candidate, "svc.py")
+
+
+def test_overlapping_edits_do_not_apply():
+    assert apply_edits(ORIGINAL, [Edit(5, 7, "x = 1\n"), Edit(7, 8, "y = 2\n")]) is None
+
+
+def test_two_fixes_adding_the_same_import_combine_with_one_import():
+    fixes = [make_fix(PING_FIXED, "ping"), make_fix(RUN_FIXED, "run")]
+    combined, kept = combine_fixes(ORIGINAL, fixes, lambda text: "")
+    assert kept == tuple(fixes)
+    assert combined.count("import subprocess\n") == 1
+    assert "subprocess.run(cmd.split())" in combined and 'subprocess.run(["ping"' in combined
+
+
+def test_when_the_combination_fails_the_subset_that_passes_is_kept():
+    fixes = [make_fix(PING_FIXED, "ping"), make_fix(RUN_FIXED, "run")]
+
+    def check(text: str) -> str:
+        return "rejects the run fix" if "cmd.split()" in text else ""
+
+    combined, kept = combine_fixes(ORIGINAL, fixes, check)
+    assert kept == (fixes[0],)
+    assert combined == PING_FIXED
+
+
+def test_locate_unit_finds_the_unit_by_qualified_name_in_new_text():
+    text = "class A:\n    def f(self):\n        return 1\n\n\ndef f():\n    return 2\n\n\ndef f():\n    return 3\n"
+    method = locate_unit(text, "m.py", "A.f")
+    assert (method.name, method.kind, method.start_line, method.end_line) == ("A.f", "method", 2, 3)
+    assert locate_unit(text, "m.py", "f", near=9).start_line == 10
+    assert locate_unit(text, "m.py", "g") is None
+    assert locate_unit(text, "m.py", "<module>") is None
