@@ -413,6 +413,8 @@ def snapshot(base: str, skip: str) -> dict:
     result = {}
     for folder, dirs, files in os.walk(base):
         dirs.sort()
+        for name in dirs:
+            result[os.path.relpath(os.path.join(folder, name), base) + "/"] = "dir"
         for name in sorted(files):
             full = os.path.join(folder, name)
             if full.startswith(skip):
@@ -436,8 +438,10 @@ def resolve(module: types.ModuleType, target: str):
 
 def run_call(source: str, filename: str, call: dict, env: dict, database: Database) -> dict:
     """Load the module fresh and make one call; return what happened."""
-    build_tree(env["base"], env["tree"])
-    database.reset()
+    if not env.get("tree_clean"):
+        build_tree(env["base"], env["tree"])
+    if not env.get("db_clean"):
+        database.reset()
     os.chdir(env["work"])
     RECORDER.__init__()
     stdout = io.StringIO()
@@ -478,6 +482,9 @@ def run_call(source: str, filename: str, call: dict, env: dict, database: Databa
     except sqlite3.Error as exc:
         result["db"] = {"$error": type(exc).__name__}
     result["tree"] = snapshot(env["base"], skip=env["db"])
+    # rebuilding the tree dominates a call's cost: skip it while nothing changed
+    env["db_clean"] = result["db"] == env.get("seed")
+    env["tree_clean"] = result["tree"] == env.get("pristine")
     return result
 
 
@@ -498,6 +505,11 @@ def main(job_path: str) -> None:
         "call_seconds": job.get("call_seconds", 2.0),
     }
     database = Database(env["db"], job["schema"], job["rows"])
+    build_tree(env["base"], env["tree"])
+    database.reset()
+    env["pristine"] = snapshot(env["base"], skip=env["db"])
+    env["seed"] = database.dump()
+    env["tree_clean"] = env["db_clean"] = True
     install_standins(database)
     signal.signal(signal.SIGALRM, _on_alarm)
     sys.addaudithook(_audit)
@@ -506,12 +518,7 @@ def main(job_path: str) -> None:
     for version, source in job["versions"].items():
         results[version] = [run_call(source, job["filename"], call, env, database) for call in job["calls"]]
     with open(job["result"], "w", encoding="utf-8") as handle:
-        json.dump({"results": results, "seed": database_seed(database), "work": env["work"]}, handle)
-
-
-def database_seed(database: Database) -> dict:
-    database.reset()
-    return database.dump()
+        json.dump({"results": results, "seed": env["seed"], "work": env["work"]}, handle)
 
 
 if __name__ == "__main__":
