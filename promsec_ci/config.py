@@ -53,6 +53,8 @@ class Options:
     alpha: float = 1.0
     beta: float = 0.5
     verify_behavior: bool = False
+    behavior_examples: int = 20  # benign inputs per behaviour check
+    behavior_timeout: float = 30.0  # wall seconds per behaviour check (sandboxed child)
     # LLM
     llm: bool | None = None  # None: on when a key or base URL is configured
     llm_model: str = "gpt-4o-mini"
