@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from promsec_ci.cli.options import build_request, option_overrides, shared_options
+from promsec_ci.cli.options import build_request, llm_options, option_overrides, shared_options
 
 if TYPE_CHECKING:
     from promsec_ci.cli.app import App
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 @click.command(short_help="Propose verified fixes as unified diffs, or apply them.")
 @shared_options
+@llm_options
 @click.option("--diff", "mode", flag_value="diff", default=True,
               help="Print one unified diff per file on stdout (default); nothing is written.")
 @click.option("--apply", "mode", flag_value="apply",
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
               help="Rank candidate edits with the gGAN model (default on; off = plain enumeration).")
 @click.pass_obj
 def fix(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on, severity, confidence,
-        exclude, skip, config_path, exit_zero, mode, ggan) -> None:
+        exclude, skip, config_path, exit_zero, mode, ggan, llm_overrides) -> None:
     """Scan PATHS (default .), or the change since --base, or the staged files, and fix what can
     be fixed: every fix is verified (parses, same signature, fewer CWEs, no new finding, similar
     code) before it is shown or written."""
@@ -39,6 +40,7 @@ def fix(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on, 
     overrides = option_overrides(filter_mode=filter_mode, fail_on=fail_on, severity=severity,
                                  confidence=confidence, exclude=exclude, skip=skip, ggan=ggan)
     overrides["fix"] = True
+    overrides.update(llm_overrides)
     request = build_request(paths=paths, base=base, head=head, staged=staged, baseline=baseline,
                             config_path=config_path, overrides=overrides)
     changes = collect(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,35 @@ def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed(_SHARED):
         func = decorator(func)
     return func
+
+
+LLM_FLAGS = ("llm", "llm_model", "llm_base_url", "llm_max_calls", "llm_max_tokens", "max_iterations", "strategy")
+
+_LLM = [
+    click.option("--llm/--no-llm", "llm", default=None,
+                 help="Use the LLM loop (default: on when OPENAI_API_KEY / PROMSEC_LLM_API_KEY or a base URL "
+                 "is set)."),
+    click.option("--llm-model", help="Model name (default gpt-4o-mini)."),
+    click.option("--llm-base-url", help="OpenAI-compatible API base URL (vLLM, Ollama, llama.cpp, Azure)."),
+    click.option("--llm-max-calls", type=click.IntRange(min=0), help="LLM calls per run (default 200)."),
+    click.option("--llm-max-tokens", type=click.IntRange(min=0), help="LLM tokens per run (default 400000)."),
+    click.option("--max-iterations", type=click.IntRange(min=1), help="LLM loop iterations per unit (default 5)."),
+    click.option("--strategy", type=click.Choice(["promsec", "bl1", "bl2", "a1", "a2"]),
+                 help="promsec (default), bl1/bl2 (Pearce et al. templates), a1 (no gGAN), a2 (no LLM)."),
+]
+
+
+def llm_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the LLM flags; the command receives them as one ``llm_overrides`` dict keyword."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["llm_overrides"] = option_overrides(**{name: kwargs.pop(name) for name in LLM_FLAGS})
+        return func(*args, **kwargs)
+
+    for decorator in reversed(_LLM):
+        wrapper = decorator(wrapper)
+    return wrapper
 
 
 def option_overrides(**flags: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from promsec_ci.cli.options import build_request, option_overrides, shared_options
+from promsec_ci.cli.options import build_request, llm_options, option_overrides, shared_options
 
 if TYPE_CHECKING:
     from promsec_ci.cli.app import App
@@ -16,6 +16,7 @@ FORMAT_NAMES = ("text", "json", "sarif", "gitlab")
 
 @click.command(short_help="Scan files or a change and report the security findings.")
 @shared_options
+@llm_options
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
               help="Report format (repeatable; pairs with --output in order). Default: text.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(),
@@ -26,7 +27,8 @@ FORMAT_NAMES = ("text", "json", "sarif", "gitlab")
 @click.option("--category", help="SARIF automationDetails category prefix.")
 @click.pass_obj
 def scan(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on, severity,
-         confidence, exclude, skip, config_path, exit_zero, formats, outputs, fix, ggan, category) -> None:
+         confidence, exclude, skip, config_path, exit_zero, formats, outputs, fix, ggan, category,
+         llm_overrides) -> None:
     """Scan PATHS (default .), or the change since --base, or the staged files, with Bandit;
     print the findings and exit 1 when any is blocking."""
     from promsec_ci.gate import exit_code
@@ -36,6 +38,7 @@ def scan(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on,
     overrides = option_overrides(filter_mode=filter_mode, fail_on=fail_on, severity=severity,
                                  confidence=confidence, exclude=exclude, skip=skip, fix=fix,
                                  ggan=ggan)
+    overrides.update(llm_overrides)
     request = build_request(paths=paths, base=base, head=head, staged=staged, baseline=baseline,
                             config_path=config_path, overrides=overrides)
     if category:
