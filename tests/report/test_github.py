@@ -13,6 +13,7 @@ import pytest
 
 from promsec_ci.ci_env import BuildInfo
 from promsec_ci.config import Options
+from promsec_ci.gate import is_blocking
 from promsec_ci.pipeline import ScanRequest, scan
 from promsec_ci.records import Edit, Fix, Report
 from promsec_ci.report.github import (
@@ -81,6 +82,11 @@ def pr_scan(git_repo, head_text: str = HEAD, filter_mode: str = "added"):
     return report, options, base, head
 
 
+def open_pull(server, git_repo, number: int, base: str, head: str, head_repo: str = "octo/app") -> Pull:
+    files = {"app.py": diff_of(git_repo, base, head, "app.py")}
+    return server.add_pull(Pull("octo/app", number, head, base, head_repo, files))
+
+
 def build_for(server, pull: Pull, token: str = "write-token") -> BuildInfo:
     return BuildInfo(host="github", repository=pull.repo, pr_number=pull.number, head_sha=pull.head_sha,
                      sha=pull.head_sha, ref=f"refs/pull/{pull.number}/merge", api_url=server.url, token=token,
@@ -113,7 +119,7 @@ def first_run(git_repo, server):
 
 def test_first_run_posts_one_review_with_a_comment_per_blocking_finding(first_run, server):
     report, options, pull, result = first_run
-    blocking = {f.rule_id for f in report.findings if f.severity >= options.fail_on and f.confidence >= options.confidence}
+    blocking = {f.rule_id for f in report.findings if is_blocking(f, options)}
     assert {"B602", "B301", "B324"} <= blocking
     assert result.review_posted and result.posted == len(blocking) and not result.notices
     assert len(server.reviews) == 1 and server.reviews[0]["commit_id"] == pull.head_sha
@@ -174,7 +180,7 @@ def test_outdated_comment_is_deleted_after_the_author_fixes_the_code(first_run, 
 def test_suggestion_covers_exactly_the_commented_lines(git_repo, server):
     report, options, base, head = pr_scan(git_repo)
     report = with_fix(report, "B602", HEAD, FIXED, prompt="Write run(cmd) that runs ``cmd`` without a shell.")
-    pull = server.add_pull(Pull("octo/app", 8, head, base, "octo/app", {"app.py": diff_of(git_repo, base, head, "app.py")}))
+    pull = open_pull(server, git_repo, 8, base, head)
     reviewer(build_for(server, pull)).post(report, options)
     comment = next(c for c in server.ours() if "B602" in c["body"])
     line = next(f for f in report.findings if f.rule_id == "B602").start_line
@@ -187,7 +193,7 @@ def test_suggestion_covers_exactly_the_commented_lines(git_repo, server):
 
 def test_read_only_token_falls_back_to_summary_and_annotations(git_repo, server, tmp_path):
     report, options, base, head = pr_scan(git_repo)
-    pull = server.add_pull(Pull("octo/app", 15, head, base, "fork/app", {"app.py": diff_of(git_repo, base, head, "app.py")}))
+    pull = open_pull(server, git_repo, 15, base, head, "fork/app")
     summary, output = tmp_path / "summary.md", tmp_path / "output"
     build = dataclasses.replace(build_for(server, pull, token="read-token"), step_summary=str(summary),
                                 output=str(output))
@@ -218,7 +224,7 @@ def test_line_outside_the_diff_goes_into_the_review_body(git_repo, server):
     head = git_repo.commit("feature")
     options = Options(fix=False, filter_mode="file")
     report = scan(ScanRequest(root=str(git_repo.path), options=options, base="main"))
-    pull = server.add_pull(Pull("octo/app", 9, head, base, "octo/app", {"app.py": diff_of(git_repo, base, head, "app.py")}))
+    pull = open_pull(server, git_repo, 9, base, head)
     result = reviewer(build_for(server, pull)).post(report, options)
     assert [c["line"] for c in server.ours()] == [19]
     assert result.in_body == 1
@@ -238,7 +244,7 @@ def test_422_from_github_moves_unplaceable_comments_into_the_body(git_repo, serv
 
 def test_secondary_rate_limit_is_waited_out_then_the_review_is_posted(git_repo, server):
     report, options, base, head = pr_scan(git_repo)
-    pull = server.add_pull(Pull("octo/app", 11, head, base, "octo/app", {"app.py": diff_of(git_repo, base, head, "app.py")}))
+    pull = open_pull(server, git_repo, 11, base, head)
     server.inject("POST", r"/repos/octo/app/pulls/11/reviews", Response(403, SECONDARY, {"Retry-After": "1"}))
     started = time.monotonic()
     result = reviewer(build_for(server, pull)).post(report, options)
@@ -249,7 +255,7 @@ def test_secondary_rate_limit_is_waited_out_then_the_review_is_posted(git_repo, 
 
 def test_more_findings_than_max_comments(git_repo, server):
     report, options, base, head = pr_scan(git_repo)
-    pull = server.add_pull(Pull("octo/app", 12, head, base, "octo/app", {"app.py": diff_of(git_repo, base, head, "app.py")}))
+    pull = open_pull(server, git_repo, 12, base, head)
     result = reviewer(build_for(server, pull), max_comments=1).post(report, options)
     assert result.posted == 1 and result.in_body == 2 and len(server.ours()) == 1
     assert server.reviews[-1]["body"].count("over the comment limit") == 2

@@ -138,7 +138,8 @@ class FakeGitHub(JsonServer):
             "owner": {"login": repo.split("/")[0], "id": 1, "type": "Organization"}})
 
     def get_commit(self, request: Request, repo: str, sha: str) -> Response:
-        return self._auth(request, False) or Response(200, {"sha": sha, "url": f"{self.url}/repos/{repo}/commits/{sha}"})
+        url = f"{self.url}/repos/{repo}/commits/{sha}"
+        return self._auth(request, False) or Response(200, {"sha": sha, "url": url})
 
     def get_pull(self, request: Request, repo: str, number: str) -> Response:
         denied = self._auth(request, False)
@@ -185,7 +186,7 @@ class FakeGitHub(JsonServer):
             return denied or Response(404, {"message": "Not Found"})
         data = request.body or {}
         if data.get("commit_id") not in (None, pull.head_sha):
-            return Response(422, {"message": "Unprocessable Entity", "errors": ["commit_id is not part of the pull request"]})
+            return Response(422, {"message": "Unprocessable Entity", "errors": ["commit_id is not part of the PR"]})
         if data.get("event") == "COMMENT" and not data.get("body") and not data.get("comments"):
             return Response(422, {"message": "Unprocessable Entity", "errors": ["Body is required"]})
         for comment in data.get("comments", []):
@@ -249,4 +250,5 @@ class FakeGitHub(JsonServer):
             return Response(422, {"message": f"missing {', '.join(missing)}"})
         sarif = json.loads(gzip.decompress(base64.b64decode(data["sarif"])))
         self.sarifs.append({**data, "decoded": sarif})
-        return Response(202, {"id": f"sarif-{len(self.sarifs)}", "url": f"{self.url}/repos/{repo}/code-scanning/sarifs/1"})
+        sarif_id = f"sarif-{len(self.sarifs)}"
+        return Response(202, {"id": sarif_id, "url": f"{self.url}/repos/{repo}/code-scanning/sarifs/{sarif_id}"})
