@@ -318,3 +318,43 @@ def test_plan_needs_a_fingerprint_and_respects_the_cap(first_run):
     report, options, _, _ = first_run
     plan = plan_review(report, options, {"app.py": None}, max_comments=2)
     assert len(plan.inline) == 2 and [reason for _, reason in plan.in_body] == ["over the comment limit"]
+
+
+def test_cli_in_a_shallow_pull_request_checkout(git_repo, server, tmp_path):
+    """The action's entry point end to end: event file, shallow clone, merge-base, review, outputs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    report, _, base, head = pr_scan(git_repo)
+    git_repo.git("checkout", "-q", "main")
+    git_repo.write("later.py", "print('main moved on')\n")
+    git_repo.commit("main moves on")  # the event's base sha is now stale
+    checkout = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "-q", "--depth=1", "--branch", "feature", f"file://{git_repo.path}",
+                    str(checkout)], check=True)
+    pull = open_pull(server, git_repo, 21, base, head)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"number": 21, "pull_request": {
+        "number": 21, "base": {"ref": "main", "sha": base, "repo": {"full_name": "octo/app"}},
+        "head": {"ref": "feature", "sha": head, "repo": {"full_name": "octo/app"}}}}))
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB_", "CI_"))}
+    env.update(GITHUB_ACTIONS="true", GITHUB_EVENT_NAME="pull_request", GITHUB_EVENT_PATH=str(event),
+               GITHUB_REPOSITORY="octo/app", GITHUB_API_URL=server.url, GITHUB_TOKEN="write-token",
+               GITHUB_SHA=head, GITHUB_REF="refs/pull/21/merge", GITHUB_STEP_SUMMARY=str(summary),
+               GITHUB_OUTPUT=str(output), GITHUB_WORKSPACE=str(checkout))
+    done = subprocess.run([sys.executable, "-m", "promsec_ci", "scan", "--no-fix", "--reporter", "github-pr-review",
+                           "-f", "sarif", "-o", "results.sarif"], cwd=checkout, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(server.reviews) == 1 and len(server.ours()) == 3
+    assert server.reviews[0]["commit_id"] == pull.head_sha
+    assert "::error file=app.py" in done.stdout
+    assert "B602" in summary.read_text()
+    values = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert values == {"sarif_file": "results.sarif", "findings_count": str(len(report.findings)),
+                      "blocking_count": "3", "fixes_count": "0"}
+    assert (checkout / "results.sarif").is_file()
