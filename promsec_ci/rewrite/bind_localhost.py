@@ -1,0 +1,57 @@
+"""B104, CWE-605: do not bind servers to every interface by default.
+
+``0.0.0.0`` exposes the service on every network the host is on. The address becomes
+loopback unless the deployment opts in through ``BIND_HOST``::
+
+    app.run(host="0.0.0.0", port=8080)
+        -> app.run(host=os.environ.get("BIND_HOST", "127.0.0.1"), port=8080)
+    sock.bind(("0.0.0.0", 9000))
+        -> sock.bind((os.environ.get("BIND_HOST", "127.0.0.1"), 9000))
+
+Comparisons (``if host == "0.0.0.0"``) are left alone.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
+from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, env_lookup
+
+
+class _BindLocalhost(CallTransformer):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self._comparisons = 0
+
+    def visit_Comparison(self, node: cst.Comparison) -> bool:
+        self._comparisons += 1
+        return True
+
+    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison) -> cst.Comparison:
+        self._comparisons -= 1
+        return updated_node
+
+    def leave_SimpleString(self, original_node: cst.SimpleString,
+                           updated_node: cst.SimpleString) -> cst.BaseExpression:
+        if not self.in_target or self._comparisons or updated_node.evaluated_value != "0.0.0.0":
+            return updated_node
+        return env_lookup(self.module_alias("os"), "BIND_HOST", "127.0.0.1")
+
+
+BindLocalhost = TransformerOperator(
+    OperatorMeta(
+        name="bind-localhost",
+        cwes=(605,),
+        rule_ids=("B104",),
+        directive="Bind network servers to 127.0.0.1 by default and make any wider bind address an "
+        "explicit setting (an environment variable), never a hard-coded 0.0.0.0.",
+        summary="bind to 0.0.0.0 -> 127.0.0.1 unless BIND_HOST says otherwise",
+        references=(
+            "https://cwe.mitre.org/data/definitions/605.html",
+            "https://docs.python.org/3/library/socket.html#socket.socket.bind",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+    ),
+    _BindLocalhost,
+)

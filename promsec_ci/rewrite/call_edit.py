@@ -1,0 +1,280 @@
+"""Shared pieces for the call-rewriting operators: resolve a call's name through the module's
+imports, edit keyword arguments without disturbing the call's layout, read the naming context
+of a statement, and wrap a ``StatementTransformer`` class as an ``Operator``.
+
+Sample (``set_kwarg`` keeps one-argument-per-line layouts)::
+
+    requests.get(            ->   requests.get(
+        url,                          url,
+        headers=h,                    headers=h,
+    )                                 timeout=30,
+                                  )
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider, QualifiedNameSource, ScopeProvider
+
+from promsec_ci.rewrite.base import Operator, OperatorMeta, Rewrite
+from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, rewrite_at
+
+
+class CallTransformer(StatementTransformer):
+    """A ``StatementTransformer`` that hands every call of the target statement to ``on_call``.
+
+    Args:
+        line: 1-based line of the target statement.
+    """
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.module: cst.Module | None = None
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.module = node
+        return True
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if not self.in_target:
+            return updated_node
+        return self.on_call(original_node, updated_node, self.qualified_name(original_node.func))
+
+    def on_call(self, original: cst.Call, updated: cst.Call, name: str | None) -> cst.BaseExpression:
+        """Rewrite one call of the target statement; ``name`` is its import-resolved dotted name."""
+        return updated
+
+    def qualified_name(self, node: cst.BaseExpression) -> str | None:
+        """``yaml.load`` for ``y.load`` after ``import yaml as y``; the dotted text when the base
+        name is bound nowhere (fragments without imports); ``None`` when it is a local value."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        names = scope.get_qualified_names_for(node) if scope is not None else set()
+        imported = sorted(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
+        if imported:
+            return imported[0]
+        if any(q.source is QualifiedNameSource.LOCAL for q in names):
+            return None
+        return dotted_name(node)
+
+    def module_alias(self, module: str, add: bool = True) -> str:
+        """The name ``import module [as alias]`` binds at module level; asks for the import when
+        the module is not imported that way (``from module import x`` does not count)."""
+        for statement in self.module.body if self.module is not None else ():
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if not isinstance(small, cst.Import):
+                    continue
+                for alias in small.names:
+                    if dotted_name(alias.name) == module:
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                            return alias.asname.name.value
+                        return module
+        if add:
+            self.add_import(module)
+        return module
+
+    def is_bound_locally(self, name: str, node: cst.CSTNode) -> bool:
+        """Whether ``name`` is assigned (not imported) in the scope visible at ``node``."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        if scope is None or name not in scope:
+            return False
+        return any(not isinstance(a.node, (cst.Import, cst.ImportFrom)) for a in scope[name])
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        current: cst.CSTNode | None = node
+        while current is not None:
+            current = self.get_metadata(ParentNodeProvider, current, None)
+            if isinstance(current, cst.FunctionDef):
+                return current
+        return None
+
+
+class TransformerOperator(Operator):
+    """An operator whose rewrite is one ``StatementTransformer`` class run at the line.
+
+    Args:
+        meta: what it fixes.
+        transformer: class taking the target line.
+    """
+
+    def __init__(self, meta: OperatorMeta, transformer: Callable[[int], StatementTransformer]) -> None:
+        self.meta = meta
+        self.transformer = transformer
+
+    def apply(self, source: str, line: int) -> Rewrite | None:
+        result = rewrite_at(source, self.transformer(line))
+        if result is None:
+            return None
+        text, imports = result
+        return Rewrite(text=text, line=line, imports=imports)
+
+
+# --- arguments ---------------------------------------------------------------------------------
+
+def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
+    """``name=value`` with no spaces around ``=`` (PEP 8 for keyword arguments)."""
+    return cst.Arg(
+        keyword=cst.Name(name),
+        value=value,
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
+
+
+def get_kwarg(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def has_star_args(call: cst.Call) -> bool:
+    """``*args`` or ``**kwargs`` present: the call's real keywords are unknown."""
+    return any(arg.star for arg in call.args)
+
+
+def positional(call: cst.Call) -> list[cst.Arg]:
+    return [arg for arg in call.args if arg.keyword is None and not arg.star]
+
+
+def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
+    """Add ``arg`` last, following the call's layout (same line, or one argument per line)."""
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[arg])
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):
+        # A trailing comma: the call is laid out one argument per line; the new argument takes
+        # the trailing comma and the last one takes the separator used between arguments.
+        if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
+            separator = args[-2].comma
+        else:
+            separator = cst.Comma(whitespace_after=call.whitespace_before_args)
+        args[-1] = last.with_changes(comma=separator)
+        args.append(arg.with_changes(comma=last.comma))
+    elif isinstance(last.whitespace_after_arg, cst.ParenthesizedWhitespace):
+        # The closing parenthesis sits on its own line: keep it there, after the new argument.
+        if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
+            between = args[-2].comma.whitespace_after
+        else:
+            between = call.whitespace_before_args
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=between),
+                                     whitespace_after_arg=cst.SimpleWhitespace(""))
+        args.append(arg.with_changes(whitespace_after_arg=last.whitespace_after_arg))
+    else:
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args.append(arg)
+    return call.with_changes(args=args)
+
+
+def set_kwarg(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+    """Set keyword ``name`` to ``value``: replace its value in place, or append it."""
+    existing = get_kwarg(call, name)
+    if existing is None:
+        return append_arg(call, kwarg(name, value))
+    args = [arg.with_changes(value=value) if arg is existing else arg for arg in call.args]
+    return call.with_changes(args=args)
+
+
+def remove_arg(call: cst.Call, target: cst.Arg) -> cst.Call:
+    """Drop ``target``, keeping the separators of the arguments around it."""
+    args = list(call.args)
+    index = args.index(target)
+    del args[index]
+    if args and index == len(args):
+        # Removed the last argument: the new last one takes its comma (or lack of one).
+        args[-1] = args[-1].with_changes(comma=target.comma)
+    return call.with_changes(args=args)
+
+
+# --- values ------------------------------------------------------------------------------------
+
+def literal_value(node: cst.BaseExpression):
+    """The Python value of a simple literal (str, bytes, int, True/False/None), else ``None``."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return node.evaluated_value
+    if isinstance(node, cst.Integer):
+        return node.evaluated_value
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    return None
+
+
+def is_name(node: cst.BaseExpression, value: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == value
+
+
+def env_lookup(module_alias: str, var: str, default: str | None = None) -> cst.BaseExpression:
+    """``os.environ["VAR"]`` or ``os.environ.get("VAR", "default")`` (``module_alias`` = ``os``)."""
+    environ = cst.Attribute(value=cst.Name(module_alias), attr=cst.Name("environ"))
+    key = cst.SimpleString(f'"{var}"')
+    if default is None:
+        return cst.Subscript(value=environ, slice=[cst.SubscriptElement(slice=cst.Index(value=key))])
+    return cst.Call(
+        func=cst.Attribute(value=environ, attr=cst.Name("get")),
+        args=[cst.Arg(key, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+              cst.Arg(cst.SimpleString('"' + default.replace("\\", "\\\\").replace('"', '\\"') + '"'))],
+    )
+
+
+def expr(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
+# --- naming context ----------------------------------------------------------------------------
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def split_words(text: str) -> list[str]:
+    """``adminPassword_hash`` -> ``["admin", "password", "hash"]``."""
+    return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", text).lower()) if w]
+
+
+class _WordCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.words: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.words.extend(split_words(node.value))
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = node.evaluated_value
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if len(value) <= 80:
+            self.words.extend(split_words(value))
+
+
+def words_in(nodes: Iterable[cst.CSTNode]) -> list[str]:
+    """Identifier and short string-literal words in ``nodes`` (statement context)."""
+    collector = _WordCollector()
+    for node in nodes:
+        node.visit(collector)
+    return collector.words
+
+
+def function_words(function: cst.FunctionDef | None) -> list[str]:
+    """Words of a function's name and parameter names."""
+    if function is None:
+        return []
+    names = [function.name.value]
+    params = function.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        names.append(param.name.value)
+    return [w for name in names for w in split_words(name)]
+
+
+def classify(words: Iterable[str], security: frozenset[str], benign: frozenset[str]) -> str | None:
+    """``"security"`` when any word is a security word, else ``"benign"`` when any is benign,
+    else ``None`` (no signal). Security wins: a wrong "not for security" is the costly mistake."""
+    found = set(words)
+    joined = "_".join(found)
+    if found & security or any(stem in joined for stem in ("password", "passwd", "secret", "token")):
+        return "security"
+    if found & benign:
+        return "benign"
+    return None

@@ -1,0 +1,74 @@
+"""B507, CWE-295: reject unknown SSH host keys instead of trusting them.
+
+``AutoAddPolicy`` and ``WarningPolicy`` accept any host key, so a man in the middle is trusted on
+first (and every) contact. ``RejectPolicy`` refuses hosts missing from the known-hosts file,
+which is loaded first when the code loads no host keys itself::
+
+    client = paramiko.SSHClient()                                 client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  ->  client.load_system_host_keys()
+                                                                  client.set_missing_host_key_policy(paramiko.RejectPolicy())
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
+from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, positional
+from promsec_ci.rewrite.cst_tools import dotted_name
+
+_TRUSTING = {"AutoAddPolicy", "WarningPolicy"}
+
+
+class _ParamikoRejectPolicy(CallTransformer):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self._client: str | None = None
+
+    def on_call(self, original: cst.Call, updated: cst.Call, name: str | None) -> cst.BaseExpression:
+        func = updated.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "set_missing_host_key_policy":
+            return updated
+        args = positional(updated)
+        if len(args) != 1 or len(updated.args) != 1:
+            return updated
+        policy = args[0].value
+        inner = policy.func if isinstance(policy, cst.Call) else policy
+        if isinstance(inner, cst.Attribute) and inner.attr.value in _TRUSTING:
+            new_inner: cst.BaseExpression = inner.with_changes(attr=cst.Name("RejectPolicy"))
+        elif isinstance(inner, cst.Name) and inner.value in _TRUSTING:
+            self.add_import("paramiko", "RejectPolicy")
+            new_inner = cst.Name("RejectPolicy")
+        else:
+            return updated
+        new_policy = policy.with_changes(func=new_inner) if isinstance(policy, cst.Call) else new_inner
+        self._client = dotted_name(func.value)
+        return updated.with_changes(args=[args[0].with_changes(value=new_policy)])
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine,
+                                  updated_node: cst.SimpleStatementLine):
+        if original_node is not self.target or self._client is None or self.module is None:
+            return updated_node
+        if "load_system_host_keys" in self.module.code or "load_host_keys" in self.module.code:
+            return updated_node
+        load = cst.parse_statement(f"{self._client}.load_system_host_keys()\n")
+        load = load.with_changes(leading_lines=updated_node.leading_lines)
+        return cst.FlattenSentinel([load, updated_node.with_changes(leading_lines=[])])
+
+
+ParamikoRejectPolicy = TransformerOperator(
+    OperatorMeta(
+        name="paramiko-reject-policy",
+        cwes=(295,),
+        rule_ids=("B507",),
+        directive="Verify SSH host keys: load the known hosts and use paramiko.RejectPolicy instead "
+        "of AutoAddPolicy or WarningPolicy, which trust any server.",
+        summary="paramiko AutoAddPolicy/WarningPolicy -> RejectPolicy with known hosts loaded",
+        references=(
+            "https://cwe.mitre.org/data/definitions/295.html",
+            "https://docs.paramiko.org/en/stable/api/client.html#paramiko.client.RejectPolicy",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+    ),
+    _ParamikoRejectPolicy,
+)

@@ -1,0 +1,170 @@
+"""B105 / B106 / B107, CWE-259 / CWE-798: read hard-coded secrets from the environment.
+
+The variable name comes from what the literal was assigned to (UPPER_SNAKE; a generic
+``passwd=`` keyword is prefixed by the variable the call is assigned to)::
+
+    password = "megadeth"                     ->  password = os.environ["PASSWORD"]
+    db = connect(user="u", passwd="root")     ->  db = connect(user="u", passwd=os.environ["DB_PASSWORD"])
+    def login(user, password="admin"):        ->  def login(user, password=None):
+        ...                                           if password is None:
+                                                          password = os.environ["PASSWORD"]
+
+An empty literal keeps its value as the default (``os.environ.get("DB_PASSWORD", "")``).
+Refused where the literal is plainly not a secret: a file path or template name, a URL, or a
+sentence (``password_prompt = "Enter your password"``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
+from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, env_lookup, split_words
+from promsec_ci.rewrite.cst_tools import dotted_name
+
+# Bandit's own test for a password-like name (general_hardcoded_password.py).
+_WORDS = "(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)"
+_CANDIDATE = re.compile(f"(^{_WORDS}$|_{_WORDS}_|^{_WORDS}_|_{_WORDS}$)", re.IGNORECASE)
+_NOT_SECRET = re.compile(r"^(\w+://|[\w.-]*/)|\.(html?|txt|json|ya?ml|cfg|ini|py|j2|jinja2?|xml|csv|log|pem)$")
+_GENERIC = {"password", "passwd", "pwd", "pass", "secret", "token", "passphrase"}
+_SPELLING = {"passwd": "password", "pwd": "password", "pass": "password"}
+
+
+def env_name(*names: str) -> str:
+    """``("db", "passwd")`` -> ``DB_PASSWORD``."""
+    words = [_SPELLING.get(w, w) for name in names for w in split_words(name)]
+    text = "_".join(words).upper() or "SECRET"
+    return f"_{text}" if text[0].isdigit() else text
+
+
+def _secret_literal(node: cst.BaseExpression | None) -> str | None:
+    """The string of a literal that may be a secret, else ``None``."""
+    if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return None
+    value = node.evaluated_value
+    if not isinstance(value, str):
+        return None
+    if _NOT_SECRET.search(value):
+        return None
+    if len(value.split()) >= 2 and not (value.startswith("<") and value.endswith(">")):
+        return None
+    return value
+
+
+def _target_name(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        key = node.slice[0].slice.value
+        if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+            return key.evaluated_value
+    return None
+
+
+class _SecretFromEnv(CallTransformer):
+    def _lookup(self, name: str, value: str) -> cst.BaseExpression:
+        return env_lookup(self.module_alias("os"), name, "" if value == "" else None)
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        if not self.in_target or len(updated_node.targets) != 1:
+            return updated_node
+        value = _secret_literal(updated_node.value)
+        name = _target_name(updated_node.targets[0].target)
+        if value is None or name is None or not _CANDIDATE.search(name):
+            return updated_node
+        if value == "" and not (name.isupper() and self.enclosing_function(original_node) is None):
+            return updated_node  # an empty initial value, not a secret
+        return updated_node.with_changes(value=self._lookup(env_name(name), value))
+
+    def leave_DictElement(self, original_node: cst.DictElement, updated_node: cst.DictElement) -> cst.DictElement:
+        if not self.in_target or not isinstance(updated_node.key, cst.SimpleString):
+            return updated_node
+        key = updated_node.key.evaluated_value
+        value = _secret_literal(updated_node.value)
+        if not isinstance(key, str) or value in (None, "") or not _CANDIDATE.search(key):
+            return updated_node
+        return updated_node.with_changes(value=self._lookup(env_name(key), value))
+
+    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison) -> cst.Comparison:
+        if not self.in_target or len(updated_node.comparisons) != 1:
+            return updated_node
+        name = _target_name(updated_node.left)
+        target = updated_node.comparisons[0]
+        value = _secret_literal(target.comparator)
+        if name is None or value in (None, "") or not _CANDIDATE.search(name):
+            return updated_node
+        lookup = self._lookup(env_name(name), value)
+        return updated_node.with_changes(comparisons=[target.with_changes(comparator=lookup)])
+
+    def on_call(self, original: cst.Call, updated: cst.Call, name: str | None) -> cst.BaseExpression:
+        args = []
+        prefix = self._assigned_name()
+        for arg in updated.args:
+            value = _secret_literal(arg.value) if arg.keyword is not None else None
+            if value is not None and _CANDIDATE.search(arg.keyword.value):
+                words = (prefix, arg.keyword.value) if prefix and arg.keyword.value.lower() in _GENERIC else (
+                    arg.keyword.value,)
+                arg = arg.with_changes(value=self._lookup(env_name(*words), value))
+            args.append(arg)
+        return updated.with_changes(args=args)
+
+    def _assigned_name(self) -> str | None:
+        """``db`` for ``db = connect(...)``: names the credential's owner."""
+        if isinstance(self.target, cst.SimpleStatementLine) and isinstance(self.target.body[0], cst.Assign):
+            targets = self.target.body[0].targets
+            if len(targets) == 1:
+                name = dotted_name(targets[0].target)
+                return name.split(".")[-1] if name else None
+        return None
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        if original_node is not self.target or not isinstance(updated_node.body, cst.IndentedBlock):
+            return updated_node
+        params = updated_node.params
+        checks: list[cst.BaseStatement] = []
+
+        def fix(param: cst.Param) -> cst.Param:
+            value = _secret_literal(param.default)
+            if value is None or not _CANDIDATE.search(param.name.value):
+                return param
+            name = param.name.value
+            lookup = cst.Module([]).code_for_node(self._lookup(env_name(name), value))
+            checks.append(cst.parse_statement(f"if {name} is None:\n    {name} = {lookup}\n"))
+            return param.with_changes(default=cst.Name("None"))
+
+        params = params.with_changes(params=[fix(p) for p in params.params],
+                                     kwonly_params=[fix(p) for p in params.kwonly_params])
+        if not checks:
+            return updated_node
+        body = list(updated_node.body.body)
+        at = 1 if body and _is_docstring(body[0]) else 0
+        body[at:at] = checks
+        return updated_node.with_changes(params=params, body=updated_node.body.with_changes(body=body))
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+
+
+SecretFromEnv = TransformerOperator(
+    OperatorMeta(
+        name="secret-from-env",
+        cwes=(259, 798),
+        rule_ids=("B105", "B106", "B107"),
+        directive="Do not hard-code passwords, tokens or secret keys in the source; read each one "
+        "from an environment variable with os.environ.",
+        summary="hard-coded secret literal -> os.environ lookup",
+        references=(
+            "https://cwe.mitre.org/data/definitions/798.html",
+            "https://docs.python.org/3/library/os.html#os.environ",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+    ),
+    _SecretFromEnv,
+)

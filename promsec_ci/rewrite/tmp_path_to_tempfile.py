@@ -1,0 +1,106 @@
+"""B108, CWE-377: build temporary paths from ``tempfile.gettempdir()``, not a hard-coded ``/tmp``.
+
+``gettempdir()`` honours ``TMPDIR``/``TEMP``, so a deployment can point it at a private
+directory instead of the world-writable ``/tmp``; on a default Linux host the path is unchanged::
+
+    f = open("/tmp/output.txt", "w")
+        -> f = open(os.path.join(tempfile.gettempdir(), "output.txt"), "w")
+    UPLOAD_DIR = "/tmp"                 ->   UPLOAD_DIR = tempfile.gettempdir()
+    log = f"/tmp/{name}.log"            ->   log = os.path.join(tempfile.gettempdir(), f"{name}.log")
+
+Comparisons are left alone (``path == "/tmp/x"`` tests a value, it does not create one).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
+from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, expr
+
+_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _split(text: str) -> str | None:
+    """What follows the temp directory in a path ``_is_tmp`` accepted: ``"x.txt"`` for
+    ``/tmp/x.txt``, ``""`` for ``/tmp/``, ``None`` for ``/tmp`` itself."""
+    for tmp in _TMP_DIRS:
+        if text.startswith(tmp + "/"):
+            return text[len(tmp) + 1:]
+    return None
+
+
+def _is_tmp(text: str) -> bool:
+    return any(text == tmp or text.startswith(tmp + "/") for tmp in _TMP_DIRS)
+
+
+class _TmpPathToTempfile(CallTransformer):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self._comparisons = 0
+
+    def visit_Comparison(self, node: cst.Comparison) -> bool:
+        self._comparisons += 1
+        return True
+
+    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison) -> cst.Comparison:
+        self._comparisons -= 1
+        return updated_node
+
+    def _tempdir(self, rest: cst.BaseExpression | None) -> cst.BaseExpression:
+        gettempdir = f"{self.module_alias('tempfile')}.gettempdir()"
+        if rest is None:
+            return expr(gettempdir)
+        join = expr(f"{self.module_alias('os')}.path.join({gettempdir}, _)")
+        return join.with_changes(args=[join.args[0], join.args[1].with_changes(value=rest)])
+
+    def leave_SimpleString(self, original_node: cst.SimpleString,
+                           updated_node: cst.SimpleString) -> cst.BaseExpression:
+        if not self.in_target or self._comparisons or self._in_fstring_or_concat(original_node):
+            return updated_node
+        value = updated_node.evaluated_value
+        if not isinstance(value, str) or not _is_tmp(value) or "\\" in updated_node.value:
+            return updated_node
+        rest = _split(value)
+        if rest is None:
+            return self._tempdir(None)
+        quote = updated_node.quote
+        return self._tempdir(cst.SimpleString(f"{updated_node.prefix}{quote}{rest}{quote}"))
+
+    def leave_FormattedString(self, original_node: cst.FormattedString,
+                              updated_node: cst.FormattedString) -> cst.BaseExpression:
+        if not self.in_target or self._comparisons or not updated_node.parts:
+            return updated_node
+        first = updated_node.parts[0]
+        if not isinstance(first, cst.FormattedStringText) or "\\" in first.value:
+            return updated_node
+        tmp = next((t for t in _TMP_DIRS if first.value.startswith(t + "/")), None)
+        if tmp is None:
+            return updated_node
+        rest = first.value[len(tmp) + 1:]
+        parts = ([first.with_changes(value=rest)] if rest else []) + list(updated_node.parts[1:])
+        return self._tempdir(updated_node.with_changes(parts=parts))
+
+    def _in_fstring_or_concat(self, node: cst.CSTNode) -> bool:
+        from libcst.metadata import ParentNodeProvider
+
+        parent = self.get_metadata(ParentNodeProvider, node, None)
+        return isinstance(parent, (cst.ConcatenatedString, cst.Decorator))
+
+
+TmpPathToTempfile = TransformerOperator(
+    OperatorMeta(
+        name="tmp-path-to-tempfile",
+        cwes=(377,),
+        rule_ids=("B108",),
+        directive="Do not hard-code /tmp paths; build temporary paths from tempfile.gettempdir() or, "
+        "better, create the file with tempfile.mkstemp or tempfile.NamedTemporaryFile.",
+        summary="hard-coded /tmp path -> tempfile.gettempdir()-based path",
+        references=(
+            "https://cwe.mitre.org/data/definitions/377.html",
+            "https://docs.python.org/3/library/tempfile.html#tempfile.gettempdir",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+    ),
+    _TmpPathToTempfile,
+)

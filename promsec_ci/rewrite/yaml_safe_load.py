@@ -1,0 +1,59 @@
+"""B506 / CWE-20, CWE-502: load YAML with the safe loader.
+
+``yaml.load`` with the default, ``Loader``, ``FullLoader`` or ``UnsafeLoader`` loader can build
+arbitrary Python objects from the document; ``yaml.safe_load`` builds only plain data::
+
+    data = yaml.load(stream, Loader=yaml.FullLoader)   ->   data = yaml.safe_load(stream)
+    docs = yaml.load_all(stream)                       ->   docs = yaml.safe_load_all(stream)
+
+A call that already passes ``SafeLoader`` or ``CSafeLoader`` is left alone.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
+from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, has_star_args, positional
+from promsec_ci.rewrite.cst_tools import dotted_name
+
+_SAFE = {"load": "safe_load", "load_all": "safe_load_all", "unsafe_load": "safe_load",
+         "unsafe_load_all": "safe_load_all", "full_load": "safe_load", "full_load_all": "safe_load_all"}
+_SAFE_LOADERS = {"SafeLoader", "CSafeLoader"}
+
+
+class _YamlSafeLoad(CallTransformer):
+    def on_call(self, original: cst.Call, updated: cst.Call, name: str | None) -> cst.BaseExpression:
+        if name is None or not name.startswith("yaml.") or name.count(".") != 1:
+            return updated
+        function = name.split(".")[1]
+        if function not in _SAFE or has_star_args(updated):
+            return updated
+        args = positional(updated)
+        loaders = [a for a in updated.args if a.keyword is not None and a.keyword.value == "Loader"]
+        loaders += args[1:2]
+        if any((dotted_name(a.value) or "").split(".")[-1] in _SAFE_LOADERS for a in loaders):
+            return updated
+        if len(args) != 1 or any(a.keyword is not None and a.keyword.value != "Loader" for a in updated.args):
+            return updated  # unknown extra arguments: safe_load takes the stream only
+        stream = args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        func = cst.Attribute(value=cst.Name(self.module_alias("yaml")), attr=cst.Name(_SAFE[function]))
+        return updated.with_changes(func=func, args=[stream])
+
+
+YamlSafeLoad = TransformerOperator(
+    OperatorMeta(
+        name="yaml-safe-load",
+        cwes=(20, 502),
+        rule_ids=("B506",),
+        directive="Parse YAML with yaml.safe_load (or yaml.safe_load_all) so the document can only "
+        "produce plain data, never arbitrary Python objects.",
+        summary="yaml.load with an unsafe loader -> yaml.safe_load",
+        references=(
+            "https://cwe.mitre.org/data/definitions/502.html",
+            "https://pyyaml.org/wiki/PyYAMLDocumentation",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_CURSORY_REVIEW,
+    ),
+    _YamlSafeLoad,
+)
