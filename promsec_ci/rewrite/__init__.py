@@ -6,8 +6,46 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
+from promsec_ci.rewrite.bind_localhost import BindLocalhost
+from promsec_ci.rewrite.chmod_restrict import ChmodRestrict
+from promsec_ci.rewrite.flask_debug_off import FlaskDebugOff
+from promsec_ci.rewrite.ftp_tls import FtpTls
+from promsec_ci.rewrite.hash_not_for_security import HashNotForSecurity
+from promsec_ci.rewrite.hash_sha256 import HashSha256
+from promsec_ci.rewrite.jinja2_autoescape import Jinja2Autoescape
+from promsec_ci.rewrite.mktemp_to_mkstemp import MktempToMkstemp
+from promsec_ci.rewrite.paramiko_reject_policy import ParamikoRejectPolicy
+from promsec_ci.rewrite.random_to_secrets import RandomToSecrets
+from promsec_ci.rewrite.requests_timeout import RequestsTimeout
+from promsec_ci.rewrite.requests_verify_on import RequestsVerifyOn
+from promsec_ci.rewrite.secret_from_env import SecretFromEnv
+from promsec_ci.rewrite.ssl_default_context import SslDefaultContext
+from promsec_ci.rewrite.tarfile_data_filter import TarfileDataFilter
+from promsec_ci.rewrite.tmp_path_to_tempfile import TmpPathToTempfile
+from promsec_ci.rewrite.weak_key_size import WeakKeySize
+from promsec_ci.rewrite.xml_defusedxml import XmlDefusedxml
+from promsec_ci.rewrite.yaml_safe_load import YamlSafeLoad
 
 ALL_OPERATORS: list[Operator] = [
+    BindLocalhost,
+    ChmodRestrict,
+    FlaskDebugOff,
+    FtpTls,
+    HashNotForSecurity,
+    HashSha256,
+    Jinja2Autoescape,
+    MktempToMkstemp,
+    ParamikoRejectPolicy,
+    RandomToSecrets,
+    RequestsTimeout,
+    RequestsVerifyOn,
+    SecretFromEnv,
+    SslDefaultContext,
+    TarfileDataFilter,
+    TmpPathToTempfile,
+    WeakKeySize,
+    XmlDefusedxml,
+    YamlSafeLoad,
 ]
 
 
