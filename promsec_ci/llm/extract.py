@@ -65,6 +65,16 @@ def extract_prompt(answer: str) -> str:
     return text
 
 
+_REFUSAL = re.compile(
+    r"^\W*(?:I\s*(?:'m|am)\s+(?:sorry|unable|not able)|I\s+(?:can(?:no|')t|won't|will not|must decline)|"
+    r"(?:I'm\s+)?sorry\b|as an ai\b|unfortunately,? i\b)", re.I)
+
+
+def looks_like_refusal(answer: str) -> bool:
+    """True when ``answer`` opens like a refusal ("I'm sorry", "I can't help with that")."""
+    return bool(_REFUSAL.match(answer.strip()))
+
+
 def find_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The first function named ``name`` at module level or directly inside a class."""
     for node in tree.body:

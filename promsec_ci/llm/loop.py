@@ -33,7 +33,7 @@ from promsec_ci.analyzers.bandit import BanditAnalyzer
 from promsec_ci.config import Options
 from promsec_ci.llm import prompts
 from promsec_ci.llm.client import BudgetExhausted, LLMClient, LLMError
-from promsec_ci.llm.extract import extract_function, extract_prompt
+from promsec_ci.llm.extract import extract_function, extract_prompt, looks_like_refusal
 from promsec_ci.llm.guard import carries_override, new_capability, placeholder_left
 from promsec_ci.llm.redact import password_lines, redact
 from promsec_ci.llm.splice import splice
@@ -205,7 +205,7 @@ class _Run:
                     return
                 answer = self.client.complete(prompts.inversion_messages(context))
                 inverted = extract_prompt(answer.text)
-                if len(inverted.split()) < 4:
+                if len(inverted.split()) < 4 or looks_like_refusal(inverted):
                     self.notices.append(Notice(f"no LLM fix for {self.unit.name}: the model gave no prompt "
                                                f"for the unit ({_quote(answer.text)})", self.unit.path))
                     return
