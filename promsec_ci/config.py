@@ -18,6 +18,7 @@ from promsec_ci.records import Level
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 GRAPH_KINDS = ("cfg", "ast", "dfg")
 STRATEGIES = ("promsec", "bl1", "bl2", "a1", "a2")
+JAVA_ANALYZERS = ("spotbugs", "semgrep", "both")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class Options:
     max_iterations: int = 5
     strategy: str = "promsec"
     cache_dir: str = ".promsec-cache"
+    # Java
+    java_analyzer: str = "spotbugs"  # spotbugs | semgrep | both; spotbugs falls back to semgrep
+    java_classes: str | None = None  # the build's class folder; None: compile the changed files
     extra: dict[str, Any] = field(default_factory=dict)
 
     def is_excluded(self, path: str) -> bool:
@@ -152,6 +156,8 @@ def _build(values: dict[str, Any], source: Path) -> Options:
         raise ConfigError(f"graph must be one of {', '.join(GRAPH_KINDS)}")
     if values.get("strategy", "promsec") not in STRATEGIES:
         raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}")
+    if values.get("java_analyzer", "spotbugs") not in JAVA_ANALYZERS:
+        raise ConfigError(f"java_analyzer must be one of {', '.join(JAVA_ANALYZERS)}")
     try:
         return Options(**values)
     except TypeError as exc:
