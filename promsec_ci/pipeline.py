@@ -152,7 +152,12 @@ def fix_findings(
 
 
 def _unit_indexes(files: dict[str, FileChange]) -> dict[str, UnitIndex]:
-    return {path: UnitIndex(change.text, path) for path, change in files.items() if path.endswith(".py")}
+    indexes = {path: UnitIndex(change.text, path) for path, change in files.items() if path.endswith(".py")}
+    if any(path.endswith(".java") for path in files):
+        from promsec_ci.java.units import JavaUnitIndex  # same locate() contract
+
+        indexes.update({p: JavaUnitIndex(c.text, p) for p, c in files.items() if p.endswith(".java")})  # type: ignore[misc]
+    return indexes
 
 
 def _unit_of(indexes: dict[str, UnitIndex], finding: Finding) -> Unit:

@@ -14,8 +14,29 @@ def _bandit(options: Options) -> Analyzer:
     return BanditAnalyzer(tests=options.tests, skip=options.skip)
 
 
-ANALYZERS: dict[str, Callable[[Options], Analyzer]] = {
+def _spotbugs(options: Options) -> Analyzer | None:
+    from promsec_ci.analyzers.spotbugs import SpotBugsAnalyzer, find_engine
+
+    if options.java_analyzer not in ("spotbugs", "both") or find_engine() is None:
+        return None
+    return SpotBugsAnalyzer(cache_dir=options.cache_dir, classes_dir=options.java_classes)
+
+
+def _semgrep(options: Options) -> Analyzer | None:
+    from promsec_ci.analyzers.semgrep_java import SemgrepJavaAnalyzer
+    from promsec_ci.analyzers.spotbugs import find_engine
+
+    if options.java_analyzer == "semgrep":
+        return SemgrepJavaAnalyzer()
+    if find_engine() is None:  # spotbugs (or both) asked for, none installed: semgrep stands in
+        return SemgrepJavaAnalyzer(note="neither SpotBugs nor FindBugs is installed: Java analyzed with semgrep")
+    return SemgrepJavaAnalyzer() if options.java_analyzer == "both" else None
+
+
+ANALYZERS: dict[str, Callable[[Options], Analyzer | None]] = {
     "bandit": _bandit,
+    "spotbugs": _spotbugs,
+    "semgrep": _semgrep,
 }
 
 
@@ -23,8 +44,8 @@ def analyzers_for(suffixes: set[str], options: Options) -> list[Analyzer]:
     """The analyzers that handle at least one of the given file suffixes."""
     chosen = []
     for factory in ANALYZERS.values():
-        analyzer = factory(options)
-        if suffixes & set(analyzer.suffixes):
+        analyzer = factory(options)  # None: switched off by the options
+        if analyzer is not None and suffixes & set(analyzer.suffixes):
             chosen.append(analyzer)
     return chosen
 

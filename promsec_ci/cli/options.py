@@ -33,10 +33,29 @@ _SHARED = [
 ]
 
 
+JAVA_FLAGS = ("java_analyzer", "java_classes")
+
+_JAVA = [
+    click.option("--java-analyzer", type=click.Choice(["spotbugs", "semgrep", "both"]),
+                 help="Java backend: spotbugs (default; SpotBugs+FindSecBugs or Debian's findbugs, falling back "
+                 "to semgrep when neither is installed), semgrep (project rules, on source), or both."),
+    click.option("--java-classes", type=click.Path(file_okay=False),
+                 help="The build's class folder for SpotBugs (default: compile the changed .java files)."),
+]
+
+
 def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for decorator in reversed(_SHARED):
-        func = decorator(func)
-    return func
+    """Add the shared flags; the Java flags reach ``build_request`` through the click context."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        java = option_overrides(**{name: kwargs.pop(name) for name in JAVA_FLAGS})
+        click.get_current_context().meta["promsec_ci.java_overrides"] = java
+        return func(*args, **kwargs)
+
+    for decorator in reversed([*_SHARED, *_JAVA]):
+        wrapper = decorator(wrapper)
+    return wrapper
 
 
 LLM_FLAGS = ("llm", "llm_model", "llm_base_url", "llm_max_calls", "llm_max_tokens", "max_iterations", "strategy")
@@ -94,6 +113,9 @@ def build_request(
     if head and not base:
         raise PromsecError("--head needs --base")
     root = find_root(paths[0] if paths and not (base or staged) else ".")
+    context = click.get_current_context(silent=True)
+    if context is not None:  # --java-* flags, set aside by shared_options
+        overrides = {**context.meta.get("promsec_ci.java_overrides", {}), **overrides}
     options = load_options(config_path, root, overrides)
     return ScanRequest(
         root=root,
