@@ -58,7 +58,7 @@ def extract_prompt(answer: str) -> str:
     without a leading "Prompt:" label or surrounding quotes."""
     blocks = fenced_blocks(answer)
     text = blocks[0][1] if blocks else answer
-    text = re.sub(r"^\s*(?:\*\*)?(?:optimi[sz]ed\s+)?prompt(?:\*\*)?\s*:\s*", "", text.strip(), flags=re.I)
+    text = re.sub(r"^\s*\**\s*(?:optimi[sz]ed\s+)?prompt\s*(?::\s*\**|\**\s*:)\s*", "", text.strip(), flags=re.I)
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()

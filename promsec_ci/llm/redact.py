@@ -27,7 +27,7 @@ PLACEHOLDER_PREFIX = "REDACTED_SECRET_"
 PASSWORD_RULES = ("B105", "B106", "B107")
 
 KEY_PATTERNS = (
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----"),  # compiled with re.S
     re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
     re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}\b"),
@@ -36,6 +36,8 @@ KEY_PATTERNS = (
     re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}"),
     re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
 )
+
+_ANY_KEY = re.compile("|".join(f"(?:{p.pattern})" for p in KEY_PATTERNS), re.S)
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,7 @@ def redact(source: str, secret_lines: set[int] = frozenset()) -> Redaction:
     """
     counter = _Counter()
     text = _redact_literals(source, secret_lines, counter) if secret_lines else source
-    for pattern in KEY_PATTERNS:
-        text = pattern.sub(lambda _match: counter.next(), text)
+    text = _ANY_KEY.sub(lambda _match: counter.next(), text)
     return Redaction(text, counter.count)
 
 
