@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import io
-import textwrap
 import time
 
 import pytest
@@ -27,35 +26,7 @@ from promsec_ci.report.hosts import publish
 from promsec_ci.report.markdown import marker_key
 from tests.servers.base import Response
 from tests.servers.github import SECONDARY, FakeGitHub, Pull, patch_for
-
-BASE = textwrap.dedent("""\
-    import os
-
-
-    def home():
-        return os.getcwd()
-""")
-
-HEAD = BASE + textwrap.dedent("""\
-
-
-    def run(cmd):
-        import subprocess
-        return subprocess.call(cmd, shell=True)
-
-
-    def load(blob):
-        import pickle
-        return pickle.loads(blob)
-
-
-    def digest(data):
-        import hashlib
-        return hashlib.md5(data).hexdigest()
-""")
-
-FIXED = HEAD.replace("    return subprocess.call(cmd, shell=True)\n", "    return subprocess.call(cmd.split())\n")
-assert FIXED != HEAD
+from tests.servers.repos import FIXED, HEAD, diff_of, pr_scan
 
 
 @pytest.fixture
@@ -63,23 +34,6 @@ def server():
     fake = FakeGitHub().start()
     yield fake
     fake.stop()
-
-
-def diff_of(repo, base: str, head: str, path: str) -> str:
-    text = repo.git("diff", "--no-color", "-U3", base, head, "--", path)
-    return text[text.index("@@"):] + "\n"
-
-
-def pr_scan(git_repo, head_text: str = HEAD, filter_mode: str = "added"):
-    """Commit BASE on main and ``head_text`` on a branch; scan the change for real."""
-    git_repo.write("app.py", BASE)
-    base = git_repo.commit("base")
-    git_repo.git("checkout", "-q", "-b", "feature")
-    git_repo.write("app.py", head_text)
-    head = git_repo.commit("feature")
-    options = Options(fix=False, filter_mode=filter_mode)
-    report = scan(ScanRequest(root=str(git_repo.path), options=options, base="main"))
-    return report, options, base, head
 
 
 def open_pull(server, git_repo, number: int, base: str, head: str, head_repo: str = "octo/app") -> Pull:
