@@ -30,7 +30,7 @@ from promsec_ci.units import MODULE
 from promsec_ci.verify import inputs, probes
 from promsec_ci.verify.sandbox import Limits, run_job
 
-_COMPARED = ("phase", "exc", "ret", "stdout", "commands", "db", "tree")
+_COMPARED = ("exc", "phase", "ret", "stdout", "commands", "db", "tree")
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,8 @@ class BehaviorChecker:
             calls.extend(inputs.as_call(signature, e) for e in examples)
             main = inputs.find_signature(original_text, "main") if unit.name != "main" else None
             if main is not None and inputs.find_signature(fixed_text, "main") is not None:
-                calls.extend(inputs.as_call(main, e) for e in inputs.generate_examples(main, max(self.examples // 2, 1)))
+                main_examples = inputs.generate_examples(main, max(self.examples // 2, 1))
+                calls.extend(inputs.as_call(main, e) for e in main_examples)
             benign = len(calls)
             probe_plan = _probe_calls(signature, examples[0], probes.kinds_for(findings), calls)
         schema = inputs.infer_schema(original_text, fixed_text)

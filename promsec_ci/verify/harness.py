@@ -85,7 +85,7 @@ def _unquoted(text: str) -> str:
         if quote == '"':
             if char == '"':
                 quote = None
-            elif char in "$`":
+            elif char in "$`" or (char == "(" and out and out[-1] == "$"):
                 out.append(char)
             continue
         if char in "'\"":
@@ -275,8 +275,18 @@ class CountingCursor(sqlite3.Cursor):
 
 
 class CountingConnection(sqlite3.Connection):
+    # Connection.execute* make their cursor in C without calling cursor(): route them here
     def cursor(self, factory=CountingCursor):
         return super().cursor(factory)
+
+    def execute(self, sql, parameters=()):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, parameters):
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, script):
+        return self.cursor().executescript(script)
 
 
 _REAL_CONNECT = sqlite3.connect
@@ -516,7 +526,13 @@ def main(job_path: str) -> None:
     sys.dont_write_bytecode = True
     results: dict = {}
     for version, source in job["versions"].items():
-        results[version] = [run_call(source, job["filename"], call, env, database) for call in job["calls"]]
+        results[version] = []
+        for call in job["calls"]:
+            if any(r.get("exc") == "Timeout" for r in results[version]):
+                # one runaway call is enough to judge this version; do not pay for the rest
+                results[version].append({"phase": "skipped", "exc": "Timeout"})
+                continue
+            results[version].append(run_call(source, job["filename"], call, env, database))
     with open(job["result"], "w", encoding="utf-8") as handle:
         json.dump({"results": results, "seed": env["seed"], "work": env["work"]}, handle)
 

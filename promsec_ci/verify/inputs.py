@@ -193,10 +193,8 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
 def _from_name(name: str):
     from hypothesis import strategies as st
 
-    for pattern, kind in _NAME_RULES:
-        if re.search(pattern, name):
-            break
-    else:
+    kind = next((k for pattern, k in _NAME_RULES if re.search(pattern, name)), None)
+    if kind is None:
         return None
     ident = _ident()
     return {
@@ -247,20 +245,55 @@ def _encode(value: object) -> object:
     return value
 
 
+_TYPICAL = {"password": PASSWORDS[0], "name": NAMES[0], "host": HOSTS[0], "archive": ARCHIVES[0],
+            "yaml": YAML_DOCS[0], "file": BENIGN_FILES[0], "url": "https://example.com/a",
+            "email": f"{NAMES[0]}@example.com", "int": 5, "bool": True}
+_TYPICAL_HINTS = {"int": 5, "float": 1.5, "bool": True, "bytes": {"$bytes": b"data".hex()}, "str": NAMES[0]}
+
+
+def typical_example(signature: Signature) -> dict:
+    """One ordinary call: defaults where given, else the most typical value for the name or
+    hint. It is the first benign call and the base every probe changes one parameter of."""
+    values: dict = {}
+    for param in signature.params:
+        if param.standin:
+            values[param.name] = {"$standin": param.standin}
+        elif param.has_default and param.default is not None and _jsonable(param.default):
+            values[param.name] = _encode(param.default)
+        else:
+            values[param.name] = _typical(param)
+    return values
+
+
+def _typical(param: Param) -> object:
+    hint = param.annotation.replace("typing.", "").replace(" ", "")
+    name = param.name.lower()
+    if hint in _TYPICAL_HINTS and hint != "str":
+        return _TYPICAL_HINTS[hint]
+    for pattern, kind in _NAME_RULES:
+        if re.search(pattern, name):
+            return _TYPICAL[kind]
+    if hint.startswith(("list", "List", "Sequence")):
+        return [NAMES[0]]
+    if hint.startswith(("dict", "Dict", "Mapping")):
+        return {"key": NAMES[0]}
+    return NAMES[0]
+
+
 def generate_examples(signature: Signature, count: int, explicit: list[dict] | None = None) -> list[dict]:
     """Up to ``count`` distinct benign keyword maps for ``signature`` (deterministic).
 
     Args:
         signature: the unit's parameters.
         count: how many examples hypothesis should generate.
-        explicit: examples found in the repository's tests, tried first.
+        explicit: examples found in the repository's tests, tried right after the typical one.
     """
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 
-    examples: list[dict] = list(explicit or [])
+    examples: list[dict] = [typical_example(signature), *(explicit or [])]
     if not signature.params:
-        return examples or [{}]
+        return examples[:1]
     strategies = {p.name: strategy_for(p) for p in signature.params}
     collected: list[dict] = []
 
@@ -277,7 +310,7 @@ def generate_examples(signature: Signature, count: int, explicit: list[dict] | N
         if key not in seen:
             seen.add(key)
             examples.append(values)
-    return examples[: count + len(explicit or [])]
+    return examples[: count + 1 + len(explicit or [])]
 
 
 def as_call(signature: Signature, values: dict) -> dict:
@@ -316,12 +349,14 @@ def examples_from_tests(root: str | None, name: str, signature: Signature, limit
 
 def _literal_call(node: ast.Call, signature: Signature) -> dict | None:
     names = [p.name for p in signature.params]
+    standins = {p.name for p in signature.params if p.standin}
     values: dict = {}
     try:
         for i, arg in enumerate(node.args):
             if i >= len(names) or isinstance(arg, ast.Starred):
                 return None
-            values[names[i]] = _encode(ast.literal_eval(arg))
+            if names[i] not in standins:  # the test's own cursor is replaced by the seeded one
+                values[names[i]] = _encode(ast.literal_eval(arg))
         for keyword in node.keywords:
             if keyword.arg is None or keyword.arg not in names:
                 return None
@@ -349,18 +384,30 @@ _SQL_WORDS = {"select", "from", "where", "and", "or", "not", "like", "in", "set"
 _INT_COLUMNS = re.compile(r"^(id|age|count|qty|quantity|amount|price|year|score|balance|stock|level)$|_id$")
 
 
+_SQLISH = re.compile(r"\b(SELECT|WHERE|AND|OR|SET|VALUES|ORDER BY|LIMIT)\b")
+
+
 def infer_schema(*texts: str) -> dict[str, list[str]]:
-    """Tables and columns named in the SQL string literals of ``texts``."""
+    """Tables and columns named in the SQL string literals of ``texts``.
+
+    Columns of a literal that names no table (``"' AND password = '"``, the middle of a
+    concatenation) are given to every table.
+    """
     schema: dict[str, list[str]] = {}
+    orphans: list[str] = []
     for text in texts:
         for literal in _string_parts(text):
             tables = [t for t in _TABLE.findall(literal) if t.lower() not in _SQL_WORDS]
             if not tables:
+                if _SQLISH.search(literal):
+                    orphans.extend(_columns(literal))
                 continue
             columns = _columns(literal)
             for table in tables:
                 known = schema.setdefault(table, [])
                 known.extend(c for c in columns if c not in known)
+    for known in schema.values():
+        known.extend(c for c in dict.fromkeys(orphans) if c not in known)
     return schema
 
 

@@ -1,0 +1,19 @@
+"""CWE-78: whois lookup with os.popen and str.format."""
+
+import os
+
+
+def whois(domain):
+    with os.popen("whois {}".format(domain)) as pipe:
+        return pipe.read()
+
+
+def registrar(text):
+    for line in text.splitlines():
+        if line.lower().startswith("registrar:"):
+            return line.split(":", 1)[1].strip()
+    return text.strip()[:40]
+
+
+def main(domain: str) -> str:
+    return registrar(whois(domain))

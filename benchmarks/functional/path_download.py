@@ -1,0 +1,17 @@
+"""CWE-22: serve a file from the files folder (Bandit has no rule for this one)."""
+
+import os
+
+BASE = "files"
+
+
+def read_file(filename):
+    with open(os.path.join(BASE, filename), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def main(filename: str) -> str:
+    try:
+        return read_file(filename)
+    except FileNotFoundError:
+        return "not found"
