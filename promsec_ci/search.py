@@ -86,6 +86,11 @@ class FixSearch:
         self.notices: list[Notice] = []
         self._run_notices: list[Notice] = []
         self.ranker = self._load_ranker() if options.ggan else None
+        self.behavior = None
+        if options.verify_behavior:  # runs candidate code in a sandbox: only when the user opts in
+            from promsec_ci.verify.behavior import BehaviorChecker
+
+            self.behavior = BehaviorChecker(options, root)
 
     def _load_ranker(self):
         try:
@@ -124,6 +129,11 @@ class FixSearch:
                         continue
                     seen.add(rewrite.text)
                     inspection = self.verifier.inspect(text, rewrite.text, unit, targets)
+                    if self.behavior is not None and inspection.verdict.ok:
+                        from promsec_ci.verify.behavior import behavior_gate
+
+                        inspection = behavior_gate(self.behavior, text, rewrite.text, unit, targets,
+                                                   inspection, notices)
                     verifications += 1
                     verdict = inspection.verdict
                     candidate = _Candidate(

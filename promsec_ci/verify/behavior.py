@@ -240,3 +240,29 @@ def _probe_results(original: list[dict], fixed: list[dict], plan) -> tuple[Probe
                                   payload, param)
         by_kind[kind] = current
     return tuple(by_kind.values())
+
+
+def behavior_gate(checker: BehaviorChecker, original_text: str, candidate_text: str, unit: Unit,
+                  findings: Sequence[Finding], inspection, notices: list):
+    """The candidate search's hook: ``inspection`` unchanged when the candidate keeps its
+    behaviour, else the same inspection with a failed verdict (and a notice saying why).
+
+    Args:
+        checker: the run's behaviour checker.
+        original_text: the scanned file.
+        candidate_text: the candidate file.
+        unit: the unit the candidate rewrites.
+        findings: the unit's findings (choose the probes).
+        inspection: the static verifier's ``Inspection`` of the candidate (``verdict.ok`` true).
+        notices: the search's notices, appended to on rejection.
+    """
+    import dataclasses
+
+    from promsec_ci.records import Notice
+
+    verdict = checker.check(original_text, candidate_text, unit, findings)
+    if verdict.ok:
+        return inspection
+    notices.append(Notice(f"behaviour check rejected a candidate fix of {unit.name}: {verdict.reason}", unit.path))
+    failed = dataclasses.replace(inspection.verdict, ok=False, reason=f"behaviour: {verdict.reason}")
+    return dataclasses.replace(inspection, verdict=failed)
