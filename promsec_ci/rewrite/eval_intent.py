@@ -1,0 +1,202 @@
+"""What an ``eval`` call is for, read from the code around it: data or arithmetic.
+
+``eval-literal-eval`` and ``eval-safe-arithmetic`` both answer B307, and each is right only for
+one intent, so both ask ``eval_intent``. The evidence, weakest first: words in the names around
+the call (``config``, ``row``, ``payload`` vs ``expression``, ``formula``, ``calc``); how the
+result is used (subscripted, iterated, ``.get()``/``.items()``, ``len()`` vs ``float()``,
+``round()``, arithmetic); and, decisive, a constant argument, which is evaluated at build time
+(``ast.literal_eval`` accepts it: data; only the arithmetic evaluator does: arithmetic)::
+
+    rows = eval(line)           ; rows[0]       -> "data"
+    total = eval(form["expr"])  ; round(total)  -> "arithmetic"
+    eval(code, ctx)                              -> None (globals given: real code)
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Mapping
+
+import libcst as cst
+
+DATA = "data"
+ARITHMETIC = "arithmetic"
+
+_DATA_WORDS = frozenset({"config", "conf", "cfg", "settings", "data", "json", "dict", "list", "tuple", "literal",
+                         "params", "options", "payload", "items", "record", "records", "row", "rows", "mapping",
+                         "line", "lines", "seq", "state", "saved", "cache", "meta", "metadata", "repr",
+                         "values", "entries", "coords", "point", "points", "vector"})
+_ARITHMETIC_WORDS = frozenset({"expr", "expression", "expressions", "formula", "calc", "calculate", "calculator",
+                               "calculation", "equation", "arithmetic", "math", "compute", "evaluate", "operation",
+                               "sum", "total", "answer", "result", "number", "num", "operand"})
+_DATA_METHODS = frozenset({"get", "items", "keys", "values", "append", "update", "pop", "copy", "index", "count"})
+_NUMBER_CALLS = frozenset({"float", "int", "round", "abs", "math.floor", "math.ceil", "Decimal", "complex"})
+_CONTAINER_CALLS = frozenset({"dict", "list", "tuple", "set", "len", "sorted", "enumerate", "zip", "json.dumps"})
+_ARITHMETIC_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power)
+
+
+def constant_intent(text: str) -> str | None:
+    """``data`` when ``ast.literal_eval`` accepts ``text``, ``arithmetic`` when only the safe
+    arithmetic evaluator does, else ``None``."""
+    try:
+        ast.literal_eval(text.strip())
+        return DATA
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    try:
+        safe_arithmetic_eval(text)
+        return ARITHMETIC
+    except (ValueError, SyntaxError, TypeError, ZeroDivisionError, OverflowError, RecursionError):
+        return None
+
+
+def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
+                function: cst.CSTNode | None) -> str | None:
+    """``data``, ``arithmetic`` or ``None`` (no evidence, or evidence both ways) for ``eval(x)``.
+
+    Args:
+        call: the ``eval`` call (one positional argument).
+        parents: libcst parent map of the module.
+        function: the enclosing function (or module) whose code is the context.
+    """
+    argument = call.args[0].value
+    if isinstance(argument, cst.SimpleString) and isinstance(argument.evaluated_value, str):
+        return constant_intent(argument.evaluated_value)
+    data = arithmetic = 0
+    words = _words(argument)
+    target = _assigned_name(call, parents)
+    if target:
+        words |= _split(target)
+    data += len(words & _DATA_WORDS)
+    arithmetic += len(words & _ARITHMETIC_WORDS)
+    uses = [call] + (_loads_of(target, function, parents, after=call) if target and function is not None else [])
+    for use in uses:
+        kind = _use_kind(use, parents)
+        data += kind == DATA
+        arithmetic += kind == ARITHMETIC
+    if data and not arithmetic:
+        return DATA
+    if arithmetic and not data:
+        return ARITHMETIC
+    return None
+
+
+def _split(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()) if w}
+
+
+def _words(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.update(_split(name.value))
+
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            value = string.evaluated_value
+            if isinstance(value, str) and len(value) < 40:
+                found.update(_split(value))
+
+    node.visit(_Collect())
+    return found
+
+
+def _assigned_name(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str | None:
+    parent = parents.get(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        return parent.targets[0].target.value
+    return None
+
+
+def _loads_of(name: str, scope: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode],
+              after: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name and not isinstance(parents.get(node), cst.AssignTarget):
+                found.append(node)
+
+    scope.visit(_Find())
+    return found
+
+
+def _use_kind(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str | None:
+    parent = parents.get(node)
+    if isinstance(parent, cst.Subscript) and parent.value is node:
+        return DATA
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        return DATA if parent.attr.value in _DATA_METHODS else None
+    if isinstance(parent, cst.For) and parent.iter is node:
+        return DATA
+    if isinstance(parent, cst.ComparisonTarget) and isinstance(parent.operator, (cst.In, cst.NotIn)):
+        return DATA
+    if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, _ARITHMETIC_OPS):
+        other = parent.right if parent.left is node else parent.left
+        if isinstance(other, (cst.Integer, cst.Float)):
+            return ARITHMETIC
+        return None
+    if isinstance(parent, cst.Arg):
+        call = parents.get(parent)
+        if isinstance(call, cst.Call):
+            name = _dotted(call.func)
+            if name in _NUMBER_CALLS:
+                return ARITHMETIC
+            if name in _CONTAINER_CALLS:
+                return DATA
+    return None
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def enclosing_scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode | None:
+    current = parents.get(node)
+    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
+        current = parents.get(current)
+    return current
+
+
+# The helper emitted into rewritten modules. ``_safe_arithmetic_eval`` below is the same code
+# (tests/rewrite/test_eval_safe_arithmetic.py checks the two stay identical); it decides whether a
+# constant expression is arithmetic, so the decision and the emitted helper cannot disagree.
+HELPER_NAME = "_safe_arithmetic_eval"
+
+
+def _safe_arithmetic_eval(expression):
+    """Evaluate a numeric expression: numbers, + - * / // % **, unary + -, parentheses only."""
+    binary = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+              ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+    unary = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+
+    def evaluate(node):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, complex):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in binary:
+            left, right = evaluate(node.left), evaluate(node.right)
+            if isinstance(node.op, ast.Pow) and abs(right) > 1000:
+                raise ValueError("exponent too large")
+            return binary[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp) and type(node.op) in unary:
+            return unary[type(node.op)](evaluate(node.operand))
+        raise ValueError(f"not an arithmetic expression: {expression!r}")
+
+    return evaluate(ast.parse(expression.strip(), mode="eval").body)
+
+
+safe_arithmetic_eval = _safe_arithmetic_eval
+
+
+def helper_source() -> str:
+    """The source of ``_safe_arithmetic_eval``, as emitted into a rewritten module."""
+    import inspect
+
+    return inspect.getsource(_safe_arithmetic_eval)

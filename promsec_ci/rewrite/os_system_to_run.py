@@ -1,0 +1,99 @@
+"""B605 / CWE-78: ``os.system(command)`` -> ``subprocess.run([...], check=False)``, no shell.
+
+The command string is split into its arguments at build time (``shell_argv``), each value its
+own argument; commands that use shell syntax are left alone. The result keeps what the caller
+used: nothing when the call is a statement of its own, else ``.returncode`` (zero exactly when
+``os.system`` returned zero; the raw wait status ``os.system`` returns is ``returncode << 8``
+for a normal exit, so a result that is shifted or decoded with ``os.WEXITSTATUS`` is refused).
+
+Sample::
+
+    os.system("ping -c 1 " + host)            ->  subprocess.run(["ping", "-c", "1", host], check=False)
+    status = os.system("gzip -k %s" % path)   ->  status = subprocess.run(["gzip", "-k", str(path)],
+                                                                          check=False).returncode
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider
+
+from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
+from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
+from promsec_ci.rewrite.resolve import call_args, import_aliases, resolve
+from promsec_ci.rewrite.shell_argv import argv_for, argv_list, kwarg, module_alias
+
+_STATUS_DECODERS = frozenset({"os.WEXITSTATUS", "os.WIFEXITED", "os.waitstatus_to_exitcode", "os.WTERMSIG"})
+
+
+class _Transformer(StatementTransformer):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.aliases: dict[str, str] = {}
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.aliases = import_aliases(node)
+        return True
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if not self.in_target or resolve(original_node.func, self.aliases) != "os.system":
+            return updated_node
+        args = call_args(original_node)
+        if args is None or len(args[0]) != 1 or args[1]:
+            return updated_node
+        argv = argv_for(args[0][0].value)
+        parent = self.get_metadata(ParentNodeProvider, original_node, None)
+        if argv is None or self._decodes_status(parent):
+            return updated_node
+        run = subprocess_call(self, "run", [cst.Arg(argv_list(argv)), kwarg("check", cst.Name("False"))])
+        if isinstance(parent, cst.Expr):
+            return run.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
+        return cst.Attribute(value=run, attr=cst.Name("returncode"))
+
+    def _decodes_status(self, parent: cst.CSTNode | None) -> bool:
+        """The caller reads the wait status bit by bit: ``returncode`` would not mean the same."""
+        if isinstance(parent, cst.BinaryOperation):
+            return isinstance(parent.operator, (cst.RightShift, cst.BitAnd, cst.LeftShift))
+        if isinstance(parent, cst.Arg):
+            call = self.get_metadata(ParentNodeProvider, parent, None)
+            return isinstance(call, cst.Call) and resolve(call.func, self.aliases) in _STATUS_DECODERS
+        return False
+
+
+def subprocess_call(transformer: StatementTransformer, function: str, args: list[cst.Arg]) -> cst.Call:
+    """``subprocess.<function>(args)`` through the module's own ``subprocess`` name, importing it
+    when needed."""
+    name = module_alias(getattr(transformer, "aliases", {}), "subprocess")
+    if name is None:
+        name = "subprocess"
+        transformer.add_import("subprocess")
+    return cst.Call(func=cst.Attribute(value=cst.Name(name), attr=cst.Name(function)), args=args)
+
+
+class OsSystemToRunOperator(Operator):
+    """See the module docstring."""
+
+    meta = OperatorMeta(
+        name="os-system-to-run",
+        cwes=(78,),
+        rule_ids=("B605",),
+        directive=("Separate user input from the command by passing an argument list to subprocess.run "
+                   "without a shell instead of calling os.system."),
+        summary="Run the program with subprocess.run and an argument list instead of a shell command string.",
+        references=(
+            "https://cwe.mitre.org/data/definitions/78.html",
+            "https://docs.python.org/3/library/subprocess.html#replacing-os-system",
+            "https://docs.python.org/3/library/subprocess.html#security-considerations",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+    )
+
+    def apply(self, source: str, line: int) -> Rewrite | None:
+        result = rewrite_at(source, _Transformer(line))
+        if result is None:
+            return None
+        text, imports = result
+        return Rewrite(text=text, line=line, imports=imports)
+
+
+OsSystemToRun = OsSystemToRunOperator()

@@ -1,0 +1,137 @@
+"""Small libcst helpers for the injection operators: what a called name refers to through the
+module's imports, where a statement sits, and swapping nodes by identity.
+
+Sample (``import_aliases``)::
+
+    import subprocess as sp          ->  {"sp": "subprocess",
+    from os import system                 "system": "os.system"}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+
+from promsec_ci.rewrite.cst_tools import dotted_name
+
+
+def import_aliases(module: cst.Module) -> dict[str, str]:
+    """Local name -> dotted name it is bound to by any import statement of ``module``.
+
+    Args:
+        module: the parsed module (imports inside functions count too: fragments often have them).
+    """
+    collector = _ImportCollector()
+    module.visit(collector)
+    return collector.aliases
+
+
+def resolve(node: cst.BaseExpression, aliases: Mapping[str, str]) -> str | None:
+    """``subprocess.run`` for ``sp.run`` after ``import subprocess as sp``; the dotted text when
+    the base name is not imported; ``None`` when ``node`` is not a Name/Attribute chain."""
+    name = dotted_name(node)
+    if name is None:
+        return None
+    head, _, rest = name.partition(".")
+    if head in aliases:
+        return f"{aliases[head]}.{rest}" if rest else aliases[head]
+    return name
+
+
+def imported_modules(aliases: Mapping[str, str]) -> set[str]:
+    """Top-level and dotted module names the imports mention (``mysql.connector`` -> both)."""
+    found: set[str] = set()
+    for target in aliases.values():
+        parts = target.split(".")
+        for end in range(1, len(parts) + 1):
+            found.add(".".join(parts[:end]))
+    return found
+
+
+class _ImportCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.aliases: dict[str, str] = {}
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.aliases[alias.asname.name.value] = full
+            else:
+                head = full.split(".")[0]
+                self.aliases.setdefault(head, head)
+                # ``import mysql.connector`` binds ``mysql``; keep the full name findable too.
+                self.aliases.setdefault(full, full)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        base = dotted_name(node.module)
+        if base is None:
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if name is None:
+                continue
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.aliases[local] = f"{base}.{name}"
+
+
+class NodeSwapper(cst.CSTTransformer):
+    """Replaces nodes of the original tree, found by identity, with new ones.
+
+    Args:
+        replacements: original node -> replacement (``cst.RemovalSentinel.REMOVE`` drops it).
+    """
+
+    def __init__(self, replacements: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
+        super().__init__()
+        self.replacements = dict(replacements)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
+        if original_node in self.replacements:
+            return self.replacements[original_node]
+        return super().on_leave(original_node, updated_node)
+
+
+def statement_at(module: cst.Module, positions: Mapping[cst.CSTNode, object], line: int) -> cst.CSTNode | None:
+    """The innermost simple statement line covering ``line``, or a compound statement whose first
+    line is ``line`` (its header)."""
+    best: cst.CSTNode | None = None
+
+    class _Finder(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nonlocal best
+            pos = positions.get(node)
+            if pos is None:
+                return True
+            if not pos.start.line <= line <= pos.end.line:
+                return False
+            if isinstance(node, cst.SimpleStatementLine):
+                best = node
+                return False
+            if isinstance(node, cst.BaseCompoundStatement) and pos.start.line == line:
+                best = node
+            return True
+
+    module.visit(_Finder())
+    return best
+
+
+def call_args(call: cst.Call) -> tuple[list[cst.Arg], dict[str, cst.Arg]] | None:
+    """(positional args, keyword args by name), or ``None`` when ``*``/``**`` make them unknown."""
+    positional: list[cst.Arg] = []
+    keywords: dict[str, cst.Arg] = {}
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            positional.append(arg)
+        else:
+            keywords[arg.keyword.value] = arg
+    return positional, keywords

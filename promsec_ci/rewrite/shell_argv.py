@@ -1,0 +1,191 @@
+"""A shell command string -> the argument list the shell would have run, split at build time.
+
+Shared by the CWE-78 operators. The literal parts of the command are split with POSIX shell
+word rules (quotes, backslashes); every spliced value stays inside the word it was in, so a
+value becomes an argument of its own and can no longer add words or commands. Commands whose
+literal text uses the shell for more than word splitting are refused (``None``): pipes,
+redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, braces,
+``VAR=value`` prefixes, comments. So is a command whose program name is not a constant::
+
+    "ping -c 1 " + host               -> ["ping", "-c", "1", host]
+    'tar xf "%s/%s.tgz"' % (d, name)  -> ["tar", "xf", f"{d}/{name}.tgz"]
+    "ls | grep " + x                  -> None
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+
+from promsec_ci.rewrite.string_build import Slot, Text, decompose, fstring_of, plus_chain, render_string
+
+_SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
+_WORD_START_SYNTAX = set("#~!")
+_DOUBLE_QUOTE_ESCAPES = set('$`"\\\n')
+
+
+def argv_for(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    """The argument list equivalent to running ``node`` (a str expression) through ``sh -c``.
+
+    Args:
+        node: a string literal or a string built with ``+``, ``%``, ``format`` or an f-string.
+    """
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and not _has_fstring(node):
+        value = node.evaluated_value
+        if not isinstance(value, str):
+            return None
+        like = node if isinstance(node, cst.SimpleString) else None
+        words = split_words([Text(value, 0)])
+        return None if words is None else [_word_node(w, like, "fstring") for w in words]
+    built = decompose(node)
+    if built is None:
+        return None
+    words = split_words(list(built.parts))
+    if words is None:
+        return None
+    like = built.pieces[0] if built.pieces else None
+    return [_word_node(word, like, built.kind) for word in words]
+
+
+def split_words(parts: list[Text | Slot]) -> list[list[Text | Slot]] | None:
+    """Split parts into shell words; ``None`` when the literal text needs a real shell."""
+    stream: list[str | Slot] = []
+    for part in parts:
+        if isinstance(part, Text):
+            stream.extend(part.text)
+        else:
+            stream.append(part)
+    words: list[list[Text | Slot]] = []
+    current: list[Text | Slot] = []
+    started = False
+    state = "plain"
+    i = 0
+
+    def add(ch: str) -> None:
+        if current and isinstance(current[-1], Text):
+            current[-1] = Text(current[-1].text + ch, 0)
+        else:
+            current.append(Text(ch, 0))
+
+    while i < len(stream):
+        item = stream[i]
+        i += 1
+        if isinstance(item, Slot):
+            current.append(item)
+            started = True
+            continue
+        if state == "single":
+            if item == "'":
+                state = "plain"
+            else:
+                add(item)
+            continue
+        if state == "double":
+            if item == '"':
+                state = "plain"
+            elif item in "$`":
+                return None
+            elif item == "\\" and i < len(stream) and isinstance(stream[i], str) and stream[i] in _DOUBLE_QUOTE_ESCAPES:
+                if stream[i] != "\n":
+                    add(stream[i])
+                i += 1
+            else:
+                add(item)
+            continue
+        if item in " \t":
+            if started:
+                words.append(current)
+            current, started = [], False
+            continue
+        if item in _SHELL_SYNTAX or (not started and item in _WORD_START_SYNTAX):
+            return None
+        if item == "=" and not words and not _has_slot(current):
+            return None  # VAR=value cmd: an environment assignment, not a program name
+        started = True
+        if item == "'":
+            state = "single"
+        elif item == '"':
+            state = "double"
+        elif item == "\\":
+            if i >= len(stream) or isinstance(stream[i], Slot):
+                return None
+            if stream[i] != "\n":
+                add(stream[i])
+            else:
+                started = bool(current)
+            i += 1
+        else:
+            add(item)
+    if state != "plain":
+        return None
+    if started:
+        words.append(current)
+    if not words or _has_slot(words[0]):
+        return None  # no program, or a program chosen by a value
+    return words
+
+
+def _has_slot(word: list[Text | Slot]) -> bool:
+    return any(isinstance(p, Slot) for p in word)
+
+
+def _has_fstring(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.ConcatenatedString):
+        return _has_fstring(node.left) or _has_fstring(node.right)
+    return isinstance(node, cst.FormattedString)
+
+
+def _word_node(word: list[Text | Slot], like: cst.BaseString | None, kind: str) -> cst.BaseExpression:
+    if not _has_slot(word):
+        return render_string("".join(p.text for p in word), like)
+    if len(word) == 1:
+        return as_str(word[0])
+    if kind == "add" and all(p.conversion == "raw" for p in word if isinstance(p, Slot)):
+        return plus_chain(word, like)
+    return fstring_of(word, like)
+
+
+def as_str(slot: Slot) -> cst.BaseExpression:
+    """The slot's value as a ``str`` argument: ``str(x)`` unless it already is one."""
+    node = slot.node
+    if slot.conversion == "raw" or _is_stringy(node):
+        return node
+    return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[])
+                                                        if hasattr(node, "lpar") else node)])
+
+
+def _is_stringy(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        return True
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "str":
+            return True
+        if isinstance(func, cst.Attribute) and func.attr.value in ("format", "join", "strip", "lower", "upper"):
+            return True
+    return False
+
+
+def argv_list(argv: list[cst.BaseExpression]) -> cst.List:
+    """``[a, b, c]`` on one line."""
+    elements = []
+    for index, value in enumerate(argv):
+        comma = cst.MaybeSentinel.DEFAULT if index == len(argv) - 1 else \
+            cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        elements.append(cst.Element(value=value, comma=comma))
+    return cst.List(elements=elements)
+
+
+def module_alias(aliases: Mapping[str, str], module: str) -> str | None:
+    """The local name bound to ``import module [as alias]``, if any."""
+    for local, target in aliases.items():
+        if target == module and "." not in local:
+            return local
+    return None
+
+
+def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
+    """``name=value`` with no spaces around ``=``."""
+    equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+    return cst.Arg(value=value, keyword=cst.Name(name), equal=equal)

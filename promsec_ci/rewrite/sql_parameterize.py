@@ -1,0 +1,600 @@
+"""B608 / CWE-89: SQL text built from values -> a parameterised query.
+
+Handles the query built inside the ``execute`` call and the query built into a variable that
+a later statement executes (the finding may sit on either line); ``+``, ``%``, ``str.format``
+(positional, named, ``**kwargs``) and f-strings. The placeholder is the driver's: ``%s`` when
+the module imports psycopg2 / MySQLdb / pymysql / mysql.connector / flask_mysqldb, else ``?``
+(sqlite3, or no driver import); importing both kinds is ambiguous and nothing is rewritten.
+Quotes around a value go with it (``'%s'`` -> ``?``); a quoted literal mixing text and values
+becomes one parameter (``LIKE '%" + x + "%'`` -> ``LIKE ?`` with ``"%" + x + "%"``). A value in
+an identifier position (after FROM / JOIN / INTO / UPDATE / ORDER BY / SELECT, or glued to a
+name) cannot be a parameter: no rewrite. ``pandas.read_sql`` gets ``params=``.
+
+Sample::
+
+    q = "SELECT * FROM users WHERE name = '%s'" % name    ->  q = "SELECT * FROM users WHERE name = ?"
+    cur.execute(q)                                         ->  cur.execute(q, (name,))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
+from promsec_ci.rewrite.cst_tools import dotted_name, parse
+from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
+from promsec_ci.rewrite.string_build import (
+    Built,
+    Slot,
+    Text,
+    decompose,
+    fstring_of,
+    plus_chain,
+    render_string,
+    unwrap_str,
+)
+
+_QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pysqlite2"})
+_FORMAT_DRIVERS = frozenset({"psycopg2", "psycopg", "MySQLdb", "pymysql", "mysql.connector", "flask_mysqldb",
+                             "flaskext.mysql", "pymssql", "aiomysql", "pgdb"})
+_READ_SQL = frozenset({"pandas.read_sql", "pandas.read_sql_query", "pd.read_sql", "pd.read_sql_query"})
+
+# Keywords after which the next token names a table, column or alias (no parameter can stand there).
+_IDENTIFIER_KEYWORDS = frozenset({"select", "from", "join", "into", "update", "table", "by", "as", "distinct",
+                                  "asc", "desc", "exists", "index", "database", "schema", "column", "alter"})
+_VALUE_KEYWORDS = frozenset({"where", "and", "or", "set", "values", "having", "limit", "offset", "on", "like",
+                             "not", "is", "between", "when", "then", "else", "case", "in", "glob", "regexp"})
+_LEFT_HAND_KEYWORDS = frozenset({"where", "and", "or", "set", "on", "having", "when", "not"})
+_COMPARISON = frozenset({"=", "<", ">", "!"})
+_NAME_CHAR = re.compile(r"[\w.`\[\]]")
+
+
+@dataclass(frozen=True)
+class _Sink:
+    call: cst.Call
+    keyword_params: bool  # pandas.read_sql(sql, con, params=...) rather than cursor.execute(sql, params)
+
+
+class SqlParameterizeOperator(Operator):
+    """See the module docstring."""
+
+    meta = OperatorMeta(
+        name="sql-parameterize",
+        cwes=(89,),
+        rule_ids=("B608",),
+        directive=("Pass every user-supplied value to the database driver as a query parameter with "
+                   "placeholders instead of formatting it into the SQL text."),
+        summary="Build the SQL text from constants only and pass the values as driver parameters.",
+        references=(
+            "https://cwe.mitre.org/data/definitions/89.html",
+            "https://peps.python.org/pep-0249/#paramstyle",
+            "https://docs.python.org/3/library/sqlite3.html#sqlite3-placeholders",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_CURSORY_REVIEW,
+    )
+
+    def apply(self, source: str, line: int) -> Rewrite | None:
+        module = parse(source)
+        if module is None:
+            return None
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        parents = wrapper.resolve(ParentNodeProvider)
+        aliases = import_aliases(module)
+        style = _placeholder(aliases)
+        statement = statement_at(module, positions, line)
+        if style is None or statement is None:
+            return None
+        replacements = _same_statement(statement, aliases, style)
+        if replacements is None:
+            replacements = _data_flow(statement, parents, aliases, style)
+        if not replacements:
+            return None
+        updated = module.visit(NodeSwapper(replacements))
+        return Rewrite(text=updated.code, line=line)
+
+
+SqlParameterize = SqlParameterizeOperator()
+
+
+# --- where the query is executed ---------------------------------------------------------------
+
+def _placeholder(aliases: Mapping[str, str]) -> str | None:
+    modules = imported_modules(aliases)
+    qmark, pyformat = bool(modules & _QMARK_DRIVERS), bool(modules & _FORMAT_DRIVERS)
+    if qmark and pyformat:
+        return None
+    return "%s" if pyformat else "?"
+
+
+def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = False) -> list[_Sink]:
+    """The query-running calls in ``node`` (only in its header, for a compound statement, when
+    ``header_only``)."""
+    found: list[_Sink] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "execute":
+                found.append(_Sink(call, keyword_params=False))
+            elif resolve(func, aliases) in _READ_SQL:
+                found.append(_Sink(call, keyword_params=True))
+
+        def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+            return node is not body_of  # compound statement: only its header is "the statement"
+
+    body_of = getattr(node, "body", None) if header_only and isinstance(node, cst.BaseCompoundStatement) else None
+    node.visit(_Visitor())
+    return found
+
+
+def _query_arg(sink: _Sink) -> cst.Arg | None:
+    """The SQL argument, when the call has no parameters yet."""
+    call = sink.call
+    if any(arg.star for arg in call.args):
+        return None
+    positional = [arg for arg in call.args if arg.keyword is None]
+    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+    if not positional or "params" in keywords or "parameters" in keywords:
+        return None
+    if not sink.keyword_params and len(positional) > 1:
+        return None
+    return positional[0]
+
+
+def _with_params(sink: _Sink, params: list[cst.BaseExpression]) -> cst.Call:
+    elements = []
+    for index, value in enumerate(params):
+        last = index == len(params) - 1
+        comma = cst.Comma() if last and len(params) == 1 else (
+            cst.MaybeSentinel.DEFAULT if last else cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        elements.append(cst.Element(value=value, comma=comma))
+    values = cst.Tuple(elements=elements)
+    if sink.keyword_params:
+        equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+        arg = cst.Arg(value=values, keyword=cst.Name("params"), equal=equal)
+    else:
+        arg = cst.Arg(value=values)
+    return _append_arg(sink.call, arg)
+
+
+def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
+    """Add ``arg`` last, following the call's layout (same line, or one argument per line)."""
+    args = list(call.args)
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):
+        # Trailing comma: one argument per line. The new one takes it; the old one takes the separator.
+        separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else \
+            cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args[-1] = last.with_changes(comma=separator)
+        args.append(arg.with_changes(comma=last.comma))
+    else:
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args.append(arg)
+    return call.with_changes(args=args)
+
+
+# --- the two shapes ----------------------------------------------------------------------------
+
+def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str],
+                    style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    """``cur.execute("..." % x)``: the query is built inside the call."""
+    replacements: dict[cst.CSTNode, cst.CSTNode] = {}
+    for sink in _sinks(statement, aliases, header_only=True):
+        arg = _query_arg(sink)
+        if arg is None:
+            continue
+        built = decompose(arg.value)
+        if built is None:
+            continue
+        result = parameterize(built, arg.value, style)
+        if result is None:
+            return None
+        template, params = result
+        call = sink.call.with_changes(
+            args=[a.with_changes(value=template) if a is arg else a for a in sink.call.args])
+        replacements[sink.call] = _with_params(_Sink(call, sink.keyword_params), params)
+    return replacements or None
+
+
+def _data_flow(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
+               style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    """``q = "..." % x`` then ``cur.execute(q)``; ``statement`` is either of the two."""
+    assignment = _build_assignment(statement)
+    if assignment is not None:
+        name, value = assignment
+        return _link(statement, name, value, parents, aliases, style)
+    for sink in _sinks(statement, aliases, header_only=True):
+        arg = _query_arg(sink)
+        if arg is None or not isinstance(arg.value, cst.Name):
+            continue
+        build = _find_build(statement, arg.value.value, parents)
+        if build is None:
+            continue
+        build_statement, value = build
+        result = _link(build_statement, arg.value.value, value, parents, aliases, style)
+        if result is not None:
+            return result
+    return None
+
+
+def _build_assignment(statement: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+    """``(name, value)`` when ``statement`` is ``name = <string build>``."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return None
+    target = small.targets[0].target
+    if not isinstance(target, cst.Name) or decompose(small.value) is None:
+        return None
+    return target.value, small.value
+
+
+def _siblings(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]):
+    parent = parents.get(statement)
+    body = getattr(parent, "body", None)
+    if not isinstance(body, (list, tuple)) or statement not in body:
+        return None
+    return list(body), body.index(statement)
+
+
+def _find_build(sink_statement: cst.CSTNode, name: str,
+                parents: Mapping[cst.CSTNode, cst.CSTNode]) -> tuple[cst.CSTNode, cst.BaseExpression] | None:
+    """The nearest earlier ``name = <build>`` in the same or an enclosing block of the function."""
+    current = sink_statement
+    while current is not None and not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Module)):
+        located = _siblings(current, parents)
+        if located is not None:
+            body, index = located
+            for earlier in reversed(body[:index]):
+                if name not in _names(earlier):
+                    continue
+                assignment = _build_assignment(earlier)
+                return (earlier, assignment[1]) if assignment and assignment[0] == name else None
+        current = parents.get(current)
+    return None
+
+
+def _link(build_statement: cst.CSTNode, name: str, value: cst.BaseExpression,
+          parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
+          style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    """Rewrite ``name = <build>`` and the one later ``execute(name)`` that uses it."""
+    located = _siblings(build_statement, parents)
+    if located is None:
+        return None
+    body, index = located
+    later = body[index + 1:]
+    user_at = next((i for i, s in enumerate(later) if name in _names(s)), None)
+    if user_at is None:
+        return None
+    user = later[user_at]
+    uses = [s for s in _sinks(user, aliases) if _is_query_name(s, name)]
+    if len(uses) != 1 or _names(user).count(name) != 1 or name in _stored(user):
+        return None
+    # After the execute the variable must not be read again before it is rebound.
+    following = next((s for s in later[user_at + 1:] if name in _names(s)), None)
+    if following is not None and _rebinding(following, name) is False:
+        return None
+    built = decompose(value)
+    if built is None:
+        return None
+    # The values are now read at the execute: none of them may change in between.
+    read = {n for slot in built.slots for n in _dotted_prefixes(slot.node)}
+    written = set()
+    for statement in later[:user_at + 1]:
+        written |= _stored(statement)
+    if read & written:
+        return None
+    result = parameterize(built, value, style)
+    if result is None:
+        return None
+    template, params = result
+    return {value: template, uses[0].call: _with_params(uses[0], params)}
+
+
+def _is_query_name(sink: _Sink, name: str) -> bool:
+    arg = _query_arg(sink)
+    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == name
+
+
+def _rebinding(statement: cst.CSTNode, name: str) -> bool:
+    """Whether ``statement`` is ``name = <value not reading name>``."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    return (isinstance(small, cst.Assign) and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name
+            and name not in _names(small.value))
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.stored: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node.value)
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store(element.value)
+            return
+        if isinstance(target, cst.StarredElement):
+            self._store(target.value)
+            return
+        name = dotted_name(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+        if name is None and isinstance(target, cst.Subscript):
+            name = dotted_name(target.value)
+        if name:
+            self.stored.add(name)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._store(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._store(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._store(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._store(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._store(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._store(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._store(node.target)
+
+
+def _collect(node: cst.CSTNode) -> _NameCollector:
+    collector = _NameCollector()
+    node.visit(collector)
+    return collector
+
+
+def _names(node: cst.CSTNode) -> list[str]:
+    """Every bare name read or written in ``node`` (attribute names excluded)."""
+    names = _collect(node).names
+    attributes: list[str] = []
+
+    class _Attrs(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            attributes.append(attribute.attr.value)
+
+    node.visit(_Attrs())
+    for attr in attributes:
+        names.remove(attr)
+    return names
+
+
+def _stored(node: cst.CSTNode) -> set[str]:
+    """Dotted names assigned in ``node`` (``x``, ``self.x``; ``d`` for ``d[k] = ...``)."""
+    return _collect(node).stored
+
+
+def _dotted_prefixes(node: cst.CSTNode) -> set[str]:
+    """``a``, ``a.b`` and ``a.b.c`` for every Name/Attribute chain read in ``node``."""
+    found: set[str] = set()
+
+    class _Chains(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            name = dotted_name(attribute)
+            if name:
+                parts = name.split(".")
+                found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(_Chains())
+    return found
+
+
+# --- the query text ----------------------------------------------------------------------------
+
+def parameterize(built: Built, node: cst.BaseExpression,
+                 style: str) -> tuple[cst.BaseExpression, list[cst.BaseExpression]] | None:
+    """The constant SQL template replacing ``node`` and the parameter values, or ``None`` when a
+    value is not in a value position.
+
+    Args:
+        built: ``decompose(node)``.
+        node: the building expression (its parentheses are kept on the template).
+        style: ``?`` or ``%s``.
+    """
+    stream: list[tuple[str, int] | Slot] = []
+    for part in built.parts:
+        if isinstance(part, Text):
+            stream.extend((ch, part.piece) for ch in part.text)
+        else:
+            stream.append(part)
+    out: list[tuple[str, int]] = []  # output characters with their piece
+    params: list[cst.BaseExpression] = []
+    i = 0
+    while i < len(stream):
+        item = stream[i]
+        if isinstance(item, Slot):
+            after = "".join(c[0] for c in _text_until_slot(stream, i + 1))
+            before = "".join(c[0] for c in out)
+            if not _value_position(before, after) or _glued(out, stream, i):
+                return None
+            params.append(_bare(unwrap_str(item.node) if item.conversion in ("raw", "str") else item.node))
+            piece = out[-1][1] if out else _next_piece(stream, i)
+            out.extend((ch, piece) for ch in style)
+            i += 1
+            continue
+        ch, piece = item
+        if ch in "'\"`":
+            close = _closing_quote(stream, i, ch)
+            if close is None:
+                return None
+            section = stream[i + 1:close]
+            if not any(isinstance(s, Slot) for s in section):
+                out.extend(_escape_text(stream[i:close + 1], style, quoted=True))
+                i = close + 1
+                continue
+            if ch == "`" or not _value_position("".join(c[0] for c in out), ""):
+                return None  # a value inside a quoted identifier, or a quoted string where a name goes
+            value = _section_value(section, ch, built)
+            if value is None:
+                return None
+            params.append(value)
+            out.extend((p, piece) for p in style)
+            i = close + 1
+            continue
+        if ch == "?" and style == "?":
+            return None  # a bare ? in the text would become a placeholder
+        out.extend(_escape_text([item], style, quoted=False))
+        i += 1
+    return _render(out, built, node), params
+
+
+def _text_until_slot(stream, start: int) -> list[tuple[str, int]]:
+    text = []
+    for item in stream[start:]:
+        if isinstance(item, Slot):
+            break
+        text.append(item)
+    return text
+
+
+def _next_piece(stream, start: int) -> int:
+    for item in stream[start:]:
+        if not isinstance(item, Slot):
+            return item[1]
+    return 0
+
+
+def _glued(out: list[tuple[str, int]], stream, index: int) -> bool:
+    """A value stuck to a name or number (``ingredients_`` + n): part of an identifier."""
+    before = out[-1][0] if out else ""
+    after_item = stream[index + 1] if index + 1 < len(stream) else None
+    after = "" if after_item is None or isinstance(after_item, Slot) else after_item[0]
+    return bool(before and _NAME_CHAR.match(before)) or bool(after and _NAME_CHAR.match(after)) or \
+        isinstance(after_item, Slot)
+
+
+def _value_position(before: str, after: str) -> bool:
+    """Whether a value may stand between ``before`` and ``after`` (not a table/column name)."""
+    tokens = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\S", before)
+    following = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\S", after)
+    next_token = following[0].lower() if following else ""
+    if tokens and tokens[-1] in _COMPARISON:
+        return True
+    for token in reversed(tokens):
+        word = token.lower()
+        if word in _IDENTIFIER_KEYWORDS:
+            return False
+        if word == "in":
+            return False  # IN (...) usually receives a joined list: one parameter cannot stand for it
+        if word in _VALUE_KEYWORDS:
+            if word in _LEFT_HAND_KEYWORDS and (next_token in _COMPARISON or next_token in ("like", "in", "is")):
+                return False  # ``WHERE <value> = 1``: the value names a column
+            return True
+    return False
+
+
+def _closing_quote(stream, start: int, quote: str) -> int | None:
+    i = start + 1
+    while i < len(stream):
+        item = stream[i]
+        if not isinstance(item, Slot) and item[0] == quote:
+            nxt = stream[i + 1] if i + 1 < len(stream) else None
+            if quote != "`" and nxt is not None and not isinstance(nxt, Slot) and nxt[0] == quote:
+                i += 2  # doubled quote: an escaped quote inside the literal
+                continue
+            return i
+        i += 1
+    return None
+
+
+def _section_value(section, quote: str, built: Built) -> cst.BaseExpression | None:
+    """The parameter standing for a quoted SQL literal that contains values."""
+    parts: list[Text | Slot] = []
+    text = ""
+    piece = 0
+    i = 0
+    while i < len(section):
+        item = section[i]
+        if isinstance(item, Slot):
+            if text:
+                parts.append(Text(text, piece))
+                text = ""
+            parts.append(item)
+        else:
+            ch, piece = item
+            if ch == "\\":
+                return None  # backslash escapes differ between databases
+            if ch == quote:
+                i += 1  # '' -> '
+            text += ch
+        i += 1
+    if text:
+        parts.append(Text(text, piece))
+    like = built.pieces[0] if built.pieces else None
+    if len(parts) == 1:
+        return _bare(parts[0].node)
+    if built.kind == "add" and all(p.conversion == "raw" for p in parts if isinstance(p, Slot)):
+        return plus_chain(parts, like)
+    return fstring_of(parts, like)
+
+
+def _bare(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``x`` for ``(x)``: a tuple element needs no parentheses around an atom."""
+    atoms = (cst.Name, cst.Attribute, cst.Subscript, cst.Call, cst.SimpleString, cst.Integer, cst.Float)
+    if isinstance(node, atoms) and node.lpar:
+        return node.with_changes(lpar=[], rpar=[])
+    return node
+
+
+def _escape_text(items, style: str, quoted: bool) -> list[tuple[str, int]]:
+    """With ``%s`` placeholders the driver applies ``%`` formatting: a literal ``%`` doubles."""
+    out = []
+    for ch, piece in items:
+        out.append((ch, piece))
+        if ch == "%" and style == "%s":
+            out.append((ch, piece))
+    return out
+
+
+def _render(out: list[tuple[str, int]], built: Built, node: cst.BaseExpression) -> cst.BaseExpression:
+    texts = ["" for _ in built.pieces]
+    for ch, piece in out:
+        texts[piece] += ch
+    if built.layout is None:
+        template: cst.BaseExpression = render_string("".join(texts), built.pieces[0])
+    else:
+        template = _rebuild(built.layout, texts, iter(range(len(built.pieces))))
+    parens = getattr(node, "lpar", ()), getattr(node, "rpar", ())
+    if parens[0] and not getattr(template, "lpar", ()):
+        template = template.with_changes(lpar=parens[0], rpar=parens[1])
+    return template
+
+
+def _rebuild(node: cst.BaseExpression, texts: list[str], order) -> cst.BaseExpression | None:
+    """The implicitly concatenated literal with each piece holding its new text; empty pieces go."""
+    if isinstance(node, cst.ConcatenatedString):
+        left = _rebuild(node.left, texts, order)
+        right = _rebuild(node.right, texts, order)
+        if left is None or right is None:
+            kept = left if right is None else right
+            if kept is None:
+                return render_string("", node.left if isinstance(node.left, cst.BaseString) else None)
+            return kept.with_changes(lpar=node.lpar, rpar=node.rpar) if node.lpar else kept
+        return node.with_changes(left=left, right=right)
+    index = next(order)
+    if not texts[index]:
+        return None
+    rendered = render_string(texts[index], node)
+    return rendered

@@ -1,0 +1,113 @@
+"""B602 / B604 / CWE-78: ``subprocess.*(built command, shell=True)`` -> argument list, no shell.
+
+The command string is split into its arguments at build time (``shell_argv``), every value its
+own argument, and ``shell=True`` is dropped; the function, its other keyword arguments and so
+its return value (exit status, output bytes, ``CompletedProcess``, ``Popen``) stay as they were.
+Commands that use shell syntax, a value as the program, ``executable=``, or ``shell`` set from
+a variable are left alone. The constant-command case is ``subprocess-shell-literal``.
+
+Sample::
+
+    subprocess.call("javac -cp tmp/ tmp/%s" % name, shell=True)
+    ->  subprocess.call(["javac", "-cp", "tmp/", f"tmp/{name}"])
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
+from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
+from promsec_ci.rewrite.resolve import import_aliases, resolve
+from promsec_ci.rewrite.shell_argv import argv_for, argv_list
+
+SUBPROCESS_FUNCTIONS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
+                                  "subprocess.check_output", "subprocess.Popen"})
+
+
+class ShellCommandTransformer(StatementTransformer):
+    """Turns ``shell=True`` calls of the target statement into argument-list calls.
+
+    Args:
+        line: the target statement's line.
+        constant: rewrite constant commands (``True``) or built ones (``False``).
+    """
+
+    def __init__(self, line: int, constant: bool) -> None:
+        super().__init__(line)
+        self.constant = constant
+        self.aliases: dict[str, str] = {}
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.aliases = import_aliases(node)
+        return True
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if not self.in_target or resolve(original_node.func, self.aliases) not in SUBPROCESS_FUNCTIONS:
+            return updated_node
+        if any(arg.star for arg in updated_node.args):
+            return updated_node
+        keywords = {arg.keyword.value: arg for arg in updated_node.args if arg.keyword is not None}
+        shell = keywords.get("shell")
+        if shell is None or not (isinstance(shell.value, cst.Name) and shell.value.value == "True"):
+            return updated_node
+        if "executable" in keywords:
+            return updated_node
+        command = next((a for a in updated_node.args if a.keyword is None), keywords.get("args"))
+        if command is None or _is_constant(command.value) != self.constant:
+            return updated_node
+        argv = argv_for(command.value)
+        if argv is None:
+            return updated_node
+        args = [arg.with_changes(value=argv_list(argv)) if arg is command else arg for arg in updated_node.args]
+        return updated_node.with_changes(args=_without(args, shell))
+
+
+def _is_constant(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.SimpleString):
+        return True
+    if isinstance(node, cst.ConcatenatedString):
+        return _is_constant(node.left) and _is_constant(node.right)
+    return False
+
+
+def _without(args: list[cst.Arg], target: cst.Arg) -> list[cst.Arg]:
+    """Drop ``target``, keeping the separators of the arguments around it."""
+    index = args.index(target)
+    rest = args[:index] + args[index + 1:]
+    if rest and index == len(rest):
+        # The last argument went: the new last one takes its comma (or lack of one).
+        rest[-1] = rest[-1].with_changes(comma=target.comma)
+    return rest
+
+
+def apply_shell_transformer(source: str, line: int, constant: bool) -> Rewrite | None:
+    result = rewrite_at(source, ShellCommandTransformer(line, constant))
+    if result is None:
+        return None
+    text, imports = result
+    return Rewrite(text=text, line=line, imports=imports)
+
+
+class SubprocessShellFalseOperator(Operator):
+    """See the module docstring."""
+
+    meta = OperatorMeta(
+        name="subprocess-shell-false",
+        cwes=(78,),
+        rule_ids=("B602", "B604"),
+        directive=("Separate user input from the command by passing an argument list to the subprocess "
+                   "function and dropping shell=True."),
+        summary="Pass the command as an argument list and drop shell=True.",
+        references=(
+            "https://cwe.mitre.org/data/definitions/78.html",
+            "https://docs.python.org/3/library/subprocess.html#security-considerations",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+    )
+
+    def apply(self, source: str, line: int) -> Rewrite | None:
+        return apply_shell_transformer(source, line, constant=False)
+
+
+SubprocessShellFalse = SubprocessShellFalseOperator()
