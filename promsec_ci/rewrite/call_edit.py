@@ -140,33 +140,45 @@ def positional(call: cst.Call) -> list[cst.Arg]:
     return [arg for arg in call.args if arg.keyword is None and not arg.star]
 
 
+def _argument_indent(call: cst.Call, args: list[cst.Arg]) -> cst.SimpleWhitespace | None:
+    """Indentation of the arguments of a call laid out one per line, else ``None``."""
+    candidates = [args[-2].comma.whitespace_after] if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else []
+    candidates.append(call.whitespace_before_args)
+    for whitespace in candidates:
+        if isinstance(whitespace, cst.ParenthesizedWhitespace):
+            return whitespace.last_line
+    return None
+
+
 def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
-    """Add ``arg`` last, following the call's layout (same line, or one argument per line)."""
+    """Add ``arg`` last, following the call's layout (same line, or one argument per line). A
+    comment after the old last argument stays on its line."""
     args = list(call.args)
     if not args:
         return call.with_changes(args=[arg])
     last = args[-1]
-    if isinstance(last.comma, cst.Comma):
-        # A trailing comma: the call is laid out one argument per line; the new argument takes
-        # the trailing comma and the last one takes the separator used between arguments.
-        if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
-            separator = args[-2].comma
+    has_comma = isinstance(last.comma, cst.Comma)
+    trailing = last.comma.whitespace_after if has_comma else last.whitespace_after_arg
+    indent = _argument_indent(call, args)
+    if isinstance(trailing, cst.ParenthesizedWhitespace) and indent is not None:
+        # ")" on its own line: the new argument gets a line of its own just before it.
+        to_new = trailing.with_changes(last_line=indent)
+        closing = cst.ParenthesizedWhitespace(indent=trailing.indent, last_line=trailing.last_line)
+        if has_comma:
+            args[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=to_new))
+            args.append(arg.with_changes(comma=cst.Comma(whitespace_after=closing)))
         else:
-            separator = cst.Comma(whitespace_after=call.whitespace_before_args)
+            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=to_new),
+                                         whitespace_after_arg=cst.SimpleWhitespace(""))
+            args.append(arg.with_changes(whitespace_after_arg=closing))
+        return call.with_changes(args=args)
+    separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if has_comma:
         args[-1] = last.with_changes(comma=separator)
-        args.append(arg.with_changes(comma=last.comma))
-    elif isinstance(last.whitespace_after_arg, cst.ParenthesizedWhitespace):
-        # The closing parenthesis sits on its own line: keep it there, after the new argument.
-        if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
-            between = args[-2].comma.whitespace_after
-        else:
-            between = call.whitespace_before_args
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=between),
-                                     whitespace_after_arg=cst.SimpleWhitespace(""))
-        args.append(arg.with_changes(whitespace_after_arg=last.whitespace_after_arg))
+        args.append(arg.with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg))
     else:
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(arg)
+        args[-1] = last.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+        args.append(arg.with_changes(whitespace_after_arg=last.whitespace_after_arg))
     return call.with_changes(args=args)
 
 
@@ -180,13 +192,28 @@ def set_kwarg(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
 
 
 def remove_arg(call: cst.Call, target: cst.Arg) -> cst.Call:
-    """Drop ``target``, keeping the separators of the arguments around it."""
+    """Drop ``target``, keeping the separators, line breaks and comments of the arguments around it."""
     args = list(call.args)
     index = args.index(target)
     del args[index]
-    if args and index == len(args):
-        # Removed the last argument: the new last one takes its comma (or lack of one).
-        args[-1] = args[-1].with_changes(comma=target.comma)
+    if not args or index < len(args):
+        return call.with_changes(args=args)
+    # Removed the last argument: the new last one closes the call the way the removed one did.
+    previous = args[-1]
+    has_comma = isinstance(target.comma, cst.Comma)
+    closing = target.comma.whitespace_after if has_comma else target.whitespace_after_arg
+    kept = previous.comma.whitespace_after if isinstance(previous.comma, cst.Comma) else None
+    if isinstance(kept, cst.ParenthesizedWhitespace) and isinstance(closing, cst.ParenthesizedWhitespace):
+        # Keep the previous argument's line (and its comment); close at the old indentation.
+        line = kept.with_changes(indent=closing.indent, last_line=closing.last_line)
+        if has_comma:
+            args[-1] = previous.with_changes(comma=previous.comma.with_changes(whitespace_after=line))
+        else:
+            args[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=line)
+    elif has_comma:
+        args[-1] = previous.with_changes(comma=target.comma)
+    else:
+        args[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=closing)
     return call.with_changes(args=args)
 
 

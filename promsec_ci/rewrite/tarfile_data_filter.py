@@ -16,7 +16,14 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, has_star_args, set_kwarg
+from promsec_ci.rewrite.call_edit import (
+    CallTransformer,
+    TransformerOperator,
+    get_kwarg,
+    has_star_args,
+    literal_value,
+    set_kwarg,
+)
 from promsec_ci.rewrite.cst_tools import dotted_name
 
 
@@ -25,7 +32,8 @@ class _TarfileDataFilter(CallTransformer):
         func = updated.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in ("extractall", "extract"):
             return updated
-        if has_star_args(updated) or self.module is None:
+        current = get_kwarg(updated, "filter")
+        if has_star_args(updated) or self.module is None or (current and literal_value(current.value) == "data"):
             return updated
         receiver = (dotted_name(func.value) or "").lower()
         code = self.module.code

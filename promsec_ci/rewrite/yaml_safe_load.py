@@ -34,7 +34,7 @@ class _YamlSafeLoad(CallTransformer):
         loaders += args[1:2]
         if any((dotted_name(a.value) or "").split(".")[-1] in _SAFE_LOADERS for a in loaders):
             return updated
-        if len(args) != 1 or any(a.keyword is not None and a.keyword.value != "Loader" for a in updated.args):
+        if len(args) not in (1, 2) or any(a.keyword is not None and a.keyword.value != "Loader" for a in updated.args):
             return updated  # unknown extra arguments: safe_load takes the stream only
         stream = args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         func = cst.Attribute(value=cst.Name(self.module_alias("yaml")), attr=cst.Name(_SAFE[function]))

@@ -1,0 +1,72 @@
+"""flask-debug-off: app.run(debug=True) -> debug from FLASK_DEBUG, off by default."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.flask_debug_off import FlaskDebugOff
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_debug_true_reads_flask_debug():
+    check(
+        FlaskDebugOff,
+        """\
+        from flask import Flask
+
+        app = Flask(__name__)
+
+        if __name__ == "__main__":
+            # local runs
+            app.run(debug=True, port=5000)  # dev server
+        """,
+        7,
+        """\
+        from flask import Flask
+        import os
+
+        app = Flask(__name__)
+
+        if __name__ == "__main__":
+            # local runs
+            app.run(debug=os.environ.get("FLASK_DEBUG") == "1", port=5000)  # dev server
+        """,
+        "B201",
+    )
+
+
+def test_expression_is_false_unless_opted_in(monkeypatch):
+    import os
+
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    assert (os.environ.get("FLASK_DEBUG") == "1") is False
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    assert (os.environ.get("FLASK_DEBUG") == "1") is True
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["app.run(debug=False)\n", "app.run(debug=flag)\n", "app.run()\n", "runner.start(debug=True)\n"],
+)
+def test_refuses(source):
+    assert FlaskDebugOff.apply("import flask\n" + source, 2) is None

@@ -1,0 +1,90 @@
+"""hash-not-for-security: checksum/cache-key digests get usedforsecurity=False; secrets refused."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.hash_not_for_security import HashNotForSecurity
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_etag_gets_usedforsecurity_false():
+    check(
+        HashNotForSecurity,
+        """\
+        import hashlib
+
+
+        def etag_for(body):
+            etag = hashlib.md5(body).hexdigest()  # weak tag is fine
+            return etag
+        """,
+        5,
+        """\
+        import hashlib
+
+
+        def etag_for(body):
+            etag = hashlib.md5(body, usedforsecurity=False).hexdigest()  # weak tag is fine
+            return etag
+        """,
+        "B324",
+    )
+
+
+def test_hashlib_new_and_empty_constructor():
+    check(
+        HashNotForSecurity,
+        """\
+        import hashlib
+        checksum = hashlib.new("sha1", data)
+        """,
+        2,
+        """\
+        import hashlib
+        checksum = hashlib.new("sha1", data, usedforsecurity=False)
+        """,
+        "B324",
+    )
+    source = "import hashlib\n\n\ndef file_md5(fname):\n    hash_md5 = hashlib.md5()\n    return hash_md5\n"
+    rewrite = HashNotForSecurity.apply(source, 5)
+    assert rewrite is not None and "hashlib.md5(usedforsecurity=False)" in rewrite.text
+
+
+def test_usedforsecurity_true_is_flipped():
+    rewrite = HashNotForSecurity.apply("import hashlib\nh = hashlib.md5(b, usedforsecurity=True)\n", 2)
+    assert rewrite is not None and rewrite.text.endswith("h = hashlib.md5(b, usedforsecurity=False)\n")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import hashlib\npassword_hash = hashlib.md5(pw).hexdigest()\n",
+        "import hashlib\nsignature = hashlib.sha1(signature).hexdigest()\n",
+        "import hashlib\nredis.set('user:password', hashlib.sha1(b'test').hexdigest())\n",
+        "from Crypto.Hash import MD5\nh = MD5.new(data)\n",
+        "import hashlib\nh = hashlib.md5(*parts)\n",
+    ],
+)
+def test_refuses_security_contexts_and_other_libraries(source):
+    assert HashNotForSecurity.apply(source, 2) is None

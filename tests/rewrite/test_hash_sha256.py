@@ -1,0 +1,123 @@
+"""hash-sha256: MD5/SHA-1 protecting a secret -> SHA-256; refuses checksum contexts."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.hash_sha256 import HashSha256
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_password_digest_becomes_sha256():
+    check(
+        HashSha256,
+        """\
+        import hashlib
+
+
+        def store(user, password):
+            # hash before saving
+            digest = hashlib.md5(password.encode()).hexdigest()  # legacy
+            return digest
+        """,
+        6,
+        """\
+        import hashlib
+
+
+        def store(user, password):
+            # hash before saving
+            digest = hashlib.sha256(password.encode()).hexdigest()  # legacy
+            return digest
+        """,
+        "B324",
+    )
+
+
+def test_hashlib_new_keeps_quote_style():
+    check(
+        HashSha256,
+        """\
+        import hashlib
+        token = hashlib.new('sha1', seed).hexdigest()
+        """,
+        2,
+        """\
+        import hashlib
+        token = hashlib.new('sha256', seed).hexdigest()
+        """,
+        "B324",
+    )
+
+
+def test_from_import_gets_module_import():
+    rewrite = HashSha256.apply("from hashlib import md5\nsignature = md5(payload).hexdigest()\n", 2)
+    assert rewrite is not None
+    assert rewrite.text == (
+        "from hashlib import md5\nimport hashlib\n\nsignature = hashlib.sha256(payload).hexdigest()\n"
+    )
+    assert rewrite.imports == ("import hashlib",)
+
+
+def test_pycryptodome_and_cryptography_hashes():
+    crypto = HashSha256.apply("from Crypto.Hash import MD5\nsig = MD5.new(secret)\n", 2)
+    assert crypto is not None and "sig = SHA256.new(secret)" in crypto.text
+    assert "from Crypto.Hash import SHA256" in crypto.text
+    check(
+        HashSha256,
+        """\
+        from cryptography.hazmat.primitives import hashes
+        algorithm = hashes.SHA1()
+        """,
+        2,
+        """\
+        from cryptography.hazmat.primitives import hashes
+        algorithm = hashes.SHA256()
+        """,
+        "B303",
+    )
+
+
+def test_neutral_context_is_allowed():
+    rewrite = HashSha256.apply("import hashlib\nm = hashlib.sha1()\n", 2)
+    assert rewrite is not None and rewrite.text.endswith("m = hashlib.sha256()\n")
+
+
+def test_function_name_gives_the_context():
+    source = "import hashlib\n\n\ndef hash_password(p):\n    return hashlib.md5(p).hexdigest()\n"
+    rewrite = HashSha256.apply(source, 5)
+    assert rewrite is not None and "hashlib.sha256(p)" in rewrite.text
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import hashlib\netag = hashlib.md5(body).hexdigest()\n",
+        "import hashlib\nfile_checksum = hashlib.sha1(data).hexdigest()\n",
+        "import hashlib\ncache_key = hashlib.md5(url.encode()).hexdigest()\n",
+        "import hashlib\nx = hashlib.sha256(data).hexdigest()\n",
+        "import hashlib\nx = hashlib.new('sha512', data)\n",
+    ],
+)
+def test_refuses_checksums_and_strong_hashes(source):
+    assert HashSha256.apply(source, 2) is None

@@ -1,0 +1,134 @@
+"""random-to-secrets: random.* for secret values -> secrets.* with exactly the same range."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.random_to_secrets import RandomToSecrets
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_otp_randint_keeps_range_and_comments():
+    check(
+        RandomToSecrets,
+        """\
+        import random
+
+
+        def new_otp():
+            # six digits
+            otp = random.randint(100000, 999999)  # inclusive
+            return otp
+        """,
+        6,
+        """\
+        import random
+        import secrets
+
+
+        def new_otp():
+            # six digits
+            otp = secrets.randbelow(900000) + 100000  # inclusive
+            return otp
+        """,
+        "B311",
+    )
+
+
+def test_choice_in_password_generator():
+    check(
+        RandomToSecrets,
+        """\
+        import random
+        import string
+
+
+        def make_password(n):
+            return "".join(random.choice(string.ascii_letters) for _ in range(n))
+        """,
+        6,
+        """\
+        import random
+        import string
+        import secrets
+
+
+        def make_password(n):
+            return "".join(secrets.choice(string.ascii_letters) for _ in range(n))
+        """,
+        "B311",
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "replacement"),
+    [
+        ("random.randint(0, 9)", "secrets.randbelow(10)"),
+        ("random.randrange(16)", "secrets.randbelow(16)"),
+        ("random.randrange(5, 10)", "secrets.randbelow(5) + 5"),
+        ("random.getrandbits(128)", "secrets.randbits(128)"),
+        ("random.randbytes(16)", "secrets.token_bytes(16)"),
+        ("random.random()", "secrets.SystemRandom().random()"),
+        ("random.uniform(0, 1)", "secrets.SystemRandom().uniform(0, 1)"),
+        ("random.randint(low, high)", "secrets.randbelow(high - low + 1) + low"),
+        ("random.randint(0, n)", "secrets.randbelow(n + 1)"),
+        ("random.randint(1, n - 1)", "secrets.SystemRandom().randint(1, n - 1)"),
+    ],
+)
+def test_mappings_keep_the_range(call, replacement):
+    rewrite = RandomToSecrets.apply(f"import random\ntoken = {call}\n", 2)
+    assert rewrite is not None
+    assert rewrite.text == f"import random\nimport secrets\n\ntoken = {replacement}\n"
+    assert rules(rewrite.text)["B311"] == 0
+
+
+def test_rewritten_ranges_match_the_originals():
+    import random
+    import secrets
+
+    rewrite = RandomToSecrets.apply("import random\nx = random.randint(1, 3)\n", 2)
+    assert rewrite is not None
+    expression = rewrite.text.splitlines()[-1].split(" = ", 1)[1]
+    assert expression == "secrets.randbelow(3) + 1"
+    draws = {secrets.randbelow(3) + 1 for _ in range(300)}
+    assert draws == {random.randint(1, 3) for _ in range(300)} == {1, 2, 3}  # nosec B311
+
+
+def test_offset_is_parenthesised_inside_an_expression():
+    rewrite = RandomToSecrets.apply("import random\ncode = 3 * random.randint(1, 5)\n", 2)
+    assert rewrite is not None and rewrite.text.endswith("code = 3 * (secrets.randbelow(5) + 1)\n")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import random\nrandom.seed(42)\ntoken = random.random()\n",
+        "import random\n\ndef f():\n    delay = random.uniform(0, 1)\n",
+        "import random\n\ndef test_game():\n    x = random.randint(1, 6)\n",
+        "def f(random):\n    return random.randint(1, 3)\n",
+        "import secrets\ntoken = secrets.randbelow(10)\n",
+    ],
+)
+def test_refuses_seeded_benign_or_local_random(source):
+    last = source.rstrip("\n").count("\n") + 1
+    assert RandomToSecrets.apply(source, last) is None

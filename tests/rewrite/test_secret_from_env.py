@@ -1,0 +1,140 @@
+"""secret-from-env: hard-coded secrets (B105/B106/B107) -> os.environ lookups."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+from promsec_ci.rewrite.secret_from_env import SecretFromEnv, env_name  # noqa: E402
+
+
+def test_b105_assignment():
+    check(
+        SecretFromEnv,
+        """\
+        # settings
+        password = "megadeth"  # do not share
+        """,
+        2,
+        """\
+        # settings
+        import os
+
+        password = os.environ["PASSWORD"]  # do not share
+        """,
+        "B105",
+    )
+
+
+def test_b106_keyword_named_after_the_owner_and_layout_kept():
+    check(
+        SecretFromEnv,
+        """\
+        import os
+        import MySQLdb
+        db = MySQLdb.connect(host="localhost",
+                             user="root",
+                             passwd="root",  # change me
+                             db="db")
+        """,
+        3,
+        """\
+        import os
+        import MySQLdb
+        db = MySQLdb.connect(host="localhost",
+                             user="root",
+                             passwd=os.environ["DB_PASSWORD"],  # change me
+                             db="db")
+        """,
+        "B106",
+    )
+
+
+def test_b107_default_moves_into_the_body_after_the_docstring():
+    check(
+        SecretFromEnv,
+        """\
+        import os
+
+
+        def login(user, password="admin"):
+            \"\"\"Log in.\"\"\"
+            return user, password
+        """,
+        4,
+        """\
+        import os
+
+
+        def login(user, password=None):
+            \"\"\"Log in.\"\"\"
+            if password is None:
+                password = os.environ["PASSWORD"]
+            return user, password
+        """,
+        "B107",
+    )
+
+
+def test_attribute_subscript_dict_and_comparison_targets():
+    cases = {
+        "app.secret_key = 'YOUR_SECRET_KEY'\n": 'app.secret_key = os.environ["SECRET_KEY"]\n',
+        "app.config['WTF_CSRF_SECRET_KEY'] = 'k'\n": (
+            'app.config[\'WTF_CSRF_SECRET_KEY\'] = os.environ["WTF_CSRF_SECRET_KEY"]\n'
+        ),
+        "cfg = {'password': 'x1', 'user': 'u'}\n": "cfg = {'password': os.environ[\"PASSWORD\"], 'user': 'u'}\n",
+        "ok = password == 'hunter2'\n": 'ok = password == os.environ["PASSWORD"]\n',
+    }
+    for before, after in cases.items():
+        rewrite = SecretFromEnv.apply("import os\n" + before, 2)
+        assert rewrite is not None, before
+        assert rewrite.text == "import os\n" + after
+        assert not rules(rewrite.text)["B105"], before
+
+
+def test_empty_keyword_keeps_its_value_as_default():
+    rewrite = SecretFromEnv.apply("import os\ndb = connect(user='u', passwd='')\n", 2)
+    assert rewrite is not None
+    assert rewrite.text == "import os\ndb = connect(user='u', passwd=os.environ.get(\"DB_PASSWORD\", \"\"))\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "password_reset_template = 'xadmin/auth/password_reset/form.html'\n",
+        "password_prompt = 'Enter your password'\n",
+        "token_url = 'https://example.com/token'\n",
+        "hashed_password = ''\n",
+        "username = 'admin'\n",
+        "password = os.environ['PASSWORD']\n",
+    ],
+)
+def test_refuses_values_that_are_not_secrets(source):
+    assert SecretFromEnv.apply(source, 1) is None
+
+
+def test_env_name():
+    assert env_name("db", "passwd") == "DB_PASSWORD"
+    assert env_name("adminPassword") == "ADMIN_PASSWORD"
+    assert env_name("2fa_token") == "_2FA_TOKEN"

@@ -1,0 +1,87 @@
+"""tarfile-data-filter: tar extraction without a filter -> filter="data"."""
+
+import io
+import tarfile
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.tarfile_data_filter import TarfileDataFilter
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_extractall_in_with_block():
+    check(
+        TarfileDataFilter,
+        """\
+        import tarfile
+
+
+        def unpack(archive, dest):
+            with tarfile.open(archive) as tar:
+                # everything
+                tar.extractall(path=dest)  # trusted?
+        """,
+        7,
+        """\
+        import tarfile
+
+
+        def unpack(archive, dest):
+            with tarfile.open(archive) as tar:
+                # everything
+                tar.extractall(path=dest, filter="data")  # trusted?
+        """,
+        "B202",
+    )
+
+
+def test_rewritten_code_refuses_path_traversal(tmp_path):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("../escape.txt")
+        info.size = 2
+        archive.addfile(info, io.BytesIO(b"hi"))
+    (tmp_path / "a.tar").write_bytes(buffer.getvalue())
+    (tmp_path / "out").mkdir()
+    archive_path, out = str(tmp_path / "a.tar"), str(tmp_path / "out")
+    source = f"import tarfile\ntar = tarfile.open({archive_path!r})\ntar.extractall({out!r})\n"
+    rewrite = TarfileDataFilter.apply(source, 3)
+    assert rewrite is not None
+    with pytest.raises(tarfile.OutsideDestinationError):
+        exec(compile(rewrite.text, "rewritten.py", "exec"), {})  # nosec B102 - our own output
+    assert not (tmp_path / "escape.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tarfile\ntar.extractall(filter='data')\n",
+        "import zipfile\nimport tarfile\narchive.extractall(dest)\n",
+        "import tarfile\ntar.extractall(**opts)\n",
+        "import tarfile\ntar.getmembers()\n",
+    ],
+)
+def test_refuses(source):
+    last = source.rstrip("\n").count("\n") + 1
+    assert TarfileDataFilter.apply(source, last) is None

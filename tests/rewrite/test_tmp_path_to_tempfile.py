@@ -1,0 +1,83 @@
+"""tmp-path-to-tempfile: hard-coded /tmp paths -> tempfile.gettempdir()-based paths."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.tmp_path_to_tempfile import TmpPathToTempfile
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_open_in_tmp():
+    check(
+        TmpPathToTempfile,
+        """\
+        import os
+        import tempfile
+
+
+        def save(text):
+            # scratch output
+            with open("/tmp/output.txt", "w") as f:  # overwrite
+                f.write(text)
+        """,
+        7,
+        """\
+        import os
+        import tempfile
+
+
+        def save(text):
+            # scratch output
+            with open(os.path.join(tempfile.gettempdir(), "output.txt"), "w") as f:  # overwrite
+                f.write(text)
+        """,
+        "B108",
+    )
+
+
+def test_bare_tmp_dir_and_imports_added():
+    rewrite = TmpPathToTempfile.apply("UPLOAD_DIR = '/tmp'\n", 1)
+    assert rewrite is not None
+    assert rewrite.text == "import tempfile\n\nUPLOAD_DIR = tempfile.gettempdir()\n"
+    assert rewrite.imports == ("import tempfile",)
+
+
+def test_fstring_and_trailing_slash():
+    rewrite = TmpPathToTempfile.apply("import os\nimport tempfile\nlog = f'/tmp/{name}.log'\n", 3)
+    assert rewrite is not None and rewrite.text.endswith("log = os.path.join(tempfile.gettempdir(), f'{name}.log')\n")
+    rewrite = TmpPathToTempfile.apply("import os\nimport tempfile\nok = p.startswith('/var/tmp/')\n", 3)
+    assert rewrite is not None and rewrite.text.endswith("ok = p.startswith(os.path.join(tempfile.gettempdir(), ''))\n")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "if path == '/tmp/x':\n    pass\n",
+        "p = '/tmpfiles/x'\n",
+        "p = b'/tmp/x'\n",
+        "p = os.path.join(tempfile.gettempdir(), 'x')\n",
+    ],
+)
+def test_refuses(source):
+    assert TmpPathToTempfile.apply(source, 1) is None

@@ -1,0 +1,110 @@
+"""yaml-safe-load: unsafe yaml.load -> yaml.safe_load, real Bandit before and after."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.yaml_safe_load import YamlSafeLoad
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(before: str, line: int, after: str, rule: str) -> None:
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = YamlSafeLoad.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_full_loader_becomes_safe_load_keeping_comments():
+    check(
+        """\
+        import yaml
+
+
+        def read(stream):
+            # the config file
+            data = yaml.load(stream, Loader=yaml.FullLoader)  # keep me
+            return data
+        """,
+        6,
+        """\
+        import yaml
+
+
+        def read(stream):
+            # the config file
+            data = yaml.safe_load(stream)  # keep me
+            return data
+        """,
+        "B506",
+    )
+
+
+def test_aliased_module_and_default_loader():
+    check(
+        """\
+        import yaml as y
+        cfg = y.load(open("c.yml"))
+        """,
+        2,
+        """\
+        import yaml as y
+        cfg = y.safe_load(open("c.yml"))
+        """,
+        "B506",
+    )
+
+
+def test_positional_unsafe_loader():
+    check(
+        """\
+        import yaml
+        doc = yaml.load(text, yaml.UnsafeLoader)
+        """,
+        2,
+        """\
+        import yaml
+        doc = yaml.safe_load(text)
+        """,
+        "B506",
+    )
+
+
+def test_load_all_becomes_safe_load_all():
+    rewrite = YamlSafeLoad.apply("import yaml\ndocs = yaml.load_all(s, Loader=yaml.Loader)\n", 2)
+    assert rewrite is not None
+    assert rewrite.text == "import yaml\ndocs = yaml.safe_load_all(s)\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import yaml\nx = yaml.load(s, Loader=yaml.SafeLoader)\n",
+        "import yaml\nx = yaml.load(s, yaml.CSafeLoader)\n",
+        "import yaml\nx = yaml.safe_load(s)\n",
+        "import json\nx = json.load(s)\n",
+        "import yaml\nx = yaml.load(s, **options)\n",
+    ],
+)
+def test_refuses_where_nothing_unsafe_or_unknown(source):
+    assert YamlSafeLoad.apply(source, 2) is None
+
+
+def test_only_the_statement_at_the_line_changes():
+    source = "import yaml\na = yaml.load(s1)\nb = yaml.load(s2)\n"
+    rewrite = YamlSafeLoad.apply(source, 3)
+    assert rewrite is not None
+    assert rewrite.text == "import yaml\na = yaml.load(s1)\nb = yaml.safe_load(s2)\n"
+    assert rewrite.line == 3 and rewrite.imports == ()
