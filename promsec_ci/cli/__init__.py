@@ -23,11 +23,13 @@ def cli(ctx: click.Context, color: bool | None, verbose: int) -> None:
 
 def _register() -> None:
     from promsec_ci.cli.fix import fix
+    from promsec_ci.cli.generate import generate
     from promsec_ci.cli.scan import scan
     from promsec_ci.cli.train import train
 
     cli.add_command(scan)
     cli.add_command(fix)
+    cli.add_command(generate)
     cli.add_command(train)
 
 

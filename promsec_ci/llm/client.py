@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -164,7 +165,8 @@ class LLMClient:
             except openai.APIStatusError as exc:
                 status = exc.status_code
                 if status not in RETRY_STATUSES or attempt >= self.settings.retries:
-                    raise LLMError(f"LLM server answered HTTP {status}: {_short(exc.message)}") from None
+                    message = re.sub(r"^Error code: \d+ - ", "", str(exc.message))
+                    raise LLMError(f"LLM server answered HTTP {status}: {_short(message)}") from None
                 wait = _retry_after(exc.response.headers) if exc.response is not None else None
             except openai.APIConnectionError as exc:
                 if attempt >= self.settings.retries:
