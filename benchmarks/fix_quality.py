@@ -55,6 +55,7 @@ class Result:
     cwes_before: int
     cwes_after: int
     rewritten: bool
+    findings_removed: int = 0  # any severity, unique (rule, line)
     parses: bool = True
     keeps_names: bool = True
     new_rules_strict: tuple[str, ...] = ()
@@ -135,6 +136,7 @@ def run_sample(sample: Sample, search: FixSearch) -> Result | None:
                     operators=tuple(op for fix in kept for op in fix.operators),
                     rules_before=dict(Counter(rule for rule, _ in before)),
                     rules_after=dict(Counter(rule for rule, _ in cwe_keys(after_findings))))
+    result.findings_removed = max(len(_all_keys(found)) - len(_all_keys(after_findings)), 0)
     if result.rewritten:
         result.parses = _parses(fixed_text)
         result.keeps_names = _names(sample.text) <= _names(fixed_text) if result.parses else False
@@ -148,6 +150,10 @@ def run_sample(sample: Sample, search: FixSearch) -> Result | None:
             result.kinds_ours = tuple(sorted(change_kinds(sample.text, fixed_text)))
             result.kinds_theirs = tuple(sorted(change_kinds(sample.text, sample.reference)))
     return result
+
+
+def _all_keys(findings: list[Finding] | None) -> set[tuple[str, int]]:
+    return {(f.rule_id, f.start_line) for f in findings or () if not f.suppressed}
 
 
 def _parses(text: str) -> bool:
@@ -236,6 +242,7 @@ def summarise(results: list[Result], scanned: int) -> dict:
     cwes = sum(r.cwes_before for r in results)
     left = sum(r.cwes_after for r in results)
     removed = sum(max(r.cwes_before - r.cwes_after, 0) for r in results)
+    removed_any = sum(r.findings_removed for r in results)
     rewritten = [r for r in results if r.rewritten]
     similarities = [r.similarity for r in rewritten if r.similarity is not None]
     per_finding = [r.seconds / r.cwes_before for r in results]
@@ -265,10 +272,11 @@ def summarise(results: list[Result], scanned: int) -> dict:
         "similarity": round(statistics.median(similarities), 4) if similarities else None,
         "seconds_per_finding": round(statistics.median(per_finding), 4) if per_finding else None,
         "mean_seconds_per_finding": round(sum(r.seconds for r in results) / cwes, 4) if cwes else None,
-        "verifications_per_fixed_finding": round(sum(r.verifications for r in results) / removed, 2)
-        if removed else None,
+        "findings_removed_any_severity": removed_any,
+        "verifications_per_fixed_finding": round(sum(r.verifications for r in results) / removed_any, 2)
+        if removed_any else None,
         "accepted_fix_verifications_per_fixed_finding": round(
-            sum(r.fixed_verifications for r in results) / removed, 2) if removed else None,
+            sum(r.fixed_verifications for r in results) / removed_any, 2) if removed_any else None,
         "sven_kind_match": share(matched, len(sven)) if sven else None,
         "sven_fixed": len(sven),
         "sven_kinds": {"ours": dict(Counter(k for r in sven for k in r.kinds_ours)),
