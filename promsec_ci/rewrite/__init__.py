@@ -8,18 +8,26 @@ from collections.abc import Iterable
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.bind_localhost import BindLocalhost
 from promsec_ci.rewrite.chmod_restrict import ChmodRestrict
+from promsec_ci.rewrite.eval_literal_eval import EvalLiteralEval
+from promsec_ci.rewrite.eval_safe_arithmetic import EvalSafeArithmetic
 from promsec_ci.rewrite.flask_debug_off import FlaskDebugOff
 from promsec_ci.rewrite.ftp_tls import FtpTls
 from promsec_ci.rewrite.hash_not_for_security import HashNotForSecurity
 from promsec_ci.rewrite.hash_sha256 import HashSha256
 from promsec_ci.rewrite.jinja2_autoescape import Jinja2Autoescape
 from promsec_ci.rewrite.mktemp_to_mkstemp import MktempToMkstemp
+from promsec_ci.rewrite.os_popen_to_run import OsPopenToRun
+from promsec_ci.rewrite.os_system_to_run import OsSystemToRun
 from promsec_ci.rewrite.paramiko_reject_policy import ParamikoRejectPolicy
+from promsec_ci.rewrite.pickle_to_json import PickleToJson
 from promsec_ci.rewrite.random_to_secrets import RandomToSecrets
 from promsec_ci.rewrite.requests_timeout import RequestsTimeout
 from promsec_ci.rewrite.requests_verify_on import RequestsVerifyOn
 from promsec_ci.rewrite.secret_from_env import SecretFromEnv
+from promsec_ci.rewrite.sql_parameterize import SqlParameterize
 from promsec_ci.rewrite.ssl_default_context import SslDefaultContext
+from promsec_ci.rewrite.subprocess_shell_false import SubprocessShellFalse
+from promsec_ci.rewrite.subprocess_shell_literal import SubprocessShellLiteral
 from promsec_ci.rewrite.tarfile_data_filter import TarfileDataFilter
 from promsec_ci.rewrite.tmp_path_to_tempfile import TmpPathToTempfile
 from promsec_ci.rewrite.weak_key_size import WeakKeySize
@@ -29,18 +37,26 @@ from promsec_ci.rewrite.yaml_safe_load import YamlSafeLoad
 ALL_OPERATORS: list[Operator] = [
     BindLocalhost,
     ChmodRestrict,
+    EvalLiteralEval,
+    EvalSafeArithmetic,
     FlaskDebugOff,
     FtpTls,
     HashNotForSecurity,
     HashSha256,
     Jinja2Autoescape,
     MktempToMkstemp,
+    OsPopenToRun,
+    OsSystemToRun,
     ParamikoRejectPolicy,
+    PickleToJson,
     RandomToSecrets,
     RequestsTimeout,
     RequestsVerifyOn,
     SecretFromEnv,
+    SqlParameterize,
     SslDefaultContext,
+    SubprocessShellFalse,
+    SubprocessShellLiteral,
     TarfileDataFilter,
     TmpPathToTempfile,
     WeakKeySize,

@@ -115,6 +115,10 @@ def _loads_of(name: str, scope: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.C
     found: list[cst.CSTNode] = []
 
     class _Find(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)  # ``x.name`` reads x, not a variable called name
+            return False
+
         def visit_Name(self, node: cst.Name) -> None:
             if node.value == name and not isinstance(parents.get(node), cst.AssignTarget):
                 found.append(node)
