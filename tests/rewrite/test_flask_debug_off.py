@@ -55,13 +55,24 @@ def test_debug_true_reads_flask_debug():
     )
 
 
-def test_expression_is_false_unless_opted_in(monkeypatch):
-    import os
+class _App:
+    """Stands in for flask.Flask: records what run() was given."""
 
-    monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    assert (os.environ.get("FLASK_DEBUG") == "1") is False
-    monkeypatch.setenv("FLASK_DEBUG", "1")
-    assert (os.environ.get("FLASK_DEBUG") == "1") is True
+    def run(self, **options):
+        self.options = options
+
+
+@pytest.mark.parametrize(("env", "debug"), [(None, False), ("0", False), ("1", True)])
+def test_rewritten_call_is_off_unless_opted_in(monkeypatch, env, debug):
+    rewrite = FlaskDebugOff.apply("import flask\napp.run(debug=True)\n", 2)
+    assert rewrite is not None
+    if env is None:
+        monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    else:
+        monkeypatch.setenv("FLASK_DEBUG", env)
+    app = _App()
+    exec(compile(rewrite.text.replace("import flask\n", ""), "rewritten.py", "exec"), {"app": app})  # nosec B102
+    assert app.options == {"debug": debug}
 
 
 @pytest.mark.parametrize(

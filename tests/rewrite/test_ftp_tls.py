@@ -1,0 +1,67 @@
+"""ftp-tls: ftplib.FTP -> ftplib.FTP_TLS."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.ftp_tls import FtpTls
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_module_call():
+    check(
+        FtpTls,
+        """\
+        import ftplib
+
+        # upload nightly
+        ftp = ftplib.FTP(host, user, password)  # legacy server
+        """,
+        4,
+        """\
+        import ftplib
+
+        # upload nightly
+        ftp = ftplib.FTP_TLS(host, user, password)  # legacy server
+        """,
+        "B321",
+    )
+
+
+def test_from_import_in_with_header():
+    rewrite = FtpTls.apply("from ftplib import FTP\nwith FTP('ftp.example.com') as ftp:\n    ftp.login()\n", 2)
+    assert rewrite is not None
+    assert rewrite.text.endswith("with FTP_TLS('ftp.example.com') as ftp:\n    ftp.login()\n")
+    assert rules(rewrite.text)["B321"] == 0
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import ftplib\nftp = ftplib.FTP(h, u, p, a, 30)\n",
+        "import ftplib\nftp = ftplib.FTP(h, context=ctx)\n",
+        "import ftplib\nftp = ftplib.FTP_TLS(h)\n",
+    ],
+)
+def test_refuses(source):
+    assert FtpTls.apply(source, 2) is None

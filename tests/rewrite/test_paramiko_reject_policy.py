@@ -1,0 +1,85 @@
+"""paramiko-reject-policy: AutoAddPolicy/WarningPolicy -> RejectPolicy with known hosts loaded."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.paramiko_reject_policy import ParamikoRejectPolicy
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_auto_add_becomes_reject_and_loads_known_hosts():
+    check(
+        ParamikoRejectPolicy,
+        """\
+        import paramiko
+
+
+        def connect(host):
+            client = paramiko.SSHClient()
+            # first contact
+            client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # trust
+            client.connect(host)
+            return client
+        """,
+        7,
+        """\
+        import paramiko
+
+
+        def connect(host):
+            client = paramiko.SSHClient()
+            # first contact
+            client.load_system_host_keys()
+            client.set_missing_host_key_policy(paramiko.RejectPolicy())  # trust
+            client.connect(host)
+            return client
+        """,
+        "B507",
+    )
+
+
+def test_known_hosts_already_loaded_and_from_import():
+    source = (
+        "from paramiko import SSHClient, WarningPolicy\n"
+        "ssh = SSHClient()\n"
+        "ssh.load_host_keys('k')\n"
+        "ssh.set_missing_host_key_policy(WarningPolicy)\n"
+    )
+    rewrite = ParamikoRejectPolicy.apply(source, 4)
+    assert rewrite is not None
+    assert rewrite.text.endswith("ssh.load_host_keys('k')\nssh.set_missing_host_key_policy(RejectPolicy)\n")
+    assert rewrite.imports == ("from paramiko import RejectPolicy",)
+    assert rules(rewrite.text)["B507"] == 0
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import paramiko\nc.set_missing_host_key_policy(paramiko.RejectPolicy())\n",
+        "import paramiko\nc.set_missing_host_key_policy(policy)\n",
+        "import paramiko\nc.connect(host)\n",
+    ],
+)
+def test_refuses(source):
+    assert ParamikoRejectPolicy.apply(source, 2) is None

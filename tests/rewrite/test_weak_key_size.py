@@ -1,0 +1,74 @@
+"""weak-key-size: short RSA/DSA keys -> 2048 bits, weak EC curves -> SECP256R1."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.weak_key_size import WeakKeySize
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+
+def test_cryptography_rsa_positional():
+    check(
+        WeakKeySize,
+        """\
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        # signing key
+        key = rsa.generate_private_key(65537, 1024)  # fast
+        """,
+        4,
+        """\
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        # signing key
+        key = rsa.generate_private_key(65537, 2048)  # fast
+        """,
+        "B505",
+    )
+
+
+def test_keywords_and_pycryptodome():
+    header = "from cryptography.hazmat.primitives.asymmetric import dsa\n"
+    check(WeakKeySize, header + "k = dsa.generate_private_key(key_size=1024)\n", 2,
+          header + "k = dsa.generate_private_key(key_size=2048)\n", "B505")
+    check(WeakKeySize, "from Crypto.PublicKey import RSA\nkey = RSA.generate(bits=1024)\n", 2,
+          "from Crypto.PublicKey import RSA\nkey = RSA.generate(bits=2048)\n", "B505")
+
+
+def test_weak_curve():
+    rewrite = WeakKeySize.apply(
+        "from cryptography.hazmat.primitives.asymmetric import ec\nk = ec.generate_private_key(ec.SECP192R1())\n", 2)
+    assert rewrite is not None and rewrite.text.endswith("k = ec.generate_private_key(ec.SECP256R1())\n")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from cryptography.hazmat.primitives.asymmetric import rsa\nk = rsa.generate_private_key(65537, 4096)\n",
+        "from cryptography.hazmat.primitives.asymmetric import rsa\nk = rsa.generate_private_key(65537, size)\n",
+        "from cryptography.hazmat.primitives.asymmetric import ec\nk = ec.generate_private_key(ec.SECP384R1())\n",
+    ],
+)
+def test_refuses(source):
+    assert WeakKeySize.apply(source, 2) is None

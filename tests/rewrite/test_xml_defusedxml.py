@@ -1,0 +1,88 @@
+"""xml-defusedxml: stdlib XML parsers -> defusedxml drop-ins (calls and imports)."""
+
+from collections import Counter
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.analyzers.bandit import BanditAnalyzer
+from promsec_ci.rewrite.xml_defusedxml import XmlDefusedxml
+
+BANDIT = BanditAnalyzer()
+
+
+def rules(text: str) -> Counter:
+    found = BANDIT.analyze_text(text, "sample.py")
+    assert found is not None, "sample does not parse"
+    return Counter(f.rule_id for f in found)
+
+
+def check(operator, before: str, line: int, after: str, rule: str) -> None:
+    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
+    before, after = dedent(before), dedent(after)
+    assert rules(before)[rule] >= 1
+    rewrite = operator.apply(before, line)
+    assert rewrite is not None
+    assert rewrite.text == after
+    assert rules(after)[rule] == 0
+    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+
+SOURCE = dedent(
+    """\
+    import xml.etree.ElementTree as ET
+    from xml.dom import minidom
+
+
+    def load(path, data):
+        # untrusted upload
+        tree = ET.parse(path)  # whole file
+        doc = minidom.parseString(data)
+        return tree, doc
+    """
+)
+
+
+def test_parse_call_redirected():
+    rewrite = XmlDefusedxml.apply(SOURCE, 7)
+    assert rewrite is not None
+    assert "    tree = defusedxml.ElementTree.parse(path)  # whole file\n" in rewrite.text
+    assert rewrite.imports == ("import defusedxml.ElementTree",)
+    assert rules(rewrite.text)["B314"] == 0
+    assert not rules(rewrite.text) - rules(SOURCE)
+
+
+def test_imports_swapped_when_every_use_is_covered():
+    swapped = SOURCE.replace("import xml.etree.ElementTree as ET", "import defusedxml.ElementTree as ET")
+    check(XmlDefusedxml, SOURCE, 1, swapped, "B405")
+    swapped = SOURCE.replace("from xml.dom import minidom", "from defusedxml import minidom")
+    check(XmlDefusedxml, SOURCE, 2, swapped, "B408")
+
+
+def test_sax_and_pulldom_calls():
+    rewrite = XmlDefusedxml.apply("import xml.sax\nxml.sax.parseString(data, handler)\n", 2)
+    assert rewrite is not None and "defusedxml.sax.parseString(data, handler)" in rewrite.text
+    rewrite = XmlDefusedxml.apply("from xml.dom.pulldom import parse\nevents = parse(f)\n", 2)
+    assert rewrite is not None and "events = defusedxml.pulldom.parse(f)" in rewrite.text
+
+
+def test_rewritten_parser_refuses_entity_expansion():
+    import defusedxml
+
+    rewrite = XmlDefusedxml.apply("import xml.etree.ElementTree as ET\nroot = ET.fromstring(data)\n", 2)
+    assert rewrite is not None
+    bomb = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><r>&b;</r>'
+    with pytest.raises(defusedxml.EntitiesForbidden):
+        exec(compile(rewrite.text, "rewritten.py", "exec"), {"data": bomb})  # nosec B102 - our own output
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("import xml.etree.ElementTree as ET\nroot = ET.Element('a')\nET.fromstring(s)\n", 1),
+        ("import xml.etree.ElementTree as ET\nroot = ET.Element('a')\n", 2),
+        ("from xml.dom import minidom\ndoc = minidom.Document()\n", 1),
+        ("import json\njson.loads(s)\n", 2),
+    ],
+)
+def test_refuses(source, line):
+    assert XmlDefusedxml.apply(source, line) is None
