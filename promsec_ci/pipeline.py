@@ -66,7 +66,7 @@ def scan(request: ScanRequest, changes: ChangeSet | None = None) -> Report:
         notices.extend(analysis.notices)
     analyzer_seconds = time.perf_counter() - analyzer_clock
 
-    indexes = _unit_indexes(files)
+    indexes = _unit_indexes({f.path: files[f.path] for f in findings if f.path in files})
     findings = assign_fingerprints(findings, lambda f: _unit_of(indexes, f))
     findings = filter_findings(findings, files, FilterMode.from_cli(options.filter_mode))
     if request.baseline:
