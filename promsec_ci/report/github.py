@@ -44,6 +44,7 @@ OUTSIDE_DIFF = "outside the diff"
 OVER_LIMIT = "over the comment limit"
 NOT_PLACED = "GitHub could not place it on the diff"
 READ_ONLY = "Resource not accessible by integration"
+SUMMARY_LIMIT = 1_000_000  # bytes; GitHub refuses step summaries over 1 MiB
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 
 
@@ -80,9 +81,13 @@ def write_annotations(report: Report, options: Options, stream: TextIO) -> None:
     stream.flush()
 
 
-def append_file(path: str, text: str) -> None:
+def append_file(path: str, text: str, limit: int | None = None) -> None:
     """Append to a GitHub file command (``GITHUB_STEP_SUMMARY``, ``GITHUB_OUTPUT``); the runner
-    reads these files after the step, so appending is the protocol, not a rewrite."""
+    reads these files after the step, so appending is the protocol, not a rewrite. ``limit``
+    truncates ``text`` to that many bytes (GitHub drops job summaries over 1 MiB)."""
+    if limit is not None and len(text.encode("utf-8")) > limit:
+        note = "\n\n_(truncated: the full report is in the SARIF file)_\n"
+        text = text.encode("utf-8")[:limit - len(note)].decode("utf-8", "ignore") + note
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text)
 
@@ -176,6 +181,7 @@ def plan_review(report: Report, options: Options, diff: Mapping[str, list[range]
     inline: list[InlineComment] = []
     in_body: list[tuple[Finding, str]] = []
     seen: set[str] = set()
+    suggested: set[tuple[str, int, int]] = set()  # one suggestion per range: findings may share a fix
     for finding in blocking:
         if finding.fingerprint in seen:
             continue
@@ -185,6 +191,8 @@ def plan_review(report: Report, options: Options, diff: Mapping[str, list[range]
             continue
         hunks = diff[finding.path]
         suggestion, more = pick_suggestion(finding)
+        if suggestion is not None and (finding.path, suggestion.start_line, suggestion.end_line) in suggested:
+            suggestion, more = None, True
         if suggestion is not None and _placeable(suggestion.start_line, suggestion.end_line, hunks):
             start, end = suggestion.start_line, suggestion.end_line
         elif _placeable(finding.start_line, finding.end_line, hunks):
@@ -197,6 +205,8 @@ def plan_review(report: Report, options: Options, diff: Mapping[str, list[range]
         if len(inline) >= max_comments:
             in_body.append((finding, OVER_LIMIT))
             continue
+        if suggestion is not None:
+            suggested.add((finding.path, start, end))
         info = suggestion_info(start, end) if suggestion_info else "suggestion"
         body = comment_body(finding, suggestion, more, suggestion_info=info)
         inline.append(InlineComment(finding.fingerprint, finding.path, end, start if start != end else None, body))
@@ -245,7 +255,7 @@ class GitHubReviewer:
     """
 
     def __init__(self, build: BuildInfo, *, max_comments: int = 25, write_interval: float = 1.0,
-                 secondary_rate_wait: float = 60.0, max_rate_limit_wait: float = 900.0, timeout: int = 30) -> None:
+                 secondary_rate_wait: float = 60.0, max_rate_limit_wait: float = 300.0, timeout: int = 30) -> None:
         self.build = build
         self.max_comments = max_comments
         self.write_interval = write_interval
@@ -256,8 +266,10 @@ class GitHubReviewer:
     def client(self):
         from github import Auth, Github, GithubRetry
 
+        # GitHub signals secondary limits with 403 or 429 (+ Retry-After); GithubRetry adds 403.
         retry = GithubRetry(total=5, secondary_rate_wait=self.secondary_rate_wait,
                             max_rate_limit_wait=self.max_rate_limit_wait,
+                            status_forcelist=[429, *range(500, 600)],
                             allowed_methods={"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"})
         return Github(auth=Auth.Token(self.build.token) if self.build.token else None,
                       base_url=self.build.api_url or "https://api.github.com", timeout=self.timeout,

@@ -107,7 +107,13 @@ def publish(report: Report, options: Options, *, reporter: str, max_comments: in
 
 def _github(report: Report, options: Options, build: BuildInfo, reporter: str, max_comments: int,
             stream: TextIO, write_interval: float) -> list[Notice]:
-    from promsec_ci.report.github import GitHubReviewer, append_file, publish_summary, write_annotations
+    from promsec_ci.report.github import (
+        SUMMARY_LIMIT,
+        GitHubReviewer,
+        append_file,
+        publish_summary,
+        write_annotations,
+    )
 
     notices: list[Notice] = []
     if reporter == "github-pr-review":
@@ -115,7 +121,7 @@ def _github(report: Report, options: Options, build: BuildInfo, reporter: str, m
         notices += result.notices
     write_annotations(report, options, stream)
     if build.step_summary:
-        append_file(build.step_summary, publish_summary(report, options, build, notices))
+        append_file(build.step_summary, publish_summary(report, options, build, notices), SUMMARY_LIMIT)
     return notices
 
 

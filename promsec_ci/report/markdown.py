@@ -157,13 +157,23 @@ def comment_body(finding: Finding, suggestion: Suggestion | None, more_parts: bo
             parts += ["", code_block(suggestion.text, suggestion_info)]
         if more_parts or suggestion is None:
             note = ("The fix also changes other lines (for example an import); apply the full diff:"
-                    if suggestion is not None else "Suggested fix:")
-            parts += ["", _details("Full diff of the fix", note + "\n\n" + code_block(fix.diff, "diff"))
-                      if fix.diff else note + " " + ", ".join(fix.added_imports)]
+                    if suggestion is not None else "The fix changes lines outside this comment:")
+            parts += ["", _details("Full diff of the fix", note + "\n\n" + _fix_text(fix))]
         if fix.prompt:
             parts += ["", _details("Optimized prompt", code_block(fix.prompt, "text"))]
     parts += ["", marker(finding.fingerprint)]
     return "\n".join(parts)
+
+
+def _fix_text(fix: Fix) -> str:
+    if fix.diff:
+        return code_block(fix.diff, "diff")
+    blocks = []
+    for edit in sorted(fix.edits, key=lambda e: e.start_line):
+        where = (f"Insert before line {edit.start_line}:" if edit.end_line < edit.start_line
+                 else f"Replace lines {edit.start_line}-{edit.end_line} with:")
+        blocks.append(where + "\n\n" + code_block(edit.text, "python"))
+    return "\n\n".join(blocks)
 
 
 def _fix_line(fix: Fix) -> str:

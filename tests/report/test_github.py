@@ -312,3 +312,52 @@ def test_cli_in_a_shallow_pull_request_checkout(git_repo, server, tmp_path):
     assert values == {"sarif_file": "results.sarif", "findings_count": str(len(report.findings)),
                       "blocking_count": "3", "fixes_count": "0"}
     assert (checkout / "results.sarif").is_file()
+
+
+def test_429_with_retry_after_is_retried(git_repo, server):
+    report, options, base, head = pr_scan(git_repo)
+    pull = open_pull(server, git_repo, 16, base, head)
+    server.inject("GET", r"/repos/octo/app/pulls/16/files", Response(429, SECONDARY, {"Retry-After": "0"}))
+    result = reviewer(build_for(server, pull)).post(report, options)
+    assert result.posted == 3 and server.count("GET", r"/repos/octo/app/pulls/16/files") == 2
+
+
+def test_exhausted_primary_rate_limit_is_a_notice_not_a_long_wait(git_repo, server):
+    report, options, base, head = pr_scan(git_repo)
+    pull = open_pull(server, git_repo, 17, base, head)
+    reset = str(int(time.time()) + 3600)
+    server.inject("GET", r"/repos/octo/app/pulls/17/files", Response(
+        403, {"message": "API rate limit exceeded for installation ID 1."},
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}))
+    started = time.monotonic()
+    result = reviewer(build_for(server, pull), max_rate_limit_wait=5).post(report, options)
+    assert time.monotonic() - started < 5
+    assert result.posted == 0 and "rate limit" in result.notices[0].message
+    assert server.reviews == []
+
+
+def test_findings_sharing_one_fix_get_one_suggestion(git_repo, server):
+    report, options, base, head = pr_scan(git_repo)
+    # one fix for the whole file, attached to every blocking finding: only one comment may carry
+    # the suggestion for a given range, the others point to the full diff
+    both = FIXED.replace("pickle.loads(blob)", "blob.decode()")
+    for rule in ("B602", "B301"):
+        report = with_fix(report, rule, HEAD, both)
+    pull = open_pull(server, git_repo, 18, base, head)
+    reviewer(build_for(server, pull)).post(report, options)
+    comments = {c["body"].split("**")[1].split()[0]: c for c in server.ours()}
+    # the two edits are 5 lines apart: one diff hunk, so one suggestion spanning both, on B602 (HIGH)
+    shell, load = (next(f for f in report.findings if f.rule_id == r) for r in ("B602", "B301"))
+    assert (comments["B602"]["start_line"], comments["B602"]["line"]) == (shell.start_line, load.end_line)
+    assert comments["B602"]["body"].count("```suggestion") == 1
+    assert "```suggestion" not in comments["B301"]["body"] and "Full diff of the fix" in comments["B301"]["body"]
+    assert comments["B301"]["line"] == load.start_line
+
+
+def test_step_summary_is_truncated_below_githubs_limit(tmp_path):
+    from promsec_ci.report.github import append_file
+
+    target = tmp_path / "summary.md"
+    append_file(str(target), "é" * 2_000_000, limit=1_000_000)
+    data = target.read_bytes()
+    assert len(data) <= 1_000_000 and data.decode("utf-8").endswith("in the SARIF file)_\n")
