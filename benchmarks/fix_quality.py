@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import statistics
 import sys
 import textwrap
@@ -67,6 +68,7 @@ class Result:
     operators: tuple[str, ...] = ()
     rules_before: dict[str, int] = field(default_factory=dict)
     rules_after: dict[str, int] = field(default_factory=dict)
+    rejections: tuple[str, ...] = ()
     kinds_ours: tuple[str, ...] = ()
     kinds_theirs: tuple[str, ...] = ()
 
@@ -120,9 +122,11 @@ def run_sample(sample: Sample, search: FixSearch) -> Result | None:
         by_unit[unit.start_line].append(finding)
         units[unit.start_line] = unit
     fixes, verifications, fixed_verifications = [], 0, 0
+    rejections: list[str] = []
     for start, unit_findings in by_unit.items():
         outcome = search.search(units[start], unit_findings, sample.text)
         verifications += outcome.verifications
+        rejections.extend(re.sub(r"\d+(\.\d+)?", "N", reason).split(": ")[0] for reason in outcome.rejections)
         if outcome.fix is not None:
             fixes.append(outcome.fix)
             fixed_verifications += outcome.fix.verifications
@@ -132,7 +136,7 @@ def run_sample(sample: Sample, search: FixSearch) -> Result | None:
     after_findings = verifier.analyze(fixed_text, path)
     result = Result(sample.dataset, sample.id, len(before), len(cwe_keys(after_findings)),
                     rewritten=fixed_text != sample.text, seconds=seconds, verifications=verifications,
-                    fixed_verifications=fixed_verifications,
+                    fixed_verifications=fixed_verifications, rejections=tuple(rejections),
                     operators=tuple(op for fix in kept for op in fix.operators),
                     rules_before=dict(Counter(rule for rule, _ in before)),
                     rules_after=dict(Counter(rule for rule, _ in cwe_keys(after_findings))))
@@ -284,6 +288,7 @@ def summarise(results: list[Result], scanned: int) -> dict:
         "rules_before": dict(rules_before.most_common()),
         "rules_after": dict(rules_after.most_common()),
         "operators": dict(Counter(op for r in results for op in r.operators).most_common()),
+        "rejections": dict(Counter(reason for r in results for reason in r.rejections).most_common()),
     }
 
 

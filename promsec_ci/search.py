@@ -43,6 +43,7 @@ class SearchOutcome:
         directives: their directive sentences.
         verifications: candidates verified.
         notices: anything worth telling the user.
+        rejections: why candidates failed verification (one reason per candidate, in order).
         cost: analyzer runs and time spent.
     """
 
@@ -54,6 +55,7 @@ class SearchOutcome:
     verifications: int = 0
     notices: list[Notice] = field(default_factory=list)
     cost: Cost = field(default_factory=Cost)
+    rejections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class FixSearch:
         k_before = len(original)
         notices = self._run_notices = []
         verifications = 0
+        rejections: list[str] = []
         best_verified: _Candidate | None = None
         best_any: _Candidate | None = None
         seen: set[str] = {text}
@@ -136,6 +139,8 @@ class FixSearch:
                                                    inspection, notices)
                     verifications += 1
                     verdict = inspection.verdict
+                    if not verdict.ok:
+                        rejections.append(verdict.reason)
                     candidate = _Candidate(
                         rewrite.text, (*ops, operator.meta.name), _merge(imports, rewrite.imports), inspection,
                         self.options.alpha * verdict.cwes_left + self.options.beta * (1 - verdict.similarity),
@@ -172,6 +177,7 @@ class FixSearch:
             verifications=verifications,
             notices=notices,
             cost=cost,
+            rejections=tuple(rejections),
         )
 
     def resolved(self, fix: Fix, findings: Iterable[Finding], text: str) -> set[str]:

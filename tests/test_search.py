@@ -101,6 +101,8 @@ def test_the_best_candidate_is_kept_for_the_llm_even_when_nothing_verifies():
     assert outcome.cwes_left == 2
     assert outcome.best_text == TWO_HASHES.replace("hashlib.md5(", "hashlib.sha256(")
     assert outcome.operators == ("t-sha256", "t-sha256") and outcome.directives == ("t-sha256: directive.",)
+    assert len(outcome.rejections) == outcome.verifications == 3
+    assert all(reason.startswith("token similarity") for reason in outcome.rejections)
 
 
 def test_no_applicable_operator_means_no_candidate():

@@ -10,7 +10,7 @@ A candidate (the whole rewritten file) is ``ok`` only if, in this order:
    normalised code outside the unit, by rule id counts inside it, since added imports shift
    lines) and fewer CWEs in the unit: unique ``(rule_id, line)`` findings of severity MEDIUM or
    more (or the lowest severity among the findings being fixed, when that is lower);
-5. token similarity of the unit >= ``options.min_similarity``;
+5. token similarity of the unit (of the file, for module-level code) >= ``options.min_similarity``;
 6. graph similarity of the unit >= ``options.min_graph_similarity`` (when ``promsec_ci.graphs``
    is available; ``graph_similarity`` is NaN when it is not).
 
@@ -161,7 +161,10 @@ class StaticVerifier:
         k_after = len(counted_after)
         new = _new_findings(before_all, after_all, original_region, region, targets)
         candidate_source = "".join(candidate_text.splitlines(keepends=True)[region[0] - 1 : region[1]])
-        similarity = token_similarity(unit.source, candidate_source)
+        # A module-level unit is one statement, the very one being fixed: how much of the module
+        # is kept is what tells a fix from a rewrite there.
+        similarity = (token_similarity(original_text, candidate_text) if unit.name == MODULE
+                      else token_similarity(unit.source, candidate_source))
         numbers = {"cwes_left": k_after, "new_findings": len(new), "similarity": similarity}
         removed = _removed(counted_before, counted_after)
         inspection = _Partial(region, removed, tuple(counted_after))

@@ -127,6 +127,14 @@ def test_module_level_code_is_followed_through_added_imports():
     assert verdict.ok, verdict.reason
 
 
+def test_module_level_code_is_compared_file_wide():
+    original = 'import os\n\nDB = os.path.join("data", "users.db")\nADMIN_PASSWORD = "s3cr3t-admin"\nDEBUG = False\n'
+    candidate = original.replace('"s3cr3t-admin"', 'os.environ["ADMIN_PASSWORD"]')
+    verdict = verify(candidate, original, line=4)
+    assert verdict.ok, verdict.reason
+    assert verdict.similarity > 0.8
+
+
 def test_a_lower_severity_target_sets_the_cwe_floor():
     original = ("import random\n\n\ndef token(user):\n    salt = user.name.encode()\n"
                 "    value = random.randint(0, 10**6)\n    return salt.hex() + str(value)\n")
