@@ -176,6 +176,8 @@ def _from_hint(hint: str):
 
 
 _NAME_RULES: tuple[tuple[str, str], ...] = (
+    (r"^(id|n|num|count|limit|offset|age|port|size|qty|quantity|amount|price|year|page_no|level|days)$|_id$|_count$",
+     "int"),
     (r"pass(word)?|pwd|secret", "password"),
     (r"user|name|login|owner|author|account|customer|member", "name"),
     (r"host|server|ip|domain|addr|target", "host"),
@@ -184,8 +186,6 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
     (r"path|file|fname|filename|dir|folder|doc_name|page", "file"),
     (r"url|link|endpoint", "url"),
     (r"email|mail", "email"),
-    (r"^(id|n|num|count|limit|offset|age|port|size|qty|quantity|amount|price|year|page_no|level|days)$|_id$|_count$",
-     "int"),
     (r"^(is_|has_|enable|verbose|debug|force|dry)", "bool"),
 )
 
