@@ -34,21 +34,29 @@ def clean_env(tmp_path):
     return env
 
 
-def test_generate_prints_secure_code_and_prompt(tmp_path):
+def test_generate_prints_secure_code_and_prompt(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from promsec_ci.cli import cli
+
+    # In process (click's runner) so both runs share one import of the heavy stages.
+    monkeypatch.chdir(tmp_path)
+    env = {"OPENAI_API_KEY": None, "PROMSEC_LLM_API_KEY": None, "OPENAI_BASE_URL": None}
     prompt_file = tmp_path / "prompt.txt"
     prompt_file.write_text(PROMPT, encoding="utf-8")
+    runner = CliRunner()
     with ScriptedModel(model) as server:
-        result = run(["--prompt-file", str(prompt_file), "--llm-base-url", server.url, "--llm-model", "m",
-                      "--out", str(tmp_path / "port.py")], tmp_path, clean_env(tmp_path))
-        again = run(["--prompt", PROMPT, "--llm-base-url", server.url, "--llm-model", "m"], tmp_path,
-                    clean_env(tmp_path))
-    assert result.returncode == 0, result.stderr
+        result = runner.invoke(cli, ["generate", "--prompt-file", str(prompt_file), "--llm-base-url", server.url,
+                                     "--llm-model", "m", "--out", str(tmp_path / "port.py")], env=env)
+        again = runner.invoke(cli, ["generate", "--prompt", PROMPT, "--llm-base-url", server.url, "--llm-model", "m"],
+                              env=env)
+    assert result.exit_code == 0, result.output
     code = (tmp_path / "port.py").read_text(encoding="utf-8")
     assert "logging.getLogger(__name__).debug" in code and "pass" not in code
     assert result.stdout.startswith("optimized prompt p*:\nWrite a Python function parse_port(text) that converts")
     assert "clean after 1 fix round(s); LLM 3 queries" in result.stderr
     # Same prompt again: everything comes from the cache.
-    assert again.returncode == 0, again.stderr
+    assert again.exit_code == 0, again.output
     assert "LLM 0 queries" in again.stderr and len(server.requests) == 3
     assert "# optimized prompt p*:" in again.stdout and "def parse_port(text):" in again.stdout
 
