@@ -32,6 +32,7 @@ from promsec_ci.rewrite.string_build import (
     Built,
     Slot,
     Text,
+    constant_build,
     decompose,
     fstring_of,
     plus_chain,
@@ -186,10 +187,14 @@ def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str],
     """``cur.execute("..." % x)``: the query is built inside the call."""
     replacements: dict[cst.CSTNode, cst.CSTNode] = {}
     for sink in _sinks(statement, aliases, header_only=True):
-        arg = _query_arg(sink)
-        if arg is None:
+        first = next((a for a in sink.call.args if a.keyword is None and not a.star), None)
+        constant = _constant_literal(first.value) if first is not None else None
+        if constant is not None:
+            replacements[sink.call] = sink.call.with_changes(
+                args=[a.with_changes(value=constant) if a is first else a for a in sink.call.args])
             continue
-        built = decompose(arg.value)
+        arg = _query_arg(sink)
+        built = decompose(arg.value) if arg is not None else None
         if built is None:
             continue
         result = parameterize(built, arg.value, style)
@@ -205,6 +210,9 @@ def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str],
 def _data_flow(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
                style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
     """``q = "..." % x`` then ``cur.execute(q)``; ``statement`` is either of the two."""
+    constant = _constant_assignment(statement)
+    if constant is not None:
+        return constant
     assignment = _build_assignment(statement)
     if assignment is not None:
         name, value = assignment
@@ -220,6 +228,28 @@ def _data_flow(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode
         result = _link(build_statement, arg.value.value, value, parents, aliases, style)
         if result is not None:
             return result
+    return None
+
+
+def _constant_literal(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """One plain literal for a constant built the long way (``"a " + "b"``, ``f"a"``): no value
+    flows into it, only its spelling made it look like a built query."""
+    constant = constant_build(node)
+    if constant is None:
+        return None
+    literal = render_string(*constant)
+    lpar, rpar = getattr(node, "lpar", ()), getattr(node, "rpar", ())
+    return literal.with_changes(lpar=lpar, rpar=rpar) if lpar else literal
+
+
+def _constant_assignment(statement: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return None
+    for small in statement.body:
+        if isinstance(small, cst.Assign):
+            literal = _constant_literal(small.value)
+            if literal is not None:
+                return {small.value: literal}
     return None
 
 
@@ -278,8 +308,7 @@ def _link(build_statement: cst.CSTNode, name: str, value: cst.BaseExpression,
     if len(uses) != 1 or _names(user).count(name) != 1 or name in _stored(user):
         return None
     # After the execute the variable must not be read again before it is rebound.
-    following = next((s for s in later[user_at + 1:] if name in _names(s)), None)
-    if following is not None and _rebinding(following, name) is False:
+    if not all(_rebound_before_read(s, name, parents) for s in later[user_at + 1:] if name in _names(s)):
         return None
     built = decompose(value)
     if built is None:
@@ -303,14 +332,54 @@ def _is_query_name(sink: _Sink, name: str) -> bool:
     return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == name
 
 
-def _rebinding(statement: cst.CSTNode, name: str) -> bool:
-    """Whether ``statement`` is ``name = <value not reading name>``."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+def _rebound_before_read(statement: cst.CSTNode, name: str, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether the first thing ``statement`` does with ``name`` is to rebind it unconditionally
+    (``name = ...`` not reading it, outside any ``if``/``try``), so it never sees the old value."""
+    order = _EvaluationOrder(name)
+    statement.visit(order)
+    if not order.events or order.events[0][0] != "store":
         return False
-    small = statement.body[0]
-    return (isinstance(small, cst.Assign) and len(small.targets) == 1
-            and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name
-            and name not in _names(small.value))
+    current = parents.get(order.events[0][1])
+    while current is not None and current is not statement:
+        if not isinstance(current, (cst.IndentedBlock, cst.SimpleStatementLine, cst.For, cst.While, cst.With,
+                                    cst.Assign, cst.AssignTarget)):
+            return False
+        current = parents.get(current)
+    return True
+
+
+class _EvaluationOrder(cst.CSTVisitor):
+    """Reads and writes of one name in the order Python performs them (values before targets)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.events: list[tuple[str, cst.CSTNode]] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.events.append(("load", node))
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        node.value.visit(self)
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                if target.target.value == self.name:
+                    self.events.append(("store", target))
+            else:
+                target.visit(self)
+        return False
+
+    def visit_For(self, node: cst.For) -> bool:
+        node.iter.visit(self)
+        node.target.visit(self)
+        node.body.visit(self)
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
 
 
 class _NameCollector(cst.CSTVisitor):

@@ -97,6 +97,27 @@ def decompose(node: cst.BaseExpression) -> Built | None:
     return Built(parts=tuple(parts), pieces=tuple(builder.pieces), kind=kind, layout=layout)
 
 
+def constant_build(node: cst.BaseExpression) -> tuple[str, cst.BaseString] | None:
+    """``(text, first literal)`` when ``node`` builds a constant string the long way: literals
+    joined with ``+``, or an f-string without fields (``f"SELECT 1"``); else ``None``."""
+    builder = _Builder()
+    if _is_op(node, cst.Add):
+        parts = builder.add_chain(node)
+    elif isinstance(node, (cst.FormattedString, cst.ConcatenatedString)) and _has_fstring(node):
+        parts = builder.strings(node, fstrings=True)
+    else:
+        return None
+    if not parts or not all(isinstance(p, Text) for p in parts):
+        return None
+    return "".join(p.text for p in parts), builder.pieces[0]
+
+
+def _has_fstring(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.ConcatenatedString):
+        return _has_fstring(node.left) or _has_fstring(node.right)
+    return isinstance(node, cst.FormattedString)
+
+
 def is_string_build(node: cst.BaseExpression) -> bool:
     """Whether ``node`` looks like a string built from values (cheap syntactic test)."""
     return decompose(node) is not None
