@@ -36,7 +36,9 @@ def prepare_request(request: ScanRequest, reporter: str, build: BuildInfo | None
         return request
     build = build or get_build_info()
     if request.base:
-        found = ensure_merge_base(request.root, [request.base], request.head)
+        # CI checkouts rarely have a local branch named like the base: try the remote's too.
+        bases = [request.base] + ([f"origin/{request.base}"] if not request.base.startswith("origin/") else [])
+        found = ensure_merge_base(request.root, bases, request.head)
         return dataclasses.replace(request, base=found.base, head=found.head)
     if request.paths != (".",) or build.pr_number is None:
         return request

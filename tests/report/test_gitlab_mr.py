@@ -119,3 +119,25 @@ def test_not_a_merge_request_pipeline(first_run):
     report, options, _, _ = first_run
     result = GitLabMRReporter(BuildInfo(host="gitlab")).post(report, options)
     assert "not a merge request" in result.notices[0].message
+
+
+def test_cli_in_a_merge_request_pipeline(git_repo, server, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    report, _, base, head = pr_scan(git_repo)
+    server.add_mr(MergeRequest("42", 9, base, head, {"app.py": diff_of(git_repo, base, head, "app.py")}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB_", "CI_"))}
+    env.update(GITLAB_CI="true", CI_API_V4_URL=f"{server.url}/api/v4", CI_PROJECT_ID="42", CI_PROJECT_PATH="grp/app",
+               CI_MERGE_REQUEST_IID="9", CI_MERGE_REQUEST_DIFF_BASE_SHA=base, CI_COMMIT_SHA=head,
+               CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", PROMSEC_GITLAB_TOKEN="write-token")
+    done = subprocess.run([sys.executable, "-m", "promsec_ci", "scan", "--no-fix", "--reporter", "gitlab-mr",
+                           "-f", "gitlab", "-o", str(tmp_path / "gl-sast-report.json")], cwd=git_repo.path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "warning" not in done.stderr
+    assert len(server.notes()) == 3
+    sast = json.loads((tmp_path / "gl-sast-report.json").read_text())
+    assert len(sast["vulnerabilities"]) == len(report.findings)
