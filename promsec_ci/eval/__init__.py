@@ -60,8 +60,8 @@ def run_eval(run: EvalRun, progress: bool = True) -> dict:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PromsecError(f"cannot create {out}: {exc}") from None
+    _require_llm(run, records)
     engines = Engines(run.options, run.root, behavior=run.behavior_check)
-    _require_llm(run, records, engines)
     done = read_results(run.results_file)
     todo = [r for r in records if r.id not in done]
     with run.results_file.open("a", encoding="utf-8") as sink:
@@ -83,8 +83,11 @@ def run_eval(run: EvalRun, progress: bool = True) -> dict:
     return summary
 
 
-def _require_llm(run: EvalRun, records: list[EvalRecord], engines) -> None:
-    if engines.client is not None:
+def _require_llm(run: EvalRun, records: list[EvalRecord]) -> None:
+    """Fail fast, before any model loads, when the run needs an LLM and none is configured."""
+    from promsec_ci.llm.client import LLMSettings
+
+    if LLMSettings.from_options(run.options) is not None:
         return
     if run.options.strategy != "a2":
         raise PromsecError(f"strategy {run.options.strategy} needs an LLM: set OPENAI_API_KEY or PROMSEC_LLM_API_KEY "

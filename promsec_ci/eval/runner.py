@@ -41,15 +41,14 @@ class Engines:
 
         self.analyzer = BanditAnalyzer(self.options.tests, self.options.skip)
         self.search = FixSearch(self.options, self.root)
-        self.client = None
+        from promsec_ci.llm import build_client
+
+        self.client = build_client(self.options, self.root)  # also writes prompt-only records' first code
         self.loop = None
-        if self.options.strategy != "a2":
-            from promsec_ci.llm import build_client
+        if self.client is not None and self.options.strategy != "a2":
             from promsec_ci.llm.loop import LLMLoop
 
-            self.client = build_client(self.options, self.root)
-            if self.client is not None:
-                self.loop = LLMLoop(self.options, self.root, self.client)
+            self.loop = LLMLoop(self.options, self.root, self.client)
         self.checker = None
         if self.behavior:
             from promsec_ci.verify.behavior import BehaviorChecker
