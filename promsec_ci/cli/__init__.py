@@ -22,6 +22,7 @@ def cli(ctx: click.Context, color: bool | None, verbose: int) -> None:
 
 
 def _register() -> None:
+    from promsec_ci.cli.eval import eval_command
     from promsec_ci.cli.fix import fix
     from promsec_ci.cli.generate import generate
     from promsec_ci.cli.scan import scan
@@ -31,6 +32,7 @@ def _register() -> None:
     cli.add_command(fix)
     cli.add_command(generate)
     cli.add_command(train)
+    cli.add_command(eval_command)
 
 
 _register()
