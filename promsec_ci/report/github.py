@@ -214,7 +214,10 @@ def plan_review(report: Report, options: Options, diff: Mapping[str, list[range]
 
 
 def review_body(report: Report, options: Options, in_body: Sequence[tuple[Finding, str]], link=None) -> str:
-    """The review's own text: counts, and the blocking findings that have no inline comment."""
+    """The review's own text: counts, and the blocking findings that have no inline comment.
+
+    The marker's digest covers only those findings and reasons, so a re-run whose counts moved
+    but whose list did not stays silent."""
     parts = ["### promsec-ci", "", counts_line(report, options) + "."]
     if in_body:
         reasons = {f.fingerprint: reason for f, reason in in_body}
@@ -223,7 +226,7 @@ def review_body(report: Report, options: Options, in_body: Sequence[tuple[Findin
     others = sum(1 for f in report.findings if not is_blocking(f, options))
     if others:
         parts += ["", f"{others} non-blocking finding(s) are listed in the job summary and annotations."]
-    key = digest("\n".join(parts))
+    key = digest("\n".join(sorted(f"{f.fingerprint}:{reason}" for f, reason in in_body)))
     return "\n".join(parts) + "\n\n" + marker(f"{REVIEW_KEY}-{key}")
 
 
