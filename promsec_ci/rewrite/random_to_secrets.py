@@ -38,7 +38,7 @@ _SECURITY = frozenset({
 _BENIGN = frozenset({
     "test", "tests", "game", "player", "sim", "simulate", "simulation", "jitter", "backoff", "delay",
     "sleep", "retry", "color", "colour", "weight", "weights", "noise", "mock", "fake", "demo", "dice",
-    "dummy", "seed", "sprite", "screen", "posx", "posy", "monte", "carlo", "sample", "shuffle", "example",
+    "dummy", "seed", "sprite", "sprites", "screen", "posx", "posy", "monte", "carlo", "example",
     "experiment", "population", "mutation", "chromosome", "genetic", "animation", "music", "nota",
 })
 _SYSTEM_RANDOM = {"random", "uniform", "sample", "choices", "triangular", "shuffle", "randint", "randrange",

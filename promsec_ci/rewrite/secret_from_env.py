@@ -27,7 +27,7 @@ from promsec_ci.rewrite.cst_tools import dotted_name
 # Bandit's own test for a password-like name (general_hardcoded_password.py).
 _WORDS = "(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)"
 _CANDIDATE = re.compile(f"(^{_WORDS}$|_{_WORDS}_|^{_WORDS}_|_{_WORDS}$)", re.IGNORECASE)
-_NOT_SECRET = re.compile(r"^(\w+://|[\w.-]*/)|\.(html?|txt|json|ya?ml|cfg|ini|py|j2|jinja2?|xml|csv|log|pem)$")
+_NOT_SECRET = re.compile(r"^(\w+://|\.{0,2}/|~/)|\.(html?|txt|json|ya?ml|cfg|ini|py|j2|jinja2?|xml|csv|log|pem)$")
 _GENERIC = {"password", "passwd", "pwd", "pass", "secret", "token", "passphrase"}
 _SPELLING = {"passwd": "password", "pwd": "password", "pass": "password"}
 
