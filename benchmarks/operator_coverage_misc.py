@@ -80,6 +80,11 @@ def _try(analyzer: BanditAnalyzer, operator, text: str, rule: str, line: int, be
     return reached
 
 
+def _row(label: str, counts: Counter) -> str:
+    ratio = counts["clean"] / counts["findings"]
+    return f"{label:6} " + " ".join(f"{counts[s]:9d}" for s in STAGES) + f"   {ratio:.2f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -112,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                 best = max(best, reached, key=len)
             by_rule[finding.rule_id].update(best)
             if args.verbose and "clean" not in best:
-                print(f"  {ident} {finding.rule_id} line {finding.start_line}: {best[-1]} | {finding.code.strip()[:90]}")
+                snippet = finding.code.strip()[:90]
+                print(f"  {ident} {finding.rule_id} line {finding.start_line}: {best[-1]} | {snippet}")
     seconds = time.perf_counter() - started
 
     print(f"operators: {len(operators)}; rules claimed: {len(claimed)} ({', '.join(sorted(claimed))})")
@@ -121,13 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"snippets: {snippets}, parse with Bandit: {parsed}, seconds: {seconds:.1f}")
     print()
     print(f"{'rule':6} " + " ".join(f"{s:>9}" for s in STAGES) + "   clean/findings")
-    total = Counter()
+    total: Counter = Counter()
     for rule in sorted(by_rule):
-        counts = by_rule[rule]
-        total.update(counts)
-        print(f"{rule:6} " + " ".join(f"{counts[s]:9d}" for s in STAGES) + f"   {counts['clean'] / counts['findings']:.2f}")
+        total.update(by_rule[rule])
+        print(_row(rule, by_rule[rule]))
     if total["findings"]:
-        print(f"{'all':6} " + " ".join(f"{total[s]:9d}" for s in STAGES) + f"   {total['clean'] / total['findings']:.2f}")
+        print(_row("all", total))
     print()
     print(f"{'operator':24} {'tried':>6} {'applied':>8} {'clean':>6}")
     for name in OPERATORS:
