@@ -393,34 +393,51 @@ def _describe(exc) -> str:
 
 # --- SARIF upload -----------------------------------------------------------------------------
 
-def sarif_payload(sarif_text: str, build: BuildInfo) -> dict[str, Any]:
+def sarif_target(build: BuildInfo, scanned_sha: str | None = None) -> tuple[str | None, str | None]:
+    """(commit_sha, ref) the analysis relates to: the PR head when that is what was scanned (its
+    lines are the SARIF's lines), else the run's ``GITHUB_SHA``/``GITHUB_REF``."""
+    if build.pr_number and build.head_sha and scanned_sha == build.head_sha:
+        return build.head_sha, f"refs/pull/{build.pr_number}/head"
+    return build.sha, build.ref
+
+
+def sarif_payload(sarif_text: str, commit_sha: str, ref: str, workspace: str | None = None) -> dict[str, Any]:
     """The body of ``POST /repos/{o}/{r}/code-scanning/sarifs``: gzip + base64 SARIF."""
     encoded = base64.b64encode(gzip.compress(sarif_text.encode("utf-8"))).decode("ascii")
-    payload: dict[str, Any] = {"commit_sha": build.sha, "ref": build.ref, "sarif": encoded, "tool_name": "promsec-ci"}
-    if build.workspace:
-        payload["checkout_uri"] = f"file://{build.workspace}"
+    payload: dict[str, Any] = {"commit_sha": commit_sha, "ref": ref, "sarif": encoded, "tool_name": "promsec-ci"}
+    if workspace:
+        payload["checkout_uri"] = f"file://{workspace}"
     return payload
 
 
-def upload_sarif(build: BuildInfo, sarif_text: str, *, timeout: int = 30) -> Notice:
-    """Upload to code scanning; returns a note on success and a warning on failure (never raises)."""
+def upload_sarif(build: BuildInfo, sarif_text: str, *, scanned_sha: str | None = None, timeout: int = 30) -> Notice:
+    """Upload to code scanning; returns a note on success and a warning on failure (never raises).
+
+    Args:
+        build: repository, token, API URL, PR and commit facts.
+        sarif_text: the SARIF 2.1.0 document.
+        scanned_sha: the commit whose files were scanned (``Report.head_sha``).
+        timeout: HTTP timeout in seconds.
+    """
     from github import GithubException
     from requests.exceptions import RequestException
 
-    if not (build.repository and build.sha and build.ref and build.token):
+    commit_sha, ref = sarif_target(build, scanned_sha)
+    if not (build.repository and commit_sha and ref and build.token):
         return Notice("SARIF upload skipped: needs GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_REF and a token")
     reviewer = GitHubReviewer(build, timeout=timeout, write_interval=0)
     try:
         gh = reviewer.client()
         url = f"{build.api_url}/repos/{build.repository}/code-scanning/sarifs"
-        _, data = gh.requester.requestJsonAndCheck("POST", url, input=sarif_payload(sarif_text, build))
+        payload = sarif_payload(sarif_text, commit_sha, ref, build.workspace)
+        _, data = gh.requester.requestJsonAndCheck("POST", url, input=payload)
     except GithubException as exc:
         message = exc.data.get("message", "") if isinstance(exc.data, dict) else str(exc.data)
         return Notice(f"SARIF upload failed ({exc.status}: {message}); "
                       "the workflow needs permissions: security-events: write")
     except RequestException as exc:
         return Notice(f"SARIF upload failed: cannot reach the GitHub API ({exc})")
-    return Notice(f"SARIF uploaded to code scanning (id {data.get('id', '?')})", level="note")
+    return Notice(f"SARIF uploaded to code scanning for {ref} (id {data.get('id', '?')})", level="note")
 
 
 def publish_summary(report: Report, options: Options, build: BuildInfo, notices: Sequence[Notice] = ()) -> str:

@@ -95,7 +95,7 @@ def publish(report: Report, options: Options, *, reporter: str, max_comments: in
     if upload:
         from promsec_ci.report.github import upload_sarif
 
-        notices.append(upload_sarif(build, _sarif_text(report, options, sarif_file)))
+        notices.append(upload_sarif(build, _sarif_text(report, options, sarif_file), scanned_sha=report.head_sha))
     output = github_output or build.output
     if output:
         from promsec_ci.report.github import append_file, format_outputs, step_outputs

@@ -241,7 +241,13 @@ def test_sarif_upload_sends_gzip_base64_with_commit_and_ref(first_run, server, t
     notices = publish(report, options, reporter="none", build=build, upload=True)
     assert [n.level for n in notices] == ["note"]
     upload = server.sarifs[-1]
-    assert upload["commit_sha"] == pull.head_sha and upload["ref"] == "refs/pull/7/merge"
+    # the scan read the PR head: that commit and refs/pull/N/head, whose lines the SARIF uses
+    assert report.head_sha == pull.head_sha
+    assert (upload["commit_sha"], upload["ref"]) == (pull.head_sha, "refs/pull/7/head")
+    publish(dataclasses.replace(report, head_sha=None), options, reporter="none",
+            build=dataclasses.replace(build, sha="f" * 40), upload=True)
+    # no record of the scanned commit: the run's own GITHUB_SHA and GITHUB_REF
+    assert (server.sarifs[-1]["commit_sha"], server.sarifs[-1]["ref"]) == ("f" * 40, "refs/pull/7/merge")
     assert upload["decoded"]["version"] == "2.1.0"
     assert {r["ruleId"] for r in upload["decoded"]["runs"][0]["results"]} >= {"B602", "B301"}
 
