@@ -128,9 +128,20 @@ def fix_findings(
 
     fixes = {}
     cost = Cost()
+    java_fixer = None  # built on the first Java unit
     for key, unit_findings in by_unit.items():
         unit = units[key]
         text = files[unit.path].text
+        if unit.language == "java":
+            from promsec_ci.java.fixer import JavaFixer
+
+            java_fixer = java_fixer or JavaFixer(options)
+            java_outcome = java_fixer.fix(unit, unit_findings, text)
+            cost = cost + java_outcome.cost
+            notices.extend(java_outcome.notices)
+            fixes.update({f.fingerprint: java_outcome.fix for f in unit_findings
+                          if java_outcome.fix is not None and f.fingerprint in java_outcome.resolved})
+            continue
         outcome = search.search(unit, unit_findings, text)
         cost = cost + outcome.cost
         notices.extend(outcome.notices)

@@ -2,17 +2,19 @@
 
 Before / after::
 
-                                                   java.nio.file.Path baseDir = java.nio.file.Paths
-                                                       .get("/srv/data/").toAbsolutePath().normalize();
-                                                   java.nio.file.Path safePath = baseDir.resolve(name)
-                                                       .normalize();
-                                                   if (!safePath.startsWith(baseDir)) {
-                                                       throw new IllegalArgumentException(...);
-                                                   }
-    File f = new File("/srv/data/" + name);        File f = new File(safePath.toString());
+    File f = new File("/srv/data/" + name);    File f = new File(resolveInBaseDir("/srv/data/", name));
+
+    + private static String resolveInBaseDir(String base, String name) {   // once per file
+    +     java.nio.file.Path baseDir = java.nio.file.Paths.get(base).toAbsolutePath().normalize();
+    +     java.nio.file.Path resolved = baseDir.resolve(name).normalize();
+    +     if (!resolved.startsWith(baseDir)) throw new IllegalArgumentException(...);
+    +     return resolved.toString();
+    + }
 
 The base is the constant head of the path (``"/srv/data/" + name``, ``new File(DIR, name)``);
-without one the precondition fails, as there is nothing to check the path against.
+without one the precondition fails, as there is nothing to check the path against. The check
+lives in one small static helper appended to the top-level class, so the method itself changes
+by a single call.
 """
 
 from __future__ import annotations
@@ -25,17 +27,26 @@ from promsec_ci.java.rewrite.base import (
     call_object,
     concat_parts,
     enclosing_method,
-    fresh_name,
-    insert_before,
+    indentation,
     is_constant,
     local_declaration,
     on_line,
-    statement_in_block,
     string_expression,
     text,
     unparen,
 )
 
+HELPER = "resolveInBaseDir"
+HELPER_SOURCE = f"""\
+/** Resolves name inside base, rejecting paths that escape it (added by promsec-ci, CWE-22). */
+private static String {HELPER}(String base, String name) {{
+    java.nio.file.Path baseDir = java.nio.file.Paths.get(base).toAbsolutePath().normalize();
+    java.nio.file.Path resolved = baseDir.resolve(name).normalize();
+    if (!resolved.startsWith(baseDir)) {{
+        throw new IllegalArgumentException("path escapes the base directory: " + name);
+    }}
+    return resolved.toString();
+}}"""
 _FILE_TYPES = frozenset(
     {"File", "FileInputStream", "FileOutputStream", "FileReader", "FileWriter", "RandomAccessFile"}
 )
@@ -99,31 +110,43 @@ class PathInBaseDirOperator(JavaOperator):
                         text(owner).rpartition(".")[2] not in ("Paths", "Path"):
                     continue
             scope = enclosing_method(node)
-            statement = statement_in_block(node)
             args = arguments(node)
-            if scope is None or statement is None or not args or len(args) > 2:
+            if scope is None or not args or len(args) > 2:
                 continue
             split = _split(args, scope, node.start_byte)
-            if split is None:
+            holder = _top_level_class(node)
+            if split is None or holder is None:
                 continue
             base, relative = split
-            base_name = fresh_name(text(scope), "baseDir")
-            safe_name = fresh_name(text(scope), "safePath")
-            lines = [
-                f"java.nio.file.Path {base_name} = java.nio.file.Paths.get({base}).toAbsolutePath().normalize();",
-                f"java.nio.file.Path {safe_name} = {base_name}.resolve({relative}).normalize();",
-                f"if (!{safe_name}.startsWith({base_name})) {{",
-                '    throw new IllegalArgumentException("path escapes the base directory");',
-                "}",
-            ]
-            replacement = f"{safe_name}.toString()"
-            if node.type == "method_invocation":
-                replacement = safe_name
-                return [(node.start_byte, node.end_byte, replacement), insert_before(data, statement, lines)]
             arguments_node = node.child_by_field_name("arguments")
-            return [(arguments_node.start_byte, arguments_node.end_byte, f"({replacement})"),
-                    insert_before(data, statement, lines)]
+            edits = [(arguments_node.start_byte, arguments_node.end_byte, f"({HELPER}({base}, {relative}))")]
+            if not _has_helper(holder):
+                body = holder.child_by_field_name("body")
+                closing = body.end_byte - 1  # the class body's "}"
+                indent = "    " + indentation(data, holder)
+                helper = "\n".join(indent + line if line else "" for line in HELPER_SOURCE.splitlines())
+                edits.append((closing, closing, f"\n{helper}\n{indentation(data, holder)}"))
+            return edits
         return None
+
+
+def _top_level_class(node):
+    """The outermost class (or enum) declaration holding ``node``: the helper goes there."""
+    outer = None
+    current = node.parent
+    while current is not None:
+        if current.type in ("class_declaration", "enum_declaration"):
+            outer = current
+        current = current.parent
+    return outer
+
+
+def _has_helper(holder) -> bool:
+    for method in holder.child_by_field_name("body").named_children:
+        name = method.child_by_field_name("name") if method.type == "method_declaration" else None
+        if name is not None and text(name) == HELPER:
+            return True
+    return False
 
 
 OPERATOR = PathInBaseDirOperator()

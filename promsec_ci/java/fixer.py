@@ -1,0 +1,258 @@
+"""Verified fixes for Java units: apply the Java operators, re-check, keep what verifies.
+
+Per unit: the operators answering each finding are applied at its lines (all together first,
+then one at a time). A candidate is kept only if it parses, the method keeps its name and
+signature, it is similar enough to the original, it still compiles when the original compiled
+alone, and the analyzers that reported the findings, re-run on the rewritten file, report fewer
+of them and nothing new.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from promsec_ci.config import Options
+from promsec_ci.java.rewrite import JavaOperator, operators_for
+from promsec_ci.records import Cost, Finding, Fix, Notice, Unit
+
+MAX_VERIFICATIONS = 4
+_TOKEN = re.compile(r"[A-Za-z_$][\w$]*|\d+|\S")
+
+
+@dataclass(frozen=True)
+class JavaFixOutcome:
+    """What fixing one Java unit gave.
+
+    Args:
+        fix: the verified fix, or ``None``.
+        resolved: fingerprints of the findings the fix removes.
+        notices: why no fix could be verified, when that is worth saying.
+        cost: analyzer runs and seconds spent.
+    """
+
+    fix: Fix | None
+    resolved: frozenset[str] = frozenset()
+    notices: list[Notice] = field(default_factory=list)
+    cost: Cost = field(default_factory=Cost)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    operators: tuple[JavaOperator, ...]
+
+
+def similarity(a: str, b: str) -> float:
+    """Token-sequence similarity of two code texts (0..1)."""
+    return SequenceMatcher(None, _TOKEN.findall(a), _TOKEN.findall(b), autojunk=False).ratio()
+
+
+class JavaFixer:
+    """Finds verified fixes for Java units; one instance per run (analyzer results are cached).
+
+    Args:
+        options: run options (``min_similarity``, ``cache_dir``).
+        analyzers: tool name -> analyzer with ``analyze_text(text, path)``; the defaults are
+            SpotBugs/FindBugs and Semgrep.
+    """
+
+    def __init__(self, options: Options, analyzers: Mapping[str, object] | None = None) -> None:
+        self.options = options
+        self._analyzers: dict[str, object] = dict(analyzers or {})
+        self._results: dict[tuple[str, str, str], list[Finding] | None] = {}
+        self._compiles: dict[tuple[str, str], bool] = {}
+        self._runs = 0
+        self._seconds = 0.0
+
+    def fix(self, unit: Unit, findings: Sequence[Finding], text: str) -> JavaFixOutcome:
+        """The best verified fix of ``unit`` for ``findings`` in the file ``text``."""
+        runs, seconds = self._runs, self._seconds
+        targets = [f for f in findings if not f.suppressed]
+        candidates = self._candidates(targets, text)
+        notices: list[Notice] = []
+        fix, resolved = None, frozenset()
+        for number, candidate in enumerate(candidates[:MAX_VERIFICATIONS], start=1):
+            reason, resolved_now = self._verify(unit, targets, text, candidate)
+            if reason is None:
+                fix = self._build(unit, text, candidate, targets, resolved_now, number)
+                resolved = resolved_now
+                break
+            notices = [Notice(f"Java fix for {unit.name} not verified: {reason}", unit.path, level="note")]
+        cost = Cost(analyzer_runs=self._runs - runs, analyzer_seconds=self._seconds - seconds)
+        if fix is not None:
+            notices = []
+            fix = _with_cost(fix, cost)
+        return JavaFixOutcome(fix, resolved, notices, cost)
+
+    # -- candidates -------------------------------------------------------------------------
+
+    def _candidates(self, targets: Sequence[Finding], text: str) -> list[_Candidate]:
+        singles: list[_Candidate] = []
+        combined_text, combined_ops = text, []
+        for finding in sorted(targets, key=lambda f: -f.start_line):  # bottom-up keeps lines above valid
+            for operator in operators_for(finding):
+                single = _apply(operator, text, finding)
+                if single is not None:
+                    singles.append(_Candidate(single, (operator,)))
+                chained = _apply(operator, combined_text, finding)
+                if chained is not None:
+                    combined_text = chained
+                    combined_ops.append(operator)
+                    break
+        candidates = []
+        if len(combined_ops) > 1:
+            candidates.append(_Candidate(combined_text, tuple(combined_ops)))
+        seen = {c.text for c in candidates}
+        for single in singles:
+            if single.text not in seen:
+                seen.add(single.text)
+                candidates.append(single)
+        return candidates
+
+    # -- verification -----------------------------------------------------------------------
+
+    def _verify(
+        self, unit: Unit, targets: Sequence[Finding], text: str, candidate: _Candidate
+    ) -> tuple[str | None, frozenset[str]]:
+        from promsec_ci.java.syntax import parses
+        from promsec_ci.java.units import JavaUnitIndex
+
+        if not parses(candidate.text):
+            return "the rewrite does not parse", frozenset()
+        new_unit = _same_unit(JavaUnitIndex(candidate.text, unit.path), unit)
+        if new_unit is None or (unit.kind != "module" and _signature(new_unit.source) != _signature(unit.source)):
+            return "the method's name or signature changed", frozenset()
+        score = similarity(unit.source, new_unit.source)
+        if score < self.options.min_similarity:
+            return f"similarity {score:.2f} is below {self.options.min_similarity}", frozenset()
+        tools = sorted({f.tool for f in targets})
+        if "spotbugs" not in tools and self._compiles_alone(text, unit.path) and \
+                not self._compiles_alone(candidate.text, unit.path):
+            return "the rewritten file does not compile", frozenset()
+        resolved: set[str] = set()
+        for tool in tools:
+            before = self._analyze(tool, text, unit.path)
+            after = self._analyze(tool, candidate.text, unit.path)
+            if before is None:
+                return f"{tool} cannot re-analyze this file on its own", frozenset()
+            if after is None:
+                return f"{tool} cannot analyze the rewritten file (it does not compile)", frozenset()
+            old, new = Counter(f.rule_id for f in before), Counter(f.rule_id for f in after)
+            added = new - old
+            if added:
+                return f"{tool} reports new findings ({', '.join(sorted(added))})", frozenset()
+            resolved |= _resolved([f for f in targets if f.tool == tool], old, new, after)
+        if not resolved:
+            return "the analyzer still reports the findings", frozenset()
+        return None, frozenset(resolved)
+
+    def _analyze(self, tool: str, text: str, path: str) -> list[Finding] | None:
+        key = (tool, path, text)
+        if key not in self._results:
+            analyzer = self._analyzer(tool)
+            clock = time.perf_counter()
+            self._results[key] = analyzer.analyze_text(text, path) if analyzer is not None else None
+            self._seconds += time.perf_counter() - clock
+            self._runs += 1
+        return self._results[key]
+
+    def _analyzer(self, tool: str):
+        if tool not in self._analyzers:
+            if tool == "spotbugs":
+                from promsec_ci.analyzers.spotbugs import SpotBugsAnalyzer
+
+                self._analyzers[tool] = SpotBugsAnalyzer(cache_dir=self.options.cache_dir)
+            elif tool == "semgrep":
+                from promsec_ci.analyzers.semgrep_java import SemgrepJavaAnalyzer
+
+                self._analyzers[tool] = SemgrepJavaAnalyzer()
+            else:
+                self._analyzers[tool] = None
+        return self._analyzers[tool]
+
+    def _compiles_alone(self, text: str, path: str) -> bool:
+        from promsec_ci.java.build import compile_sources, javac_command, library_classpath
+
+        key = (path, text)
+        if key not in self._compiles:
+            if javac_command() is None:
+                self._compiles[key] = True  # nothing to check with; the analyzer stays the judge
+            else:
+                with tempfile.TemporaryDirectory(prefix="promsec-javac-") as scratch:
+                    result = compile_sources({path: text}, Path(scratch), library_classpath())
+                self._compiles[key] = not result.failed
+        return self._compiles[key]
+
+    def _build(self, unit: Unit, text: str, candidate: _Candidate, targets: Sequence[Finding],
+               resolved: frozenset[str], verifications: int) -> Fix:
+        from promsec_ci.fixes import build_fix
+        from promsec_ci.java.units import JavaUnitIndex
+
+        new_unit = _same_unit(JavaUnitIndex(candidate.text, unit.path), unit)
+        operators = candidate.operators
+        return build_fix(
+            unit.path, unit, text, candidate.text,
+            operators=[op.meta.id for op in operators],
+            directives=[op.meta.directive for op in operators],
+            cwes_removed=[f.cwe for f in targets if f.fingerprint in resolved and f.cwe is not None],
+            added_imports=(),
+            similarity=similarity(unit.source, new_unit.source if new_unit else ""),
+            verifications=verifications,
+            description=" ".join(op.meta.summary for op in operators),
+        )
+
+
+def java_fix(unit: Unit, findings: Sequence[Finding], text: str, options: Options | None = None) -> Fix | None:
+    """The verified fix of one Java unit, or ``None`` (a one-off ``JavaFixer``)."""
+    return JavaFixer(options or Options()).fix(unit, findings, text).fix
+
+
+def _apply(operator: JavaOperator, text: str, finding: Finding) -> str | None:
+    for line in finding.lines:
+        rewrite = operator.apply(text, line)
+        if rewrite is not None:
+            return rewrite.text
+    return None
+
+
+def _same_unit(index, unit: Unit) -> Unit | None:
+    """The rewritten unit: the method of the same name, or the class-level statement at the same line."""
+    if unit.kind == "module":
+        found = index.locate(unit.start_line, unit.start_line)
+        return found if found.name == unit.name else None
+    return index.find(unit.name, near=unit.start_line)
+
+
+def _signature(source: str) -> str:
+    """A method's header (annotations, modifiers, name, parameters, throws) without whitespace."""
+    header = source.split("{", 1)[0]
+    return re.sub(r"\s+", "", header)
+
+
+def _resolved(targets: Sequence[Finding], old: Counter, new: Counter, after: Sequence[Finding]) -> set[str]:
+    """Fingerprints of the targets gone from the re-analysis (per rule, as many as disappeared)."""
+    resolved: set[str] = set()
+    remaining_code = {(f.rule_id, f.code.strip()) for f in after}
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in targets:
+        by_rule.setdefault(finding.rule_id, []).append(finding)
+    for rule, group in by_rule.items():
+        gone = old[rule] - new[rule]
+        if gone <= 0:
+            continue
+        group.sort(key=lambda f: (f.rule_id, f.code.strip()) in remaining_code)
+        resolved.update(f.fingerprint for f in group[:gone])
+    return resolved
+
+
+def _with_cost(fix: Fix, cost: Cost) -> Fix:
+    import dataclasses
+
+    return dataclasses.replace(fix, cost=cost)
