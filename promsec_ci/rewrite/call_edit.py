@@ -17,7 +17,9 @@ import re
 from collections.abc import Callable, Iterable
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, QualifiedNameSource, ScopeProvider
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, QualifiedNameSource, ScopeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, rewrite_at
@@ -110,7 +112,49 @@ class TransformerOperator(Operator):
         if result is None:
             return None
         text, imports = result
-        return Rewrite(text=text, line=line, imports=imports)
+        return Rewrite(text=drop_orphaned_imports(source, text), line=line, imports=imports)
+
+
+def _import_uses(module: cst.Module) -> dict[tuple[str, str | None, str | None], int]:
+    """(module, name, asname) of each top-level import -> how many times its binding is read."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    scopes = wrapper.resolve(ScopeProvider)
+    uses: dict[tuple[str, str | None, str | None], int] = {}
+    for statement in wrapper.module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(small.names, cst.ImportStar):
+                continue
+            base = dotted_name(small.module) if isinstance(small, cst.ImportFrom) and small.module else None
+            if isinstance(small, cst.ImportFrom) and (base is None or small.relative):
+                continue
+            scope = scopes.get(small)
+            for alias in small.names:
+                asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
+                name = dotted_name(alias.name) or ""
+                bound = asname or (name if base else name.split(".")[0])
+                key = (base, name, asname) if base else (name, None, asname)
+                assignments = scope[bound] if scope is not None and bound in scope else ()
+                uses[key] = sum(len(getattr(a, "references", ())) for a in assignments)
+    return uses
+
+
+def drop_orphaned_imports(before: str, after: str) -> str:
+    """Remove the imports that ``before`` used and the rewrite left unused (``import random``
+    once every ``random.*`` call became ``secrets.*``); other imports are left as they were."""
+    try:
+        old, new = cst.parse_module(before), cst.parse_module(after)
+    except cst.ParserSyntaxError:
+        return after
+    used_before, used_after = _import_uses(old), _import_uses(new)
+    orphaned = [key for key, count in used_after.items() if count == 0 and used_before.get(key, 0) > 0]
+    if not orphaned:
+        return after
+    context = CodemodContext()
+    for module, name, asname in orphaned:
+        RemoveImportsVisitor.remove_unused_import(context, module, name, asname)
+    return RemoveImportsVisitor(context).transform_module(new).code
 
 
 # --- arguments ---------------------------------------------------------------------------------

@@ -42,7 +42,6 @@ def test_otp_randint_keeps_range_and_comments():
         """,
         6,
         """\
-        import random
         import secrets
 
 
@@ -68,7 +67,6 @@ def test_choice_in_password_generator():
         """,
         6,
         """\
-        import random
         import string
         import secrets
 
@@ -96,9 +94,9 @@ def test_choice_in_password_generator():
     ],
 )
 def test_mappings_keep_the_range(call, replacement):
-    rewrite = RandomToSecrets.apply(f"import random\ntoken = {call}\n", 2)
+    rewrite = RandomToSecrets.apply(f"import random\ntoken = {call}\nrandom.shuffle(deck)\n", 2)
     assert rewrite is not None
-    assert rewrite.text == f"import random\nimport secrets\n\ntoken = {replacement}\n"
+    assert rewrite.text == f"import random\nimport secrets\n\ntoken = {replacement}\nrandom.shuffle(deck)\n"
     assert rules(rewrite.text)["B311"] == 0
 
 
@@ -112,6 +110,12 @@ def test_rewritten_ranges_match_the_originals():
     assert expression == "secrets.randbelow(3) + 1"
     draws = {secrets.randbelow(3) + 1 for _ in range(300)}
     assert draws == {random.randint(1, 3) for _ in range(300)} == {1, 2, 3}  # nosec B311
+
+
+def test_import_left_unused_is_removed_other_imports_kept():
+    rewrite = RandomToSecrets.apply("import random, sys\nx = random.choice(a)  # c\n", 2)
+    assert rewrite is not None
+    assert rewrite.text == "import sys\nimport secrets\n\nx = secrets.choice(a)  # c\n"
 
 
 def test_offset_is_parenthesised_inside_an_expression():
