@@ -1,0 +1,39 @@
+"""eval_intent: data vs arithmetic, from constants, names and uses."""
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, ParentNodeProvider
+
+from promsec_ci.rewrite.eval_intent import ARITHMETIC, DATA, constant_intent, enclosing_scope, eval_intent
+
+
+def intent(source: str) -> str | None:
+    module = cst.parse_module(source)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    parents = wrapper.resolve(ParentNodeProvider)
+    calls = [n for n in parents if isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value == "eval"]
+    assert len(calls) == 1
+    return eval_intent(calls[0], parents, enclosing_scope(calls[0], parents))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("def f(line):\n    rows = eval(line)\n    return rows[0]\n", DATA),
+        ("def f(s):\n    for item in eval(s):\n        print(item)\n", DATA),
+        ("def f(text):\n    settings = eval(text)\n", DATA),
+        ("def f(expression):\n    return eval(expression)\n", ARITHMETIC),
+        ("def f(s):\n    return float(eval(s))\n", ARITHMETIC),
+        ("def f(s):\n    total = eval(s)\n    return total * 2\n", ARITHMETIC),
+        ("def f(s):\n    return eval(s)\n", None),
+        ("def f(data_expression):\n    return eval(data_expression)\n", None),
+    ],
+)
+def test_intent(source, expected):
+    assert intent(source) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("[1, 'a']", DATA), ("{'k': None}", DATA), ("2 * (3 + 4)", ARITHMETIC),
+                                                ("open('x')", None), ("1 / 0", None), ("a + 1", None)])
+def test_constant_intent(text, expected):
+    assert constant_intent(text) == expected

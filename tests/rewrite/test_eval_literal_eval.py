@@ -1,0 +1,87 @@
+"""eval-literal-eval: eval of literal-shaped data -> ast.literal_eval."""
+
+import pytest
+
+from promsec_ci.rewrite.eval_literal_eval import EvalLiteralEval
+from tests.rewrite.injection_check import check, refuses
+
+
+def test_subscripted_result_of_a_read_line():
+    check(
+        EvalLiteralEval,
+        """\
+        import json
+
+        def last_seq(f):
+            last = f.readline()
+            if last.startswith('['):
+                seq = eval(last)[1]  # [id, seq]
+            return seq
+        """,
+        6,
+        """\
+        import json
+        import ast
+
+        def last_seq(f):
+            last = f.readline()
+            if last.startswith('['):
+                seq = ast.literal_eval(last)[1]  # [id, seq]
+            return seq
+        """,
+        "B307",
+    )
+
+
+def test_constant_literal_and_existing_alias():
+    check(
+        EvalLiteralEval,
+        """\
+        import ast as a
+
+        DEFAULTS = eval("{'retries': 3, 'hosts': ['a', 'b']}")
+        """,
+        3,
+        """\
+        import ast as a
+
+        DEFAULTS = a.literal_eval("{'retries': 3, 'hosts': ['a', 'b']}")
+        """,
+        "B307",
+    )
+
+
+def test_named_data_used_as_mapping():
+    check(
+        EvalLiteralEval,
+        """\
+        def load(text):
+            config = eval(text)
+            return config.get("name"), len(config)
+        """,
+        2,
+        """\
+        import ast
+
+        def load(text):
+            config = ast.literal_eval(text)
+            return config.get("name"), len(config)
+        """,
+        "B307",
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("def f(code, ctx):\n    return eval(code, ctx)\n", 2),
+        ("def f(s):\n    return eval(s)\n", 2),
+        ("x = eval('1 + 2')\n", 1),
+        ("x = eval('__import__(\"os\").getcwd()')\n", 1),
+        ("def f(expression):\n    result = eval(expression)\n    return round(result)\n", 2),
+        ("def f(name):\n    return eval('{0}.__doc__'.format(name))\n", 2),
+    ],
+    ids=["globals", "no-evidence", "arithmetic-constant", "code-constant", "arithmetic-names", "attribute-code"],
+)
+def test_refuses(source, line):
+    assert refuses(EvalLiteralEval, source, line)

@@ -1,0 +1,117 @@
+"""os-system-to-run: os.system(command string) -> subprocess.run(argument list), no shell."""
+
+import pytest
+
+from promsec_ci.rewrite.os_system_to_run import OsSystemToRun
+from tests.rewrite.injection_check import SUBPROCESS_MARKERS, check, refuses, run_module
+
+
+def test_statement_call_keeps_comment_and_adds_import():
+    check(
+        OsSystemToRun,
+        """\
+        import os
+
+        def ping(host):
+            os.system("ping -c 1 " + host)  # one probe
+            return True
+        """,
+        4,
+        """\
+        import os
+        import subprocess
+
+        def ping(host):
+            subprocess.run(["ping", "-c", "1", host], check=False)  # one probe
+            return True
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )
+
+
+def test_used_result_becomes_returncode_and_quoted_words_stay_whole():
+    check(
+        OsSystemToRun,
+        """\
+        import os
+        import subprocess as sp
+
+        def notify(word):
+            if os.system('notify-send "Cant find |%s| on dictionary.com!"' % word) != 0:
+                print("failed")
+        """,
+        5,
+        """\
+        import os
+        import subprocess as sp
+
+        def notify(word):
+            if sp.run(['notify-send', f'Cant find |{word}| on dictionary.com!'], check=False).returncode != 0:
+                print("failed")
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )
+
+
+def test_numbers_are_converted_to_str():
+    check(
+        OsSystemToRun,
+        """\
+        from os import system
+
+        def stop(pid):
+            status = system("kill -TERM %d" % pid)
+            return status
+        """,
+        4,
+        """\
+        from os import system
+        import subprocess
+
+        def stop(pid):
+            status = subprocess.run(["kill", "-TERM", str(pid)], check=False).returncode
+            return status
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        '"ls " + d + " | wc -l"', '"cat " + f + " > out.txt"', '"cd " + d + "; make"', '"make && " + target',
+        '"echo $HOME/" + name', '"echo $(id) " + x', '"rm -rf %s/*" % d', '"FOO=1 run " + x', 'editor + " " + path',
+        'cmd', '"tar xf ~/" + name', '"echo `id`" + x',
+    ],
+)
+def test_refuses_shell_syntax_and_variable_programs(command):
+    assert refuses(OsSystemToRun, f"import os\n\ndef f(d, f, target, name, x, editor, path, cmd):\n"
+                                  f"    os.system({command})\n", 4)
+
+
+def test_refuses_when_the_wait_status_is_decoded():
+    assert refuses(OsSystemToRun, "import os\n\ndef f(x):\n    return os.system('gzip ' + x) >> 8\n", 4)
+    assert refuses(OsSystemToRun, "import os\n\ndef f(x):\n    return os.WEXITSTATUS(os.system('gzip ' + x))\n", 4)
+
+
+def test_behaviour_kept_and_injection_closed(tmp_path):
+    source = """\
+    import os
+
+    def touch(directory, name):
+        return os.system("touch " + directory + "/" + name)
+    """
+    from textwrap import dedent
+
+    fixed = OsSystemToRun.apply(dedent(source), 4)
+    assert fixed is not None
+    new = run_module(tmp_path, "after", fixed.text)["touch"]
+    assert new(str(tmp_path), "made.txt") == 0
+    assert (tmp_path / "made.txt").exists()
+    assert new(str(tmp_path), "x; touch pwned") == 0
+    assert (tmp_path / "x; touch pwned").exists()  # one file with an odd name, no second command
+    assert not (tmp_path / "pwned").exists()
+    assert new(str(tmp_path / "missing-dir"), "y") != 0  # failure still reads as non-zero

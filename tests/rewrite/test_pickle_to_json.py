@@ -1,0 +1,101 @@
+"""pickle-to-json: unpickling -> json.loads only when the data is provably JSON-shaped."""
+
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.rewrite.pickle_to_json import PickleToJson
+from tests.rewrite.injection_check import check, refuses, run_module
+
+PROFILE = """\
+import pickle
+from flask import request
+
+def profile():
+    data = pickle.loads(request.data)  # from the client
+    if "name" not in data:
+        return None
+    return data["name"], data.get("age", 0)
+"""
+
+PROFILE_FIXED = """\
+from flask import request
+import json
+
+def profile():
+    data = json.loads(request.data)  # from the client
+    if "name" not in data:
+        return None
+    return data["name"], data.get("age", 0)
+"""
+
+
+@pytest.mark.parametrize(("line", "rule"), [(5, "B301"), (1, "B403")], ids=["on-loads", "on-import"])
+def test_value_used_as_dict_of_primitives(line, rule):
+    check(PickleToJson, PROFILE, line, PROFILE_FIXED, rule)
+
+
+STATE = """\
+import pickle
+
+def save(path):
+    with open(path, "wb") as f:
+        pickle.dump({"version": 2, "items": [1, 2]}, f)
+
+def load(path):
+    with open(path, "rb") as f:
+        return pickle.load(f)
+"""
+
+
+def test_module_dumps_only_json_literals(tmp_path):
+    check(
+        PickleToJson,
+        STATE,
+        9,
+        """\
+        import json
+
+        def save(path):
+            with open(path, "wb") as f:
+                f.write(json.dumps({"version": 2, "items": [1, 2]}).encode())
+
+        def load(path):
+            with open(path, "rb") as f:
+                return json.load(f)
+        """,
+        "B301",
+    )
+    fixed = PickleToJson.apply(STATE, 9)
+    module = run_module(tmp_path, "state", fixed.text)
+    module["save"](str(tmp_path / "state.bin"))
+    assert module["load"](str(tmp_path / "state.bin")) == {"version": 2, "items": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("import pickle\n\ndef f(s):\n    obj = pickle.loads(s)\n    return obj.rvs(size=8)\n", 4),
+        ("import pickle\n\ndef f(s):\n    return pickle.loads(s)\n", 4),
+        ("import pickle\n\ndef f(s, m):\n    m.x = pickle.dumps(m)\n    d = pickle.loads(s)\n    return d['a']\n", 1),
+        ("import pickle\n\ndef f(s):\n    d = pickle.loads(s, encoding='latin1')\n    return d['a']\n", 4),
+        ("import pickle\n\ndef f(s):\n    d = pickle.loads(s)\n    use(d)\n    return d['a']\n", 4),
+    ],
+    ids=["object-use", "returned", "import-still-needed", "pickle-options", "passed-on"],
+)
+def test_refuses_when_not_provably_json(source, line):
+    assert refuses(PickleToJson, source, line)
+
+
+def test_behaviour_on_json_bytes(tmp_path):
+    source = """\
+    import pickle
+
+    def name(blob):
+        data = pickle.loads(blob)
+        return data["name"]
+    """
+    fixed = PickleToJson.apply(dedent(source), 4)
+    assert fixed is not None
+    module = run_module(tmp_path, "p", fixed.text)
+    assert module["name"](b'{"name": "ann"}') == "ann"

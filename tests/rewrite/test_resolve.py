@@ -1,0 +1,46 @@
+"""resolve: import-resolved call names, statement lookup, node swapping."""
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from promsec_ci.rewrite.resolve import NodeSwapper, call_args, import_aliases, imported_modules, resolve, statement_at
+
+SOURCE = """\
+import subprocess as sp
+import mysql.connector
+from os import system as run_it
+
+def f(x):
+    if x:
+        run_it("a")
+    sp.run(["b"])
+"""
+
+
+def test_import_aliases_and_resolve():
+    module = cst.parse_module(SOURCE)
+    aliases = import_aliases(module)
+    assert resolve(cst.parse_expression("sp.run"), aliases) == "subprocess.run"
+    assert resolve(cst.parse_expression("run_it"), aliases) == "os.system"
+    assert resolve(cst.parse_expression("other.call"), aliases) == "other.call"
+    assert resolve(cst.parse_expression("f()"), aliases) is None
+    assert {"mysql", "mysql.connector", "subprocess", "os"} <= imported_modules(aliases)
+
+
+def test_statement_at_header_and_simple_lines():
+    module = cst.parse_module(SOURCE)
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    assert isinstance(statement_at(module, positions, 6), cst.If)
+    inner = statement_at(module, positions, 7)
+    assert isinstance(inner, cst.SimpleStatementLine) and "run_it" in cst.Module([inner]).code
+    assert statement_at(module, positions, 4) is None
+
+
+def test_node_swapper_and_call_args():
+    module = cst.parse_module("f(a, b=1)\n")
+    call = module.body[0].body[0].value
+    positional, keywords = call_args(call)
+    assert len(positional) == 1 and set(keywords) == {"b"}
+    assert call_args(cst.parse_expression("f(*a)")) is None
+    swapped = module.visit(NodeSwapper({call: cst.parse_expression("g()")}))
+    assert swapped.code == "g()\n"

@@ -1,0 +1,48 @@
+"""shell_argv: a shell command string -> the argument list, or None when it needs a shell."""
+
+import shlex
+
+import libcst as cst
+import pytest
+
+from promsec_ci.rewrite.shell_argv import argv_for
+
+
+def argv(code: str) -> list[str] | None:
+    nodes = argv_for(cst.parse_expression(code))
+    return None if nodes is None else [cst.Module([]).code_for_node(n) for n in nodes]
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ls -l", "git log -1 --format='%H %s'", 'echo "a b" c\\ d', "printf '%s\\n' x", "tar -x -f a.tgz",
+     'grep -e "x\\"y" file', "env a=b", "echo ''"],
+)
+def test_constant_commands_split_like_shlex(command):
+    nodes = argv_for(cst.SimpleString(repr(command)))
+    assert nodes is not None
+    assert [cst.ensure_type(n, cst.SimpleString).evaluated_value for n in nodes] == shlex.split(command)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ('"ping -c 1 " + host', ['"ping"', '"-c"', '"1"', "host"]),
+        ("'cp \"%s\" /tmp/%s.bak' % (src, name)", ["'cp'", "str(src)", "f'/tmp/{name}.bak'"]),
+        ('f"kill -9 {pid}"', ['"kill"', '"-9"', "str(pid)"]),
+        ('"--user=" + user', None),  # the program would be the value's word: "--user=..." is first
+        ('"scp " + src + " host:" + dst', ['"scp"', "src", '"host:" + dst']),
+    ],
+)
+def test_values_stay_inside_their_word(code, expected):
+    assert argv(code) == expected
+
+
+@pytest.mark.parametrize(
+    "code",
+    ['"ls " + d + " | wc"', '"a; b " + x', '"a && b " + x', '"cat < " + f', '"echo $X " + x', '"echo `id` " + x',
+     '"ls *" + x', '"ls ?" + x', '"ls [ab]" + x', '"cd ~/" + x', '"X=1 cmd " + x', '"echo \\"$(id)\\" " + x',
+     "prog + ' -v'", '"ls # " + x', '"echo \'unterminated " + x', '"echo {a,b} " + x'],
+)
+def test_shell_syntax_is_refused(code):
+    assert argv(code) is None

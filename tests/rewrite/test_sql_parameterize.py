@@ -1,0 +1,258 @@
+"""sql-parameterize: SQL built from values -> constant SQL text plus driver parameters."""
+
+import sqlite3
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.rewrite.sql_parameterize import SqlParameterize
+from tests.rewrite.injection_check import check, refuses, run_module
+
+
+def test_concatenation_in_execute_sqlite_question_marks():
+    check(
+        SqlParameterize,
+        """\
+        import sqlite3
+
+        def user_id(cursor, email):
+            cursor.execute('SELECT id FROM users WHERE email="' + email + '";')  # one row
+            return cursor.fetchone()
+        """,
+        4,
+        """\
+        import sqlite3
+
+        def user_id(cursor, email):
+            cursor.execute('SELECT id FROM users WHERE email=?;', (email,))  # one row
+            return cursor.fetchone()
+        """,
+        "B608",
+    )
+
+
+BUILD_THEN_EXECUTE = """\
+import MySQLdb
+
+def remove(db, email):
+    cur = db.cursor()
+    # build the query
+    query = 'DELETE FROM subscriptions WHERE email = "%s" AND note NOT LIKE \\'keep%%\\'' % (email)
+    cur.execute(query)
+    db.commit()
+"""
+
+BUILD_THEN_EXECUTE_FIXED = """\
+import MySQLdb
+
+def remove(db, email):
+    cur = db.cursor()
+    # build the query
+    query = 'DELETE FROM subscriptions WHERE email = %s AND note NOT LIKE \\'keep%%\\''
+    cur.execute(query, (email,))
+    db.commit()
+"""
+
+
+@pytest.mark.parametrize("line", [6, 7], ids=["finding-on-build", "finding-on-execute"])
+def test_data_flow_percent_with_pyformat_driver(line):
+    # %s for MySQLdb; the literal % of the LIKE pattern stays doubled because the driver formats.
+    check(SqlParameterize, BUILD_THEN_EXECUTE, line, BUILD_THEN_EXECUTE_FIXED, "B608")
+
+
+def test_like_pattern_becomes_one_parameter():
+    check(
+        SqlParameterize,
+        """\
+        def search(db, name):
+            return db.execute("SELECT * FROM t WHERE name LIKE '%" + name + "%' ORDER BY id").fetchall()
+        """,
+        2,
+        """\
+        def search(db, name):
+            return db.execute("SELECT * FROM t WHERE name LIKE ? ORDER BY id", ("%" + name + "%",)).fetchall()
+        """,
+        "B608",
+    )
+
+
+def test_format_named_fields_numbers_and_kwargs():
+    check(
+        SqlParameterize,
+        """\
+        def delete(db, playlist_id, **where):
+            db.execute("DELETE FROM video where playlist_id={playlist_id} AND owner='{owner}';".format(
+                playlist_id=playlist_id, **where))
+        """,
+        2,
+        """\
+        def delete(db, playlist_id, **where):
+            db.execute("DELETE FROM video where playlist_id=? AND owner=?;", (playlist_id, where["owner"]))
+        """,
+        "B608",
+    )
+
+
+def test_fstring_pieces_keep_their_layout():
+    check(
+        SqlParameterize,
+        """\
+        def set_language(self):
+            query = ("UPDATE users "
+                     f"SET language='{self.language}' "
+                     f"WHERE chat_id={self.chat_id}")
+
+            try:
+                self.cursor.execute(query)
+            finally:
+                self.cursor.close()
+        """,
+        2,
+        """\
+        def set_language(self):
+            query = ("UPDATE users "
+                     "SET language=? "
+                     "WHERE chat_id=?")
+
+            try:
+                self.cursor.execute(query, (self.language, self.chat_id))
+            finally:
+                self.cursor.close()
+        """,
+        "B608",
+    )
+
+
+def test_numeric_values_and_rebinding_in_a_loop():
+    check(
+        SqlParameterize,
+        """\
+        def purge(cursor, email):
+            sql = "SELECT id FROM subscriptions WHERE email = '" + email + "'"
+            cursor.execute(sql)
+            for row in cursor.fetchall():
+                sql = "DELETE FROM subscriptions WHERE id = " + str(row[0])
+                cursor.execute(sql)
+        """,
+        2,
+        """\
+        def purge(cursor, email):
+            sql = "SELECT id FROM subscriptions WHERE email = ?"
+            cursor.execute(sql, (email,))
+            for row in cursor.fetchall():
+                sql = "DELETE FROM subscriptions WHERE id = " + str(row[0])
+                cursor.execute(sql)
+        """,
+        "B608",
+    )
+
+
+def test_pandas_read_sql_gets_params_keyword():
+    check(
+        SqlParameterize,
+        """\
+        import pandas as pd
+
+        def frame(conn, job):
+            return pd.read_sql(f"SELECT * FROM jobs WHERE job_number={job}", conn)
+        """,
+        4,
+        """\
+        import pandas as pd
+
+        def frame(conn, job):
+            return pd.read_sql("SELECT * FROM jobs WHERE job_number=?", conn, params=(job,))
+        """,
+        "B608",
+    )
+
+
+def test_multiline_triple_quoted_template():
+    check(
+        SqlParameterize,
+        """\
+        def update(self, serial, ts, status):
+            query = '''
+                UPDATE Inverters
+                SET TimeStamp='%s', Status='%s'
+                WHERE Serial='%s';
+            ''' % (ts, status, serial)
+            self.c.execute(query)
+        """,
+        2,
+        """\
+        def update(self, serial, ts, status):
+            query = '''
+                UPDATE Inverters
+                SET TimeStamp=?, Status=?
+                WHERE Serial=?;
+            '''
+            self.c.execute(query, (ts, status, serial))
+        """,
+        "B608",
+    )
+
+
+def test_constant_built_the_long_way_is_folded():
+    check(
+        SqlParameterize,
+        """\
+        def remove(cursor, email):
+            cursor.execute("DELETE FROM subscription " +
+                           "WHERE email = %s;", (email,))
+        """,
+        2,
+        """\
+        def remove(cursor, email):
+            cursor.execute("DELETE FROM subscription WHERE email = %s;", (email,))
+        """,
+        "B608",
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ('def f(db, t, x):\n    db.execute("SELECT * FROM {} WHERE id = {}".format(t, x))\n', 2),
+        ('def f(db, col):\n    db.execute("SELECT * FROM t ORDER BY " + col)\n', 2),
+        ('def f(db, col):\n    db.execute("SELECT " + col + " FROM t")\n', 2),
+        ('def f(db, n):\n    db.execute("INSERT INTO tags_" + n + " VALUES (1)")\n', 2),
+        ('def f(db, col):\n    db.execute("UPDATE t SET %s = 1" % col)\n', 2),
+        ('def f(db, ids):\n    db.execute("SELECT * FROM t WHERE id IN (" + ",".join(ids) + ")")\n', 2),
+        ('def f(db, x):\n    db.execute("SELECT * FROM t WHERE a = %r" % x)\n', 2),
+        ('def f(db, x):\n    db.execute("SELECT * FROM t WHERE a = {:>5}".format(x))\n', 2),
+        ('def f(db, x):\n    db.execute("SELECT * FROM t WHERE a = \'%s\'" % x, ())\n', 2),
+        ('def f(self, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % x\n    self.query(q)\n', 2),
+        ('def f(db, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % x\n    x = 1\n    db.execute(q)\n', 2),
+        ('def f(db, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % x\n    db.execute(q)\n    log(q)\n', 2),
+        ('import sqlite3\nimport psycopg2\ndef f(db, x):\n    db.execute("SELECT * FROM t WHERE a = \'%s\'" % x)\n', 4),
+    ],
+    ids=["table-name", "order-by", "select-list", "glued-to-name", "set-column", "in-list", "repr", "format-spec",
+         "has-params", "unknown-wrapper", "value-reassigned", "query-reused", "two-driver-kinds"],
+)
+def test_refuses(source, line):
+    assert refuses(SqlParameterize, source, line)
+
+
+def test_behaviour_kept_and_injection_closed(tmp_path):
+    source = """\
+    import sqlite3
+
+    def find(conn, name):
+        cur = conn.cursor()
+        cur.execute("SELECT id FROM users WHERE name = '" + name + "' AND id > " + str(0))
+        return cur.fetchall()
+    """
+    fixed = SqlParameterize.apply(dedent(source), 5)
+    assert fixed is not None
+    old = run_module(tmp_path, "before", source)["find"]
+    new = run_module(tmp_path, "after", fixed.text)["find"]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE users (id INTEGER, name TEXT)")
+    conn.executemany("INSERT INTO users VALUES (?, ?)", [(1, "ann"), (2, "bob"), (3, "o'hara")])
+    assert new(conn, "bob") == old(conn, "bob") == [(2,)]
+    assert new(conn, "nobody") == old(conn, "nobody") == []
+    probe = "x' OR '1'='1"
+    assert len(old(conn, probe)) == 3  # the original is injectable
+    assert new(conn, probe) == []
+    assert new(conn, "o'hara") == [(3,)]  # and now handles quotes in data

@@ -1,0 +1,115 @@
+"""subprocess-shell-false: subprocess.*(built string, shell=True) -> argument list, no shell."""
+
+from textwrap import dedent
+
+import pytest
+
+from promsec_ci.rewrite.subprocess_shell_false import SubprocessShellFalse
+from tests.rewrite.injection_check import SUBPROCESS_MARKERS, check, refuses, run_module
+
+
+def test_call_keeps_return_value_use():
+    check(
+        SubprocessShellFalse,
+        """\
+        import subprocess
+
+        def build(backdoor):
+            if subprocess.call("javac -cp tmp/ tmp/%s" % backdoor, shell=True) != 0:
+                print("failed")
+        """,
+        4,
+        """\
+        import subprocess
+
+        def build(backdoor):
+            if subprocess.call(["javac", "-cp", "tmp/", f"tmp/{backdoor}"]) != 0:
+                print("failed")
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
+
+
+def test_multiline_call_keeps_other_keywords_and_layout():
+    check(
+        SubprocessShellFalse,
+        """\
+        import subprocess
+
+        def log(rev):
+            out = subprocess.check_output(
+                f"git log --oneline {rev}",
+                cwd="repo",
+                shell=True,
+                stderr=subprocess.STDOUT,
+            )
+            return out
+        """,
+        4,
+        """\
+        import subprocess
+
+        def log(rev):
+            out = subprocess.check_output(
+                ["git", "log", "--oneline", str(rev)],
+                cwd="repo",
+                stderr=subprocess.STDOUT,
+            )
+            return out
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
+
+
+def test_popen_with_shell_last():
+    check(
+        SubprocessShellFalse,
+        """\
+        from subprocess import PIPE, Popen
+
+        def fetch(url, email):
+            return Popen("wget -q -O /dev/null " + url + "/unsubscribe/" + email, stdout=PIPE, shell=True)
+        """,
+        4,
+        """\
+        from subprocess import PIPE, Popen
+
+        def fetch(url, email):
+            return Popen(["wget", "-q", "-O", "/dev/null", url + "/unsubscribe/" + email], stdout=PIPE)
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'subprocess.run("ls " + d + " | wc", shell=True)',
+        'subprocess.run("ls " + d, shell=flag)',
+        'subprocess.run("ls " + d, shell=True, executable="/bin/bash")',
+        'subprocess.run(d, shell=True)',
+        'subprocess.run("ls -l", shell=True)',
+        'subprocess.run(*args, shell=True)',
+    ],
+    ids=["pipe", "shell-variable", "executable", "no-literal", "constant", "star-args"],
+)
+def test_refuses(call):
+    assert refuses(SubprocessShellFalse, f"import subprocess\n\ndef f(d, flag, args):\n    {call}\n", 4)
+
+
+def test_output_bytes_kept_and_injection_closed(tmp_path):
+    source = """\
+    import subprocess
+
+    def shout(word):
+        return subprocess.check_output("echo " + word, shell=True)
+    """
+    fixed = SubprocessShellFalse.apply(dedent(source), 4)
+    assert fixed is not None
+    old = run_module(tmp_path, "before", source)["shout"]
+    new = run_module(tmp_path, "after", fixed.text)["shout"]
+    assert new("hello") == old("hello") == b"hello\n"
+    assert new("a && echo injected") == b"a && echo injected\n"
