@@ -218,8 +218,16 @@ def assigned_elsewhere(scope: Node, name: str) -> bool:
 
 
 def uses(scope: Node, name: str) -> int:
-    """How many identifiers called ``name`` appear in ``scope``."""
-    return sum(1 for n in descendants(scope, "identifier") if text(n) == name)
+    """How many times the variable ``name`` appears in ``scope`` (package paths and fields not counted)."""
+    count = 0
+    for node in descendants(scope, "identifier"):
+        parent = node.parent
+        if text(node) != name or parent is None or parent.type in ("scoped_identifier", "scoped_type_identifier"):
+            continue
+        if parent.type == "field_access" and parent.child_by_field_name("field") == node:
+            continue
+        count += 1
+    return count
 
 
 def fresh_name(scope_text: str, base: str) -> str:

@@ -64,7 +64,7 @@ def argument_list(parts, scope) -> list[str] | None:
             pieces = [w if isinstance(w, str) else text(w) for w in word]
             if all(p.startswith('"') for p in pieces):
                 result.append('"' + "".join(p[1:-1] for p in pieces) + '"')
-            elif pieces[0].startswith('"'):
+            elif pieces[0].startswith('"') or pieces[1].startswith('"'):  # the sum is a String from the start
                 result.append(" + ".join(pieces))
             else:
                 result.append('"" + ' + " + ".join(pieces))
