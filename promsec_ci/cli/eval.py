@@ -29,14 +29,12 @@ if TYPE_CHECKING:
 @click.option("--ggan/--no-ggan", "ggan", default=None, help="Rank operator edits with the gGAN (default on).")
 @click.option("--behavior-check/--no-behavior-check", "behavior_check", default=False,
               help="Measure every applied fix with a sandboxed behaviour check (runs the dataset's code).")
-@click.option("--verify-behavior", "verify_behavior", is_flag=True, default=None,
-              help="Also reject candidate fixes that fail the behaviour check during the search.")
 @click.option("--limit", type=click.IntRange(min=1), help="Evaluate only the first N records.")
 @click.option("--config", "config_path", type=click.Path(), help="TOML file with [tool.promsec-ci].")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar (default on).")
 @llm_options
 @click.pass_obj
-def eval_command(app: App, *, data, out, graph, ggan, behavior_check, verify_behavior, limit, config_path, progress,
+def eval_command(app: App, *, data, out, graph, ggan, behavior_check, limit, config_path, progress,
                  llm_overrides) -> None:
     """Run --strategy (promsec, bl1, bl2, a1 need an LLM; a2 = operators + gGAN) over --data and
     report CWEs before/after, iterations, similarity, behaviour-check pass rate and cost."""
@@ -45,7 +43,8 @@ def eval_command(app: App, *, data, out, graph, ggan, behavior_check, verify_beh
     from promsec_ci.eval import EvalRun, run_eval
 
     root = find_root(".")
-    overrides = {**llm_overrides, **option_overrides(graph=graph, ggan=ggan, verify_behavior=verify_behavior)}
+    # --verify-behavior (with the LLM flags) gates the search itself; --behavior-check only measures
+    overrides = {**llm_overrides, **option_overrides(graph=graph, ggan=ggan)}
     options = load_options(config_path, root, overrides)
     run = EvalRun(data=data, out=out, options=options, root=root, behavior_check=behavior_check, limit=limit)
     summary = run_eval(run, progress=progress)

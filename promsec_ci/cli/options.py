@@ -58,7 +58,8 @@ def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-LLM_FLAGS = ("llm", "llm_model", "llm_base_url", "llm_max_calls", "llm_max_tokens", "max_iterations", "strategy")
+LLM_FLAGS = ("llm", "llm_model", "llm_base_url", "llm_max_calls", "llm_max_tokens", "max_iterations", "strategy",
+             "verify_behavior")
 
 _LLM = [
     click.option("--llm/--no-llm", "llm", default=None,
@@ -71,6 +72,9 @@ _LLM = [
     click.option("--max-iterations", type=click.IntRange(min=1), help="LLM loop iterations per unit (default 5)."),
     click.option("--strategy", type=click.Choice(["promsec", "bl1", "bl2", "a1", "a2"]),
                  help="promsec (default), bl1/bl2 (Pearce et al. templates), a1 (no gGAN), a2 (no LLM)."),
+    click.option("--verify-behavior/--no-verify-behavior", "verify_behavior", default=None,
+                 help="Show only fixes that keep behaviour and stop exploit probes in a sandboxed run of the "
+                 "code (runs PR code; default off)."),
 ]
 
 

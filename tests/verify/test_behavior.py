@@ -241,3 +241,25 @@ def test_signature_schema_and_test_examples(tmp_path):
     (tmp_path / "tests" / "test_repo.py").write_text("def test_it():\n    Repo().find(c, 'dune', limit=2)\n")
     assert examples_from_tests(str(tmp_path), "Repo.find", signature) == [
         {"cursor": {"$standin": "cursor"}, "name": "dune", "limit": 2}]
+
+
+def test_the_search_hides_fixes_that_change_behaviour_only_when_asked():
+    import dataclasses
+
+    from promsec_ci.search import FixSearch
+
+    code = textwrap.dedent("""
+        import hashlib
+
+
+        def password_digest(password):
+            return hashlib.md5(password.encode()).hexdigest()
+    """)
+    findings = BanditAnalyzer().analyze_text(code, "app.py")
+    unit = UnitIndex(code, "app.py").locate(findings[0].start_line)
+    plain = FixSearch(dataclasses.replace(Options(), ggan=False), ".").search(unit, findings, code)
+    assert plain.fix is not None and plain.fix.operators == ("hash-sha256",)
+    gated = FixSearch(dataclasses.replace(Options(), ggan=False, verify_behavior=True, behavior_examples=6), ".")
+    outcome = gated.search(unit, findings, code)
+    assert outcome.fix is None  # stored digests would no longer match
+    assert any("behaviour check rejected" in n.message and "ret:" in n.message for n in outcome.notices)
