@@ -26,6 +26,7 @@ from promsec_ci.rewrite.requests_verify_on import RequestsVerifyOn
 from promsec_ci.rewrite.secret_from_env import SecretFromEnv
 from promsec_ci.rewrite.sql_parameterize import SqlParameterize
 from promsec_ci.rewrite.ssl_default_context import SslDefaultContext
+from promsec_ci.rewrite.ssl_tls_version import SslTlsVersion
 from promsec_ci.rewrite.subprocess_shell_false import SubprocessShellFalse
 from promsec_ci.rewrite.subprocess_shell_literal import SubprocessShellLiteral
 from promsec_ci.rewrite.tarfile_data_filter import TarfileDataFilter
@@ -55,6 +56,7 @@ ALL_OPERATORS: list[Operator] = [
     SecretFromEnv,
     SqlParameterize,
     SslDefaultContext,
+    SslTlsVersion,
     SubprocessShellFalse,
     SubprocessShellLiteral,
     TarfileDataFilter,
