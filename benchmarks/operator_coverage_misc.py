@@ -1,10 +1,11 @@
-"""How often the non-injection operators (helper B's set) fix a real finding on public datasets.
+"""How often the non-injection operators (the misc set) fix a real finding on public datasets.
 
 For every Bandit finding whose rule one of these operators claims, in the snippets of
 ``cyberseceval_instruct_python.jsonl`` (``insecure_code``), ``llmseceval_python.jsonl``
-(``secure_code``), ``asleep_keyboard_python.jsonl`` (``prompt``) and ``promsec_train.jsonl``
-(``code``) that parse after ``textwrap.dedent``, each claiming operator is applied at the
-finding's line. A finding counts as
+(``secure_code``), ``asleep_keyboard_python.jsonl`` (``prompt``), ``promsec_train.jsonl``
+(``code``) and ``sven_python_pairs.jsonl`` (``vulnerable_code``, CRLF normalised) that parse
+after ``textwrap.dedent``, each claiming operator is applied at the finding's line. A finding
+counts as
 
 - ``applied``: some operator returned a rewrite;
 - ``parses``: ... and that rewrite parses;
@@ -39,13 +40,13 @@ DATASETS = (
     ("llmseceval_python.jsonl", "secure_code"),
     ("asleep_keyboard_python.jsonl", "prompt"),
     ("promsec_train.jsonl", "code"),
+    ("sven_python_pairs.jsonl", "vulnerable_code"),
 )
 OPERATORS = (
     "bind-localhost", "chmod-restrict", "flask-debug-off", "ftp-tls", "hash-not-for-security", "hash-sha256",
     "jinja2-autoescape", "mktemp-to-mkstemp", "paramiko-reject-policy", "random-to-secrets", "requests-timeout",
     "requests-verify-on", "secret-from-env", "ssl-default-context", "ssl-tls-version", "tarfile-data-filter",
-    "tmp-path-to-tempfile",
-    "weak-key-size", "xml-defusedxml", "yaml-safe-load",
+    "tmp-path-to-tempfile", "weak-key-size", "xml-defusedxml", "yaml-safe-load",
 )
 STAGES = ("findings", "applied", "parses", "removed", "clean")
 
