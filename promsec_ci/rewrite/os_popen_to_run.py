@@ -13,18 +13,20 @@ Sample::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import libcst as cst
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
-from promsec_ci.rewrite.os_system_to_run import subprocess_call
+from promsec_ci.rewrite.cst_tools import StatementTransformer
 from promsec_ci.rewrite.resolve import call_args, import_aliases, resolve
-from promsec_ci.rewrite.shell_argv import argv_for, argv_list, kwarg, module_alias
+from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, kwarg, module_alias, subprocess_call
 
 
 class _Transformer(StatementTransformer):
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, list_names: frozenset[str] = frozenset()) -> None:
         super().__init__(line)
+        self.list_names = list_names
         self.aliases: dict[str, str] = {}
 
     def visit_Module(self, node: cst.Module) -> bool:
@@ -46,13 +48,13 @@ class _Transformer(StatementTransformer):
         if len(args[0]) == 2 and not (isinstance(args[0][1].value, cst.SimpleString)
                                       and args[0][1].value.evaluated_value == "r"):
             return updated_node
-        argv = argv_for(args[0][0].value)
-        if argv is None:
+        command = command_list(args[0][0].value, self.list_names)
+        if command is None:
             return updated_node
         pipe = cst.Attribute(value=cst.Name(module_alias(self.aliases, "subprocess") or "subprocess"),
                              attr=cst.Name("PIPE"))
         run = subprocess_call(self, "run", [
-            cst.Arg(argv_list(argv)), kwarg("stdout", pipe), kwarg("text", cst.Name("True")),
+            cst.Arg(command), kwarg("stdout", pipe), kwarg("text", cst.Name("True")),
             kwarg("check", cst.Name("False")),
         ])
         output = cst.Attribute(value=run, attr=cst.Name("stdout"))
@@ -60,6 +62,12 @@ class _Transformer(StatementTransformer):
             return cst.Call(func=cst.Attribute(value=output, attr=cst.Name("splitlines")),
                             args=[kwarg("keepends", cst.Name("True"))])
         return output.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
+
+
+def _command(call: cst.Call, aliases: Mapping[str, str]) -> cst.BaseExpression | None:
+    if resolve(call.func, aliases) != "os.popen" or not call.args:
+        return None
+    return call.args[0].value
 
 
 class OsPopenToRunOperator(Operator):
@@ -80,11 +88,7 @@ class OsPopenToRunOperator(Operator):
     )
 
     def apply(self, source: str, line: int) -> Rewrite | None:
-        result = rewrite_at(source, _Transformer(line))
-        if result is None:
-            return None
-        text, imports = result
-        return Rewrite(text=text, line=line, imports=imports)
+        return apply_with_flow(source, line, _Transformer, _command)
 
 
 OsPopenToRun = OsPopenToRunOperator()

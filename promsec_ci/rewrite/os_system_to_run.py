@@ -15,20 +15,23 @@ Sample::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
+from promsec_ci.rewrite.cst_tools import StatementTransformer
 from promsec_ci.rewrite.resolve import call_args, import_aliases, resolve
-from promsec_ci.rewrite.shell_argv import argv_for, argv_list, kwarg, module_alias
+from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, kwarg, subprocess_call
 
 _STATUS_DECODERS = frozenset({"os.WEXITSTATUS", "os.WIFEXITED", "os.waitstatus_to_exitcode", "os.WTERMSIG"})
 
 
 class _Transformer(StatementTransformer):
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, list_names: frozenset[str] = frozenset()) -> None:
         super().__init__(line)
+        self.list_names = list_names
         self.aliases: dict[str, str] = {}
 
     def visit_Module(self, node: cst.Module) -> bool:
@@ -41,11 +44,11 @@ class _Transformer(StatementTransformer):
         args = call_args(original_node)
         if args is None or len(args[0]) != 1 or args[1]:
             return updated_node
-        argv = argv_for(args[0][0].value)
+        command = command_list(args[0][0].value, self.list_names)
         parent = self.get_metadata(ParentNodeProvider, original_node, None)
-        if argv is None or self._decodes_status(parent):
+        if command is None or self._decodes_status(parent):
             return updated_node
-        run = subprocess_call(self, "run", [cst.Arg(argv_list(argv)), kwarg("check", cst.Name("False"))])
+        run = subprocess_call(self, "run", [cst.Arg(command), kwarg("check", cst.Name("False"))])
         if isinstance(parent, cst.Expr):
             return run.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
         return cst.Attribute(value=run, attr=cst.Name("returncode"))
@@ -60,14 +63,10 @@ class _Transformer(StatementTransformer):
         return False
 
 
-def subprocess_call(transformer: StatementTransformer, function: str, args: list[cst.Arg]) -> cst.Call:
-    """``subprocess.<function>(args)`` through the module's own ``subprocess`` name, importing it
-    when needed."""
-    name = module_alias(getattr(transformer, "aliases", {}), "subprocess")
-    if name is None:
-        name = "subprocess"
-        transformer.add_import("subprocess")
-    return cst.Call(func=cst.Attribute(value=cst.Name(name), attr=cst.Name(function)), args=args)
+def _command(call: cst.Call, aliases: Mapping[str, str]) -> cst.BaseExpression | None:
+    if resolve(call.func, aliases) != "os.system" or len(call.args) != 1:
+        return None
+    return call.args[0].value
 
 
 class OsSystemToRunOperator(Operator):
@@ -89,11 +88,7 @@ class OsSystemToRunOperator(Operator):
     )
 
     def apply(self, source: str, line: int) -> Rewrite | None:
-        result = rewrite_at(source, _Transformer(line))
-        if result is None:
-            return None
-        text, imports = result
-        return Rewrite(text=text, line=line, imports=imports)
+        return apply_with_flow(source, line, _Transformer, _command)
 
 
 OsSystemToRun = OsSystemToRunOperator()

@@ -14,10 +14,15 @@ redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, br
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from promsec_ci.rewrite.base import Rewrite
+from promsec_ci.rewrite.cst_tools import StatementTransformer, parse, rewrite_at
+from promsec_ci.rewrite.data_flow import find_assignment, single_use
+from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, statement_at
 from promsec_ci.rewrite.string_build import Slot, Text, decompose, fstring_of, plus_chain, render_string
 
 _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
@@ -189,3 +194,83 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     """``name=value`` with no spaces around ``=``."""
     equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
     return cst.Arg(value=value, keyword=cst.Name(name), equal=equal)
+
+
+def command_list(node: cst.BaseExpression, list_names: frozenset[str] = frozenset()) -> cst.BaseExpression | None:
+    """The argument-list expression replacing the command ``node``: a list literal, or the variable
+    itself when ``prepare_flow`` already made it hold one."""
+    if isinstance(node, cst.Name) and node.value in list_names:
+        return node
+    argv = argv_for(node)
+    return None if argv is None else argv_list(argv)
+
+
+def prepare_flow(source: str, line: int,
+                 command_of: Callable[[cst.Call, Mapping[str, str]], cst.BaseExpression | None]
+                 ) -> tuple[str, int, str] | None:
+    """For ``cmd = "ls " + d`` then ``os.system(cmd)`` (the call at ``line``, its only reader):
+    the source with ``cmd = ["ls", d]``, the call's line in it, and ``cmd``.
+
+    Args:
+        source: the module.
+        line: the line of the statement holding the call.
+        command_of: the command argument of a call the operator rewrites, else ``None``.
+    """
+    module = parse(source)
+    if module is None:
+        return None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    parents = wrapper.resolve(ParentNodeProvider)
+    statement = statement_at(module, positions, line)
+    if statement is None:
+        return None
+    aliases = import_aliases(module)
+    calls: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            calls.append(call)
+
+    statement.visit(_Calls())
+    for call in calls:
+        command = command_of(call, aliases)
+        if not isinstance(command, cst.Name):
+            continue
+        assignment = find_assignment(statement, command.value, parents, lambda v: argv_for(v) is not None)
+        flow = single_use(assignment, parents) if assignment is not None else None
+        if flow is None or flow.use is not command:
+            continue
+        value_pos = positions[flow.value]
+        shift = value_pos.end.line - value_pos.start.line  # the list is written on one line
+        text = module.visit(NodeSwapper({flow.value: argv_list(argv_for(flow.value))})).code
+        return text, line - shift, command.value
+    return None
+
+
+def apply_with_flow(source: str, line: int, transformer: Callable[..., StatementTransformer],
+                    command_of: Callable[[cst.Call, Mapping[str, str]], cst.BaseExpression | None]
+                    ) -> Rewrite | None:
+    """Run ``transformer`` at ``line``; failing that, with the command first built into a list
+    where the variable holding it is assigned (``prepare_flow``)."""
+    result = rewrite_at(source, transformer(line))
+    if result is None:
+        prepared = prepare_flow(source, line, command_of)
+        if prepared is None:
+            return None
+        text, new_line, name = prepared
+        result = rewrite_at(text, transformer(new_line, frozenset({name})))
+        if result is None:
+            return None
+    text, imports = result
+    return Rewrite(text=text, line=line, imports=imports)
+
+
+def subprocess_call(transformer: StatementTransformer, function: str, args: list[cst.Arg]) -> cst.Call:
+    """``subprocess.<function>(args)`` through the module's own ``subprocess`` name, importing it
+    when needed."""
+    name = module_alias(getattr(transformer, "aliases", {}), "subprocess")
+    if name is None:
+        name = "subprocess"
+        transformer.add_import("subprocess")
+    return cst.Call(func=cst.Attribute(value=cst.Name(name), attr=cst.Name(function)), args=args)

@@ -26,7 +26,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import dotted_name, parse
+from promsec_ci.rewrite.cst_tools import parse
+from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, single_use, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
 from promsec_ci.rewrite.string_build import (
     Built,
@@ -213,19 +214,15 @@ def _data_flow(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode
     constant = _constant_assignment(statement)
     if constant is not None:
         return constant
-    assignment = _build_assignment(statement)
-    if assignment is not None:
-        name, value = assignment
-        return _link(statement, name, value, parents, aliases, style)
+    bound = assigned(statement)
+    if bound is not None and _is_build(bound[1]):
+        return _link(statement, parents, aliases, style)
     for sink in _sinks(statement, aliases, header_only=True):
         arg = _query_arg(sink)
         if arg is None or not isinstance(arg.value, cst.Name):
             continue
-        build = _find_build(statement, arg.value.value, parents)
-        if build is None:
-            continue
-        build_statement, value = build
-        result = _link(build_statement, arg.value.value, value, parents, aliases, style)
+        assignment = find_assignment(statement, arg.value.value, parents, _is_build)
+        result = _link(assignment, parents, aliases, style) if assignment is not None else None
         if result is not None:
             return result
     return None
@@ -253,221 +250,37 @@ def _constant_assignment(statement: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNod
     return None
 
 
-def _build_assignment(statement: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
-    """``(name, value)`` when ``statement`` is ``name = <string build>``."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return None
-    small = statement.body[0]
-    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
-        return None
-    target = small.targets[0].target
-    if not isinstance(target, cst.Name) or decompose(small.value) is None:
-        return None
-    return target.value, small.value
+def _is_build(value: cst.BaseExpression) -> bool:
+    return decompose(value) is not None
 
 
-def _siblings(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]):
-    parent = parents.get(statement)
-    body = getattr(parent, "body", None)
-    if not isinstance(body, (list, tuple)) or statement not in body:
-        return None
-    return list(body), body.index(statement)
-
-
-def _find_build(sink_statement: cst.CSTNode, name: str,
-                parents: Mapping[cst.CSTNode, cst.CSTNode]) -> tuple[cst.CSTNode, cst.BaseExpression] | None:
-    """The nearest earlier ``name = <build>`` in the same or an enclosing block of the function."""
-    current = sink_statement
-    while current is not None and not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Module)):
-        located = _siblings(current, parents)
-        if located is not None:
-            body, index = located
-            for earlier in reversed(body[:index]):
-                if name not in _names(earlier):
-                    continue
-                assignment = _build_assignment(earlier)
-                return (earlier, assignment[1]) if assignment and assignment[0] == name else None
-        current = parents.get(current)
-    return None
-
-
-def _link(build_statement: cst.CSTNode, name: str, value: cst.BaseExpression,
-          parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
+def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
           style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
-    """Rewrite ``name = <build>`` and the one later ``execute(name)`` that uses it."""
-    located = _siblings(build_statement, parents)
-    if located is None:
+    """Rewrite ``name = <build>`` and the one later ``execute(name)`` that reads it."""
+    flow = single_use(assignment, parents)
+    if flow is None:
         return None
-    body, index = located
-    later = body[index + 1:]
-    user_at = next((i for i, s in enumerate(later) if name in _names(s)), None)
-    if user_at is None:
-        return None
-    user = later[user_at]
-    uses = [s for s in _sinks(user, aliases) if _is_query_name(s, name)]
-    if len(uses) != 1 or _names(user).count(name) != 1 or name in _stored(user):
-        return None
-    # After the execute the variable must not be read again before it is rebound.
-    if not all(_rebound_before_read(s, name, parents) for s in later[user_at + 1:] if name in _names(s)):
-        return None
-    built = decompose(value)
-    if built is None:
+    sink = next((s for s in _sinks(flow.between[-1], aliases) if _is_query_name(s, flow.use)), None)
+    built = decompose(flow.value)
+    if sink is None or built is None:
         return None
     # The values are now read at the execute: none of them may change in between.
-    read = {n for slot in built.slots for n in _dotted_prefixes(slot.node)}
-    written = set()
-    for statement in later[:user_at + 1]:
-        written |= _stored(statement)
+    read = {n for slot in built.slots for n in dotted_prefixes(slot.node)}
+    written: set[str] = set()
+    for statement in flow.between:
+        written |= stored(statement)
     if read & written:
         return None
-    result = parameterize(built, value, style)
+    result = parameterize(built, flow.value, style)
     if result is None:
         return None
     template, params = result
-    return {value: template, uses[0].call: _with_params(uses[0], params)}
+    return {flow.value: template, sink.call: _with_params(sink, params)}
 
 
-def _is_query_name(sink: _Sink, name: str) -> bool:
+def _is_query_name(sink: _Sink, use: cst.Name) -> bool:
     arg = _query_arg(sink)
-    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == name
-
-
-def _rebound_before_read(statement: cst.CSTNode, name: str, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
-    """Whether the first thing ``statement`` does with ``name`` is to rebind it unconditionally
-    (``name = ...`` not reading it, outside any ``if``/``try``), so it never sees the old value."""
-    order = _EvaluationOrder(name)
-    statement.visit(order)
-    if not order.events or order.events[0][0] != "store":
-        return False
-    current = parents.get(order.events[0][1])
-    while current is not None and current is not statement:
-        if not isinstance(current, (cst.IndentedBlock, cst.SimpleStatementLine, cst.For, cst.While, cst.With,
-                                    cst.Assign, cst.AssignTarget)):
-            return False
-        current = parents.get(current)
-    return True
-
-
-class _EvaluationOrder(cst.CSTVisitor):
-    """Reads and writes of one name in the order Python performs them (values before targets)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.events: list[tuple[str, cst.CSTNode]] = []
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.events.append(("load", node))
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Assign(self, node: cst.Assign) -> bool:
-        node.value.visit(self)
-        for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                if target.target.value == self.name:
-                    self.events.append(("store", target))
-            else:
-                target.visit(self)
-        return False
-
-    def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
-        node.target.visit(self)
-        node.body.visit(self)
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
-
-
-class _NameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self.stored: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.append(node.value)
-
-    def _store(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._store(element.value)
-            return
-        if isinstance(target, cst.StarredElement):
-            self._store(target.value)
-            return
-        name = dotted_name(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
-        if name is None and isinstance(target, cst.Subscript):
-            name = dotted_name(target.value)
-        if name:
-            self.stored.add(name)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._store(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._store(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._store(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._store(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._store(node.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._store(node.target)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._store(node.target)
-
-
-def _collect(node: cst.CSTNode) -> _NameCollector:
-    collector = _NameCollector()
-    node.visit(collector)
-    return collector
-
-
-def _names(node: cst.CSTNode) -> list[str]:
-    """Every bare name read or written in ``node`` (attribute names excluded)."""
-    names = _collect(node).names
-    attributes: list[str] = []
-
-    class _Attrs(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            attributes.append(attribute.attr.value)
-
-    node.visit(_Attrs())
-    for attr in attributes:
-        names.remove(attr)
-    return names
-
-
-def _stored(node: cst.CSTNode) -> set[str]:
-    """Dotted names assigned in ``node`` (``x``, ``self.x``; ``d`` for ``d[k] = ...``)."""
-    return _collect(node).stored
-
-
-def _dotted_prefixes(node: cst.CSTNode) -> set[str]:
-    """``a``, ``a.b`` and ``a.b.c`` for every Name/Attribute chain read in ``node``."""
-    found: set[str] = set()
-
-    class _Chains(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            name = dotted_name(attribute)
-            if name:
-                parts = name.split(".")
-                found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
-
-    node.visit(_Chains())
-    return found
+    return arg is not None and arg.value is use
 
 
 # --- the query text ----------------------------------------------------------------------------

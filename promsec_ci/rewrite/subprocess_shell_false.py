@@ -14,12 +14,14 @@ Sample::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import libcst as cst
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
+from promsec_ci.rewrite.cst_tools import StatementTransformer
 from promsec_ci.rewrite.resolve import import_aliases, resolve
-from promsec_ci.rewrite.shell_argv import argv_for, argv_list
+from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list
 
 SUBPROCESS_FUNCTIONS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
                                   "subprocess.check_output", "subprocess.Popen"})
@@ -33,9 +35,10 @@ class ShellCommandTransformer(StatementTransformer):
         constant: rewrite constant commands (``True``) or built ones (``False``).
     """
 
-    def __init__(self, line: int, constant: bool) -> None:
+    def __init__(self, line: int, constant: bool, list_names: frozenset[str] = frozenset()) -> None:
         super().__init__(line)
         self.constant = constant
+        self.list_names = list_names
         self.aliases: dict[str, str] = {}
 
     def visit_Module(self, node: cst.Module) -> bool:
@@ -56,10 +59,10 @@ class ShellCommandTransformer(StatementTransformer):
         command = next((a for a in updated_node.args if a.keyword is None), keywords.get("args"))
         if command is None or _is_constant(command.value) != self.constant:
             return updated_node
-        argv = argv_for(command.value)
+        argv = command_list(command.value, self.list_names)
         if argv is None:
             return updated_node
-        args = [arg.with_changes(value=argv_list(argv)) if arg is command else arg for arg in updated_node.args]
+        args = [arg.with_changes(value=argv) if arg is command else arg for arg in updated_node.args]
         return updated_node.with_changes(args=_without(args, shell))
 
 
@@ -82,11 +85,22 @@ def _without(args: list[cst.Arg], target: cst.Arg) -> list[cst.Arg]:
 
 
 def apply_shell_transformer(source: str, line: int, constant: bool) -> Rewrite | None:
-    result = rewrite_at(source, ShellCommandTransformer(line, constant))
-    if result is None:
+    """Rewrite the ``shell=True`` call at ``line`` (constant or built commands), following a
+    command built into a variable first (``prepare_flow``)."""
+    def transformer(at: int, list_names: frozenset[str] = frozenset()) -> ShellCommandTransformer:
+        return ShellCommandTransformer(at, constant, list_names)
+
+    return apply_with_flow(source, line, transformer, _command)
+
+
+def _command(call: cst.Call, aliases: Mapping[str, str]) -> cst.BaseExpression | None:
+    if resolve(call.func, aliases) not in SUBPROCESS_FUNCTIONS:
         return None
-    text, imports = result
-    return Rewrite(text=text, line=line, imports=imports)
+    shell = next((a for a in call.args if a.keyword is not None and a.keyword.value == "shell"), None)
+    command = next((a for a in call.args if a.keyword is None and not a.star), None)
+    if shell is None or command is None or not (isinstance(shell.value, cst.Name) and shell.value.value == "True"):
+        return None
+    return command.value
 
 
 class SubprocessShellFalseOperator(Operator):

@@ -115,3 +115,47 @@ def test_behaviour_kept_and_injection_closed(tmp_path):
     assert (tmp_path / "x; touch pwned").exists()  # one file with an odd name, no second command
     assert not (tmp_path / "pwned").exists()
     assert new(str(tmp_path / "missing-dir"), "y") != 0  # failure still reads as non-zero
+
+
+def test_command_built_into_a_variable_first():
+    check(
+        OsSystemToRun,
+        """\
+        import os
+
+        def ping(host):
+            command = "ping -c 1 " + host
+            # run it
+            result = os.system(command)
+            return result
+        """,
+        6,
+        """\
+        import os
+        import subprocess
+
+        def ping(host):
+            command = ["ping", "-c", "1", host]
+            # run it
+            result = subprocess.run(command, check=False).returncode
+            return result
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'cmd = "ping " + host\n    print(cmd)\n    os.system(cmd)\n',
+        'cmd = "ping " + host\n    os.system(cmd)\n    log(cmd)\n',
+        'cmd = "ping " + host\n    cmd = cmd + " -c 1"\n    os.system(cmd)\n',
+        'cmd = "ping " + host + " | head"\n    os.system(cmd)\n',
+    ],
+    ids=["read-before", "read-after", "extended", "shell-syntax"],
+)
+def test_refuses_a_variable_with_other_readers(body):
+    source = f"import os\n\ndef f(host):\n    {body}"
+    line = source.splitlines().index(next(x for x in source.splitlines() if "os.system" in x)) + 1
+    assert refuses(OsSystemToRun, source, line)

@@ -113,3 +113,28 @@ def test_output_bytes_kept_and_injection_closed(tmp_path):
     new = run_module(tmp_path, "after", fixed.text)["shout"]
     assert new("hello") == old("hello") == b"hello\n"
     assert new("a && echo injected") == b"a && echo injected\n"
+
+
+def test_command_variable_becomes_a_list():
+    check(
+        SubprocessShellFalse,
+        """\
+        import subprocess
+
+        def check(url):
+            CMD = 'ping -c 1 %s' % url
+            ping = subprocess.Popen(CMD, shell = True, stdout = subprocess.PIPE)
+            return ping.communicate()
+        """,
+        5,
+        """\
+        import subprocess
+
+        def check(url):
+            CMD = ['ping', '-c', '1', str(url)]
+            ping = subprocess.Popen(CMD, stdout = subprocess.PIPE)
+            return ping.communicate()
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
