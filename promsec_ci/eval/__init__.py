@@ -75,6 +75,8 @@ def run_eval(run: EvalRun, progress: bool = True) -> dict:
     summary = summarize(results)
     settings = {
         "data": run.data, "strategy": run.options.strategy, "graph": run.options.graph, "ggan": run.options.ggan,
+        "ggan_model_loaded": engines.search.ranker is not None,
+        "notices": sorted({n.message for n in engines.search.notices}),
         "llm": run.options.llm_model if engines.client is not None else None,
         "behavior_check": run.behavior_check, "verify_behavior": run.options.verify_behavior,
         "max_iterations": run.options.max_iterations, "limit": run.limit,

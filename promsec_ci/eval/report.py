@@ -37,9 +37,10 @@ def render_markdown(settings: dict, summary: dict, plots: list[str]) -> str:
     lines = [
         f"# promsec-ci eval: {settings['strategy']} on {settings['data']}",
         "",
-        f"Graph: {settings['graph']} · gGAN: {'on' if settings['ggan'] else 'off'} · "
+        f"Graph: {settings['graph']} · gGAN: {_ggan(settings)} · "
         f"LLM: {settings.get('llm') or 'none'} · behaviour checks: {'on' if settings['behavior_check'] else 'off'}"
         f" · gate on behaviour: {'on' if settings['verify_behavior'] else 'off'}",
+        *[f"Notice: {message}" for message in settings.get("notices", [])],
         "",
         "## Security (CWEs: unique rule+line Bandit findings with a CWE)",
         "",
@@ -145,6 +146,12 @@ def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _ggan(settings: dict) -> str:
+    if not settings["ggan"]:
+        return "off"
+    return "on" if settings.get("ggan_model_loaded") else "on, but no model loaded (enumeration order)"
 
 
 def _cwe_key(label: str) -> int:
