@@ -86,7 +86,7 @@ def single_use(assignment: cst.CSTNode, parents: Parents) -> Flow | None:
     user = later[user_at]
     if names(user).count(name) != 1 or name in stored(user):
         return None
-    if not all(_rebound_before_read(s, name, parents) for s in later[user_at + 1:] if name in names(s)):
+    if not _unread_after(later[user_at + 1:], name, parents):
         return None
     use = _loads(user, name)
     if len(use) != 1:
@@ -101,6 +101,19 @@ def siblings(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode])
     if not isinstance(body, (list, tuple)) or statement not in body:
         return None
     return list(body), body.index(statement)
+
+
+def _unread_after(statements: list[cst.CSTNode], name: str, parents: Parents) -> bool:
+    """Whether no statement reads the variable's current value before it is rebound for good."""
+    for statement in statements:
+        if name not in names(statement):
+            continue
+        if not _rebound_before_read(statement, name, parents):
+            return False
+        if isinstance(statement, cst.SimpleStatementLine):
+            return True  # rebound unconditionally: later statements see the new value
+        # rebound inside a loop or ``with``: a loop may not run, so keep checking what follows
+    return True
 
 
 def _rebound_before_read(statement: cst.CSTNode, name: str, parents: Parents) -> bool:

@@ -256,3 +256,27 @@ def test_behaviour_kept_and_injection_closed(tmp_path):
     assert len(old(conn, probe)) == 3  # the original is injectable
     assert new(conn, probe) == []
     assert new(conn, "o'hara") == [(3,)]  # and now handles quotes in data
+
+
+def test_variable_rebuilt_for_a_second_query():
+    check(
+        SqlParameterize,
+        """\
+        def delete(cursor, cmt_id):
+            sql = "SELECT msg_id FROM comment where cmt_id = %d;" % (cmt_id)
+            cursor.execute(sql)
+            m = cursor.fetchone()
+            sql = "DELETE FROM comment where cmt_id = '%d';" % (cmt_id)
+            cursor.execute(sql)
+        """,
+        2,
+        """\
+        def delete(cursor, cmt_id):
+            sql = "SELECT msg_id FROM comment where cmt_id = ?;"
+            cursor.execute(sql, (cmt_id,))
+            m = cursor.fetchone()
+            sql = "DELETE FROM comment where cmt_id = '%d';" % (cmt_id)
+            cursor.execute(sql)
+        """,
+        "B608",
+    )
