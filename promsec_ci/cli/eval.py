@@ -30,12 +30,15 @@ if TYPE_CHECKING:
 @click.option("--behavior-check/--no-behavior-check", "behavior_check", default=False,
               help="Measure every applied fix with a sandboxed behaviour check (runs the dataset's code).")
 @click.option("--limit", type=click.IntRange(min=1), help="Evaluate only the first N records.")
+@click.option("--holdout", type=click.IntRange(1, 99),
+              help="Evaluate only the records `promsec-ci train --holdout PCT` kept out of training.")
+@click.option("--model-dir", type=click.Path(file_okay=False), help="Folder with the gGAN model (ggan-<graph>.pt).")
 @click.option("--config", "config_path", type=click.Path(), help="TOML file with [tool.promsec-ci].")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar (default on).")
 @llm_options
 @click.pass_obj
-def eval_command(app: App, *, data, out, graph, ggan, behavior_check, limit, config_path, progress,
-                 llm_overrides) -> None:
+def eval_command(app: App, *, data, out, graph, ggan, behavior_check, limit, holdout, model_dir, config_path,
+                 progress, llm_overrides) -> None:
     """Run --strategy (promsec, bl1, bl2, a1 need an LLM; a2 = operators + gGAN) over --data and
     report CWEs before/after, iterations, similarity, behaviour-check pass rate and cost."""
     from promsec_ci.changes import find_root
@@ -44,9 +47,10 @@ def eval_command(app: App, *, data, out, graph, ggan, behavior_check, limit, con
 
     root = find_root(".")
     # --verify-behavior (with the LLM flags) gates the search itself; --behavior-check only measures
-    overrides = {**llm_overrides, **option_overrides(graph=graph, ggan=ggan)}
+    overrides = {**llm_overrides, **option_overrides(graph=graph, ggan=ggan, model_dir=model_dir)}
     options = load_options(config_path, root, overrides)
-    run = EvalRun(data=data, out=out, options=options, root=root, behavior_check=behavior_check, limit=limit)
+    run = EvalRun(data=data, out=out, options=options, root=root, behavior_check=behavior_check, limit=limit,
+                  holdout=holdout)
     summary = run_eval(run, progress=progress)
     behavior = summary["behavior"]
     app.display_info(

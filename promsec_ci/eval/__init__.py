@@ -14,7 +14,7 @@ from pathlib import Path
 
 from promsec_ci.config import Options
 from promsec_ci.errors import PromsecError
-from promsec_ci.eval.dataset import EvalRecord, load_records
+from promsec_ci.eval.dataset import EvalRecord, held_out, load_records
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class EvalRun:
         root: where the gGAN model and the LLM cache are looked up.
         behavior_check: run a behaviour check on each applied fix (executes dataset code, sandboxed).
         limit: evaluate only the first ``limit`` records.
+        holdout: evaluate only the records ``promsec-ci train --holdout`` kept out of training.
     """
 
     data: str
@@ -36,6 +37,7 @@ class EvalRun:
     root: str = "."
     behavior_check: bool = False
     limit: int | None = None
+    holdout: int | None = None
 
     @property
     def results_file(self) -> Path:
@@ -53,6 +55,8 @@ def run_eval(run: EvalRun, progress: bool = True) -> dict:
     from promsec_ci.eval.runner import Engines, evaluate_record
 
     records = load_records(run.data)
+    if run.holdout is not None:
+        records = [r for r in records if held_out(r.id, run.holdout)]
     if run.limit is not None:
         records = records[: run.limit]
     out = Path(run.out)
@@ -79,7 +83,7 @@ def run_eval(run: EvalRun, progress: bool = True) -> dict:
         "notices": sorted({n.message for n in engines.search.notices}),
         "llm": run.options.llm_model if engines.client is not None else None,
         "behavior_check": run.behavior_check, "verify_behavior": run.options.verify_behavior,
-        "max_iterations": run.options.max_iterations, "limit": run.limit,
+        "max_iterations": run.options.max_iterations, "limit": run.limit, "holdout": run.holdout,
     }
     write_outputs(out, settings, summary, results)
     return summary

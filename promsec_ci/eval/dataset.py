@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,3 +118,8 @@ def _cwe_from_docstring(path: Path) -> str | None:
         return None
     digits = "".join(c for c in head[marker + 4 : marker + 8] if c.isdigit())
     return digits or None
+
+
+def held_out(record_id: str, percent: int) -> bool:
+    """The split ``promsec-ci train --holdout`` never trains on: ``crc32(id) % 100 < percent``."""
+    return zlib.crc32(record_id.encode("utf-8")) % 100 < percent

@@ -61,3 +61,12 @@ def test_missing_dataset(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(PromsecError, match="no .py files"):
         load_records(str(tmp_path / "empty"))
+
+
+def test_holdout_split_is_the_one_training_leaves_out():
+    from promsec_ci.eval.dataset import held_out
+    from promsec_ci.ggan.data import held_out as trained_out
+
+    ids = [f"rec-{i}" for i in range(300)]
+    assert [held_out(i, 20) for i in ids] == [trained_out(i, 20) for i in ids]
+    assert 30 < sum(held_out(i, 20) for i in ids) < 90
