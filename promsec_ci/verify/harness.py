@@ -8,8 +8,9 @@ Observed through stand-ins at the boundary, never the real thing:
   ``os.popen``, ``os.exec*``/``os.spawn*``: the command is recorded and not executed; the fake
   output depends only on the normalised argv, so ``"ls -l x"`` with a shell and
   ``["ls", "-l", "x"]`` without one look the same to the caller.
-- ``sqlite3.connect``: a fresh seeded database file per call, with the rows each cursor hands out
-  counted.
+- ``sqlite3.connect`` (and ``MySQLdb``, ``pymysql``, ``mysql.connector``, ``psycopg2``, whose
+  ``%s`` placeholders are translated): a fresh seeded database file per call, with the rows each
+  cursor hands out counted.
 - files: a fresh temporary tree per call; every path the call opens, lists, removes or renames is
   recorded (audit hook), and the tree is hashed afterwards.
 
@@ -129,6 +130,8 @@ def canon(value, depth: int = 0):
         return {"$completed": [value.returncode, canon(value.stdout, depth + 1), canon(value.stderr, depth + 1)]}
     if isinstance(value, BaseException):
         return {"$exception": type(value).__name__}
+    if hasattr(value, "status_code") and hasattr(value, "get_data"):  # a Flask/Werkzeug response
+        return {"$response": [value.status_code, value.get_data(as_text=True)[:2000], value.headers.get("Location")]}
     if isinstance(value, (types.FunctionType, types.MethodType, type)):
         return {"$callable": getattr(value, "__qualname__", repr(value))}
     if isinstance(value, io.IOBase):
@@ -325,7 +328,115 @@ class Database:
         return tables
 
 
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+class ForeignCursor:
+    """A MySQLdb/psycopg2-style cursor (``%s`` placeholders) over the seeded SQLite database."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+        self.arraysize = 1
+
+    def execute(self, query, args=None):
+        if isinstance(query, bytes):
+            query = query.decode()
+        if args is not None:
+            query = _NAMED.sub(r":\1", query).replace("%s", "?").replace("%%", "%")
+            self._cursor.execute(query, args)
+        else:
+            self._cursor.execute(query)
+        return self._cursor.rowcount
+
+    def executemany(self, query, rows):
+        query = _NAMED.sub(r":\1", query).replace("%s", "?").replace("%%", "%")
+        self._cursor.executemany(query, rows)
+        return self._cursor.rowcount
+
+    def fetchone(self):
+        return self._cursor.fetchone()
+
+    def fetchall(self):
+        return tuple(self._cursor.fetchall())
+
+    def fetchmany(self, size=None):
+        return self._cursor.fetchmany(size or self.arraysize)
+
+    def close(self):
+        self._cursor.close()
+
+    def __iter__(self):
+        return iter(self._cursor)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __getattr__(self, name):  # rowcount, lastrowid, description
+        return getattr(self._cursor, name)
+
+
+class ForeignConnection:
+    """A MySQLdb/psycopg2/mysql.connector-style connection over the seeded SQLite database."""
+
+    def __init__(self, database: Database) -> None:
+        self._conn = database.connect()
+
+    def cursor(self, *args, **kwargs):
+        return ForeignCursor(self._conn.cursor())
+
+    def commit(self):
+        self._conn.commit()
+
+    def rollback(self):
+        self._conn.rollback()
+
+    def close(self):
+        self._conn.close()
+
+    def autocommit(self, *args):
+        return None
+
+    def is_connected(self):
+        return True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._conn.commit() if not exc or exc[0] is None else self._conn.rollback()
+        return False
+
+
+def _driver_modules(database: Database) -> dict[str, types.ModuleType]:
+    """Stand-ins for the database drivers of the shared datasets, all reaching the seeded
+    SQLite database: a unit never connects to a real server from the sandbox."""
+    def connect(*args, **kwargs):
+        return ForeignConnection(database)
+
+    modules = {}
+    for name in ("MySQLdb", "pymysql", "psycopg2", "mysql", "mysql.connector", "MySQLdb.cursors",
+                 "psycopg2.extras", "pymysql.cursors"):
+        module = types.ModuleType(name)
+        module.connect = module.Connect = module.Connection = connect
+        module.Error = module.DatabaseError = module.OperationalError = sqlite3.Error
+        module.IntegrityError = sqlite3.IntegrityError
+        module.paramstyle = "format"
+        modules[name] = module
+    modules["mysql"].connector = modules["mysql.connector"]
+    modules["MySQLdb"].cursors = modules["MySQLdb.cursors"]
+    modules["psycopg2"].extras = modules["psycopg2.extras"]
+    modules["pymysql"].cursors = modules["pymysql.cursors"]
+    for name in ("MySQLdb.cursors", "pymysql.cursors", "psycopg2.extras"):
+        modules[name].DictCursor = modules[name].Cursor = modules[name].RealDictCursor = ForeignCursor
+    return modules
+
+
 def install_standins(database: Database) -> None:
+    sys.modules.update(_driver_modules(database))
     subprocess.Popen = FakePopen
     os.system = _fake_system
     os.popen = _fake_popen
@@ -446,6 +557,20 @@ def resolve(module: types.ModuleType, target: str):
     return obj
 
 
+def _request_context(module: types.ModuleType, request: dict | None):
+    """A Flask test request carrying the generated query and form fields, for views that read
+    ``flask.request``; nothing when the call has no request fields or the module no Flask app."""
+    if not request:
+        return contextlib.nullcontext()
+    flask = sys.modules.get("flask")
+    app = next((v for v in vars(module).values() if flask is not None and isinstance(v, flask.Flask)), None)
+    if app is None:
+        return contextlib.nullcontext()
+    form = request.get("form") or None
+    return app.test_request_context("/", method="POST" if form else "GET", query_string=request.get("args") or None,
+                                    data=form)
+
+
 def run_call(source: str, filename: str, call: dict, env: dict, database: Database) -> dict:
     """Load the module fresh and make one call; return what happened."""
     if not env.get("tree_clean"):
@@ -471,7 +596,8 @@ def run_call(source: str, filename: str, call: dict, env: dict, database: Databa
                     args = decode(call.get("args", []), database)
                     kwargs = decode(call.get("kwargs", {}), database)
                     result["phase"] = "call"
-                    result["ret"] = canon(func(*args, **kwargs))
+                    with _request_context(module, call.get("request")):
+                        result["ret"] = canon(func(*args, **kwargs))
                 result["phase"] = "done"
             finally:
                 RECORDER.active = False

@@ -40,8 +40,9 @@ class Param:
     """One parameter of the unit.
 
     Args:
-        name: the parameter's name.
-        kind: ``positional`` (passed by position) or ``keyword``.
+        name: the parameter's name (``args:email`` for a field of a Flask request).
+        kind: ``positional`` (passed by position), ``keyword``, or ``request`` (a field the unit
+            reads from ``flask.request.args``/``form``/``values``; sent in a test request).
         annotation: the type hint's source text, or ``""``.
         default: the default's literal value, when it has a literal one.
         has_default: whether the parameter has a default at all.
@@ -54,7 +55,14 @@ class Param:
     has_default: bool = False
 
     @property
+    def base_name(self) -> str:
+        """The name without the ``args:``/``form:`` prefix of a request field."""
+        return self.name.rsplit(":", 1)[-1]
+
+    @property
     def standin(self) -> str | None:
+        if self.kind == "request":
+            return None
         hint = self.annotation.lower()
         if "cursor" in hint:
             return "cursor"
@@ -94,7 +102,34 @@ def find_signature(text: str, qualname: str) -> Signature | None:
             body = node.body
     if not isinstance(node, ast.FunctionDef):  # async units need an event loop: not exercised
         return None
-    return Signature(qualname, tuple(_params(node.args, is_method=len(parts) > 1 and not _is_static(node))))
+    params = [*_params(node.args, is_method=len(parts) > 1 and not _is_static(node)), *_request_fields(node)]
+    return Signature(qualname, tuple(params))
+
+
+_REQUEST_SOURCES = {"args": "args", "values": "args", "form": "form"}
+
+
+def _request_fields(node: ast.FunctionDef) -> Iterator[Param]:
+    """``request.args.get("x")``, ``request.form["x"]`` ... read by a Flask view."""
+    seen: set[str] = set()
+    for child in ast.walk(node):
+        source, key = None, None
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr in ("get",
+                                                                                                            "getlist"):
+            source = _request_source(child.func.value)
+            key = child.args[0].value if child.args and isinstance(child.args[0], ast.Constant) else None
+        elif isinstance(child, ast.Subscript):
+            source = _request_source(child.value)
+            key = child.slice.value if isinstance(child.slice, ast.Constant) else None
+        if source and isinstance(key, str) and f"{source}:{key}" not in seen:
+            seen.add(f"{source}:{key}")
+            yield Param(f"{source}:{key}", "request", "str", None, True)
+
+
+def _request_source(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "request":
+        return _REQUEST_SOURCES.get(node.attr)
+    return None
 
 
 def _is_static(node: ast.FunctionDef) -> bool:
@@ -138,7 +173,9 @@ def strategy_for(param: Param):
     if param.standin:
         return st.just({"$standin": param.standin})
     by_hint = _from_hint(param.annotation)
-    by_name = _from_name(param.name.lower())
+    by_name = _from_name(param.base_name.lower())
+    if param.kind == "request":
+        return by_name if by_name is not None else _ident()
     base = by_hint if by_hint is not None else by_name
     if base is None and param.has_default and param.default is not None:
         base = _from_value(param.default)
@@ -258,7 +295,7 @@ def typical_example(signature: Signature) -> dict:
     for param in signature.params:
         if param.standin:
             values[param.name] = {"$standin": param.standin}
-        elif param.has_default and param.default is not None and _jsonable(param.default):
+        elif param.kind != "request" and param.has_default and param.default is not None and _jsonable(param.default):
             values[param.name] = _encode(param.default)
         else:
             values[param.name] = _typical(param)
@@ -267,7 +304,7 @@ def typical_example(signature: Signature) -> dict:
 
 def _typical(param: Param) -> object:
     hint = param.annotation.replace("typing.", "").replace(" ", "")
-    name = param.name.lower()
+    name = param.base_name.lower()
     if hint in _TYPICAL_HINTS and hint != "str":
         return _TYPICAL_HINTS[hint]
     for pattern, kind in _NAME_RULES:
@@ -314,10 +351,19 @@ def generate_examples(signature: Signature, count: int, explicit: list[dict] | N
 
 
 def as_call(signature: Signature, values: dict) -> dict:
-    """A harness call: positional parameters by position, keyword-only ones by name."""
+    """A harness call: positional parameters by position, keyword-only ones by name, request
+    fields in a Flask test request."""
     args = [values[p.name] for p in signature.params if p.kind == "positional" and p.name in values]
     kwargs = {p.name: values[p.name] for p in signature.params if p.kind == "keyword" and p.name in values}
-    return {"target": signature.target, "args": args, "kwargs": kwargs}
+    call = {"target": signature.target, "args": args, "kwargs": kwargs}
+    fields = [p for p in signature.params if p.kind == "request" and p.name in values]
+    if fields:
+        request: dict[str, dict] = {"args": {}, "form": {}}
+        for param in fields:
+            source, key = param.name.split(":", 1)
+            request[source][key] = values[param.name]
+        call["request"] = request
+    return call
 
 
 def examples_from_tests(root: str | None, name: str, signature: Signature, limit: int = 10) -> list[dict]:
@@ -363,7 +409,7 @@ def _literal_call(node: ast.Call, signature: Signature) -> dict | None:
             values[keyword.arg] = _encode(ast.literal_eval(keyword.value))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
-    required = [p.name for p in signature.params if not p.has_default and not p.standin]
+    required = [p.name for p in signature.params if not p.has_default and not p.standin and p.kind != "request"]
     if any(n not in values for n in required):
         return None
     for p in signature.params:

@@ -263,3 +263,28 @@ def test_the_search_hides_fixes_that_change_behaviour_only_when_asked():
     outcome = gated.search(unit, findings, code)
     assert outcome.fix is None  # stored digests would no longer match
     assert any("behaviour check rejected" in n.message and "ret:" in n.message for n in outcome.notices)
+
+
+def test_flask_views_get_their_request_fields_and_mysql_reaches_the_seeded_database(checker):
+    original = """
+        import MySQLdb
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/email")
+        def email():
+            name = request.args.get("username")
+            db = MySQLdb.connect(host="db.internal", user="root", passwd="x", db="app")
+            cur = db.cursor()
+            cur.execute("SELECT email FROM users WHERE username = '%s'" % name)
+            rows = cur.fetchall()
+            db.close()
+            return ", ".join(r[0] for r in rows)
+    """
+    fixed = original.replace("""'%s'" % name)""", """%s", (name,))""")
+    verdict = check(checker, original, fixed)
+    assert verdict.ok and verdict.exercised, verdict.reason
+    assert [(p.kind, p.original, p.fixed, p.parameter) for p in verdict.probes] == [
+        ("sql", True, False, "args:username")]
