@@ -54,6 +54,10 @@ def build_raw(unit: Unit, kind: str = "cfg", findings: Sequence[Finding] = (),
     """The graph of ``unit`` in plain Python lists (no torch)."""
     if kind not in GRAPH_KINDS:
         raise ValueError(f"graph kind must be one of {', '.join(GRAPH_KINDS)}, not {kind!r}")
+    if unit.language == "java":  # tree-sitter front end, same feature layout
+        from promsec_ci.java.graphs import build_java_raw
+
+        return build_java_raw(unit, kind, findings, module_text)
     parsed = parse_unit(unit, module_text)
     if kind == "cfg":
         from promsec_ci.graphs.cfg import build_cfg
