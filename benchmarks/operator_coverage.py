@@ -13,7 +13,7 @@ answering the rule is applied at the finding's line. A finding counts as
 
 Usage::
 
-    python benchmarks/operator_coverage.py [--data DIR] [--rules B608,B605,...] [--verbose]
+    python benchmarks/operator_coverage.py [--data DIR] [--rules B608,B605,...] [--verbose] [--extra]
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ from promsec_ci.verify.static import RESIDUAL_RULES
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_RULES = ("B608", "B605", "B602", "B604", "B307")
 DATASETS = (("sven_python_pairs.jsonl", "vulnerable_code"), ("promsec_train.jsonl", "code"))
+# --extra: CyberSecEval's insecure snippets (only those that parse), for the eval/pickle operators.
+EXTRA = (("cyberseceval_instruct_python.jsonl", "insecure_code"),)
+EXTRA_RULES = ("B307", "B301", "B302", "B403", "B605", "B602")
 STAGES = ("findings", "applied", "parses", "removed", "clean", "clean+B607")
 
 
@@ -76,13 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--rules", default=",".join(DEFAULT_RULES))
     parser.add_argument("--verbose", action="store_true", help="print each finding no operator fixed")
+    parser.add_argument("--extra", action="store_true",
+                        help=f"measure {', '.join(EXTRA_RULES)} on {EXTRA[0][0]} instead")
     args = parser.parse_args(argv)
     rules = tuple(r.strip() for r in args.rules.split(",") if r.strip())
+    datasets = DATASETS
+    if args.extra:
+        rules, datasets = EXTRA_RULES, EXTRA
     analyzer = BanditAnalyzer()
     counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     by_operator: Counter = Counter()
     started = time.perf_counter()
-    for filename, field in DATASETS:
+    for filename, field in datasets:
         path = args.data / filename
         if not path.is_file():
             print(f"error: missing dataset {path}", file=sys.stderr)

@@ -26,19 +26,23 @@ Parents = Mapping[cst.CSTNode, cst.CSTNode]
 
 @dataclass(frozen=True)
 class Flow:
-    """An assignment and the one statement that reads it.
+    """An assignment and the statements that read the value it binds.
 
     Args:
         assignment: the ``name = value`` statement.
         value: the assigned expression.
-        use: the one ``Name`` that reads it.
-        between: the sibling statements after the assignment, up to and including the reader.
+        uses: the ``Name`` nodes that read it, in order.
+        between: the sibling statements after the assignment, up to and including the last reader.
     """
 
     assignment: cst.CSTNode
     value: cst.BaseExpression
-    use: cst.Name
+    uses: tuple[cst.Name, ...]
     between: tuple[cst.CSTNode, ...]
+
+    @property
+    def use(self) -> cst.Name:
+        return self.uses[0]
 
 
 def assigned(statement: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
@@ -73,6 +77,13 @@ def find_assignment(statement: cst.CSTNode, name: str, parents: Parents,
 
 def single_use(assignment: cst.CSTNode, parents: Parents) -> Flow | None:
     """The one reader of the variable ``assignment`` binds (see the module docstring)."""
+    flow = readers(assignment, parents)
+    return flow if flow is not None and len(flow.uses) == 1 else None
+
+
+def readers(assignment: cst.CSTNode, parents: Parents) -> Flow | None:
+    """Every reader of the value ``assignment`` binds, when all of them are later statements of
+    its block that do not write the variable, and nothing after them reads it before a rebinding."""
     bound = assigned(assignment)
     located = siblings(assignment, parents)
     if bound is None or located is None:
@@ -80,18 +91,20 @@ def single_use(assignment: cst.CSTNode, parents: Parents) -> Flow | None:
     name, value = bound
     body, index = located
     later = body[index + 1:]
-    user_at = next((i for i, s in enumerate(later) if name in names(s)), None)
-    if user_at is None:
+    users: list[int] = []
+    for position, statement in enumerate(later):
+        if name not in names(statement):
+            continue
+        if name in stored(statement):
+            break
+        users.append(position)
+    if not users:
         return None
-    user = later[user_at]
-    if names(user).count(name) != 1 or name in stored(user):
+    last = users[-1]
+    if not _unread_after(later[last + 1:], name, parents):
         return None
-    if not _unread_after(later[user_at + 1:], name, parents):
-        return None
-    use = _loads(user, name)
-    if len(use) != 1:
-        return None
-    return Flow(assignment=assignment, value=value, use=use[0], between=tuple(later[:user_at + 1]))
+    uses = tuple(use for position in users for use in _loads(later[position], name))
+    return Flow(assignment=assignment, value=value, uses=uses, between=tuple(later[:last + 1]))
 
 
 def siblings(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]):

@@ -26,7 +26,7 @@ ARITHMETIC = "arithmetic"
 
 _DATA_WORDS = frozenset({"config", "conf", "cfg", "settings", "data", "json", "dict", "list", "tuple", "literal",
                          "params", "options", "payload", "items", "record", "records", "row", "rows", "mapping",
-                         "line", "lines", "seq", "state", "saved", "cache", "meta", "metadata", "repr",
+                         "line", "lines", "seq", "state", "saved", "cache", "meta", "metadata",
                          "values", "entries", "coords", "point", "points", "vector"})
 _ARITHMETIC_WORDS = frozenset({"expr", "expression", "expressions", "formula", "calc", "calculate", "calculator",
                                "calculation", "equation", "arithmetic", "math", "compute", "evaluate", "operation",

@@ -3,7 +3,8 @@
 ``pickle.loads`` / ``pickle.load`` / ``marshal.loads`` / ``marshal.load`` become ``json.loads`` /
 ``json.load`` only when the data is provably JSON-shaped:
 
-* the loaded value is used only as a dict/list of primitives (subscripted, ``.get()``,
+* ``loads`` of bytes received whole (not a file, not a decompressed blob: stored pickles would
+  stop loading) whose value is used only as a dict/list of primitives (subscripted, ``.get()``,
   ``.items()``, iterated, ``len()``, membership, compared with constants), never as an object
   (attribute access, passed on, returned); or
 * every dump in the module serialises a JSON-compatible literal (dicts, lists, str, numbers,
@@ -76,7 +77,7 @@ class PickleToJsonOperator(Operator):
         literal_dumps = bool(dumps) and all(_json_literal(_dumped_value(c)) for c in dumps)
         if not targets or imported and dumps and not literal_dumps:
             return None
-        if not literal_dumps and not all(_used_as_data(c, parents) for c in targets):
+        if not literal_dumps and not all(_from_message(c, aliases) and _used_as_data(c, parents) for c in targets):
             return None
         json_name = module_alias(aliases, "json") or "json"
         replacements: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -192,6 +193,22 @@ def _json_literal(node: cst.BaseExpression | None) -> bool:
         return all(isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
                    and _json_literal(e.key) and _json_literal(e.value) for e in node.elements)
     return False
+
+
+def _from_message(call: cst.Call, aliases: Mapping[str, str]) -> bool:
+    """``loads`` of bytes received as a whole (a request body, a message), not ``load`` of a file
+    or a decompressed blob: stored pickles would no longer load unless they are rewritten too."""
+    if _LOADS[resolve(call.func, aliases)] != "loads":
+        return False
+    found: list[str] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, inner: cst.Call) -> None:
+            name = resolve(inner.func, aliases) or ""
+            found.append(name.rsplit(".", 1)[-1])
+
+    call.visit(_Calls())
+    return not {"open", "read", "decompress", "load", "loads"} & set(found[1:])
 
 
 def _used_as_data(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:

@@ -27,7 +27,7 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import parse
-from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, single_use, stored
+from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, readers, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
 from promsec_ci.rewrite.string_build import (
     Built,
@@ -256,15 +256,16 @@ def _is_build(value: cst.BaseExpression) -> bool:
 
 def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
           style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
-    """Rewrite ``name = <build>`` and the one later ``execute(name)`` that reads it."""
-    flow = single_use(assignment, parents)
-    if flow is None:
+    """Rewrite ``name = <build>`` and every later ``execute(name)`` that reads it."""
+    flow = readers(assignment, parents)
+    built = decompose(flow.value) if flow is not None else None
+    if built is None:
         return None
-    sink = next((s for s in _sinks(flow.between[-1], aliases) if _is_query_name(s, flow.use)), None)
-    built = decompose(flow.value)
-    if sink is None or built is None:
-        return None
-    # The values are now read at the execute: none of them may change in between.
+    sinks = [s for statement in flow.between for s in _sinks(statement, aliases)
+             if any(_is_query_name(s, use) for use in flow.uses)]
+    if len(sinks) != len(flow.uses):
+        return None  # the query is also read by something other than an execute
+    # The values are now read at the executes: none of them may change in between.
     read = {n for slot in built.slots for n in dotted_prefixes(slot.node)}
     written: set[str] = set()
     for statement in flow.between:
@@ -275,7 +276,10 @@ def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], a
     if result is None:
         return None
     template, params = result
-    return {flow.value: template, sink.call: _with_params(sink, params)}
+    replacements: dict[cst.CSTNode, cst.CSTNode] = {flow.value: template}
+    for sink in sinks:
+        replacements[sink.call] = _with_params(sink, params)
+    return replacements
 
 
 def _is_query_name(sink: _Sink, use: cst.Name) -> bool:

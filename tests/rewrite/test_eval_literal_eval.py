@@ -85,3 +85,8 @@ def test_named_data_used_as_mapping():
 )
 def test_refuses(source, line):
     assert refuses(EvalLiteralEval, source, line)
+
+
+def test_refuses_repr_round_trip():
+    source = "from collections import defaultdict\n\ndef t(d1):\n    assert eval(repr(d1)) == d1\n"
+    assert refuses(EvalLiteralEval, source, 4)

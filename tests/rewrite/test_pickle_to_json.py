@@ -99,3 +99,13 @@ def test_behaviour_on_json_bytes(tmp_path):
     assert fixed is not None
     module = run_module(tmp_path, "p", fixed.text)
     assert module["name"](b'{"name": "ann"}') == "ann"
+
+
+@pytest.mark.parametrize(
+    "load",
+    ["pickle.load(f)", "pickle.loads(f.read())", "pickle.loads(zlib.decompress(blob))"],
+    ids=["file", "file-read", "decompressed"],
+)
+def test_refuses_stored_pickles_even_when_used_as_data(load):
+    source = f"import pickle\nimport zlib\n\ndef f(f, blob):\n    d = {load}\n    return d['features']\n"
+    assert refuses(PickleToJson, source, 5)
