@@ -124,19 +124,27 @@ def bl1_messages(level: int, context: UnitContext, findings: Sequence[Finding], 
     Args:
         start_line: the unit's first line in the file (finding lines are shown unit-relative).
     """
+    from promsec_ci.llm.redact import PASSWORD_RULES, redact
+
     name = BL1_LEVELS[level]
     lang = context.language
+    code_lines = context.code.splitlines()
     notes: list[str] = []
     for finding in findings:
         line = finding.start_line - start_line + 1
         cwe = f"CWE-{finding.cwe}" if finding.cwe else "a weakness"
+        # Lines and messages come from the redacted unit, never from the raw finding: Bandit's
+        # hard-coded password messages quote the password.
+        shown = code_lines[line - 1].strip() if 0 < line <= len(code_lines) else redact(finding.code).text.strip()
+        message = "Possible hard-coded credential." if finding.rule_id in PASSWORD_RULES else redact(
+            finding.message).text
         parts = []
         if name in ("lines", "cwe+lines", "messages", "confidence", "advice"):
-            parts.append(f"line {line}: `{finding.code.strip()}`")
+            parts.append(f"line {line}: `{shown}`")
         if name in ("cwe", "cwe+lines", "messages", "confidence", "advice"):
             parts.append(cwe)
         if name in ("messages", "confidence", "advice"):
-            parts.append(finding.message)
+            parts.append(message)
         if name in ("confidence", "advice"):
             parts.append(f"severity {finding.severity.label}, confidence {finding.confidence.label}")
         if name == "advice":

@@ -326,3 +326,16 @@ def test_off_without_key_or_url(tmp_path, monkeypatch):
     assert build_loop(Options(), str(tmp_path)) is None
     assert build_loop(Options(llm=True, strategy="a2"), str(tmp_path)) is None
     assert build_loop(Options(llm=True), str(tmp_path)) is not None
+
+
+def test_bl1_never_sends_secrets_in_lines_or_messages(tmp_path, llm_options):
+    source = SECRETS.replace('    return password\n', '    db_password = "p4ssw0rd-literal"\n    return password\n')
+    unit, findings = setup(source, "subprocess.call")
+    findings += [f for f in BanditAnalyzer().analyze_text(source, "app.py") if f.rule_id in ("B105", "B107")]
+    with ScriptedModel(lambda _request: Reply(INSECURE)) as server:
+        build_loop(llm_options(server, strategy="bl1"), str(tmp_path)).improve(
+            unit, findings, source, no_operator_fix(unit, findings))
+    sent = json.dumps(server.requests)
+    assert len(server.requests) == 7 and "CWE-259" in sent
+    for secret in ("hunter2-default", "AKIAABCDEFGHIJKLMNOP", "p4ssw0rd-literal"):
+        assert secret not in sent
