@@ -44,6 +44,11 @@ from promsec_ci.rewrite.string_build import (
 _QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pysqlite2"})
 _FORMAT_DRIVERS = frozenset({"psycopg2", "psycopg", "MySQLdb", "pymysql", "mysql.connector", "flask_mysqldb",
                              "flaskext.mysql", "pymssql", "aiomysql", "pgdb"})
+# Names that give the driver away when a fragment lacks its imports (psycopg2 cursor factories,
+# flask_mysqldb's ``mysql.connection``).
+_FORMAT_HINTS = frozenset({"psycopg2", "MySQLdb", "pymysql", "DictCursor", "RealDictCursor", "NamedTupleCursor",
+                           "cursor_factory", "mysql"})
+_QMARK_HINTS = frozenset({"sqlite3"})
 _READ_SQL = frozenset({"pandas.read_sql", "pandas.read_sql_query", "pd.read_sql", "pd.read_sql_query"})
 
 # Keywords after which the next token names a table, column or alias (no parameter can stand there).
@@ -88,7 +93,7 @@ class SqlParameterizeOperator(Operator):
         positions = wrapper.resolve(PositionProvider)
         parents = wrapper.resolve(ParentNodeProvider)
         aliases = import_aliases(module)
-        style = _placeholder(aliases)
+        style = _placeholder(aliases, module)
         statement = statement_at(module, positions, line)
         if style is None or statement is None:
             return None
@@ -106,12 +111,28 @@ SqlParameterize = SqlParameterizeOperator()
 
 # --- where the query is executed ---------------------------------------------------------------
 
-def _placeholder(aliases: Mapping[str, str]) -> str | None:
+def _placeholder(aliases: Mapping[str, str], module: cst.Module) -> str | None:
+    """``%s`` or ``?`` from the driver imports; without any, from driver-specific names in the
+    code (fragments often lack their imports); ``None`` when both kinds show up."""
     modules = imported_modules(aliases)
     qmark, pyformat = bool(modules & _QMARK_DRIVERS), bool(modules & _FORMAT_DRIVERS)
+    if not qmark and not pyformat:
+        words = _identifiers(module)
+        qmark, pyformat = bool(words & _QMARK_HINTS), bool(words & _FORMAT_HINTS)
     if qmark and pyformat:
         return None
     return "%s" if pyformat else "?"
+
+
+def _identifiers(module: cst.Module) -> set[str]:
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    module.visit(_Names())
+    return found
 
 
 def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = False) -> list[_Sink]:
@@ -336,8 +357,13 @@ def parameterize(built: Built, node: cst.BaseExpression,
             if value is None:
                 return None
             params.append(value)
+            if out and _NAME_CHAR.match(out[-1][0]):
+                out.append((" ", piece))  # 'a'and -> ? and, not ?and
             out.extend((p, piece) for p in style)
             i = close + 1
+            following = stream[i] if i < len(stream) else None
+            if isinstance(following, tuple) and _NAME_CHAR.match(following[0]):
+                out.append((" ", piece))
             continue
         if ch == "?" and style == "?":
             return None  # a bare ? in the text would become a placeholder

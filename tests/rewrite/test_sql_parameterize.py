@@ -280,3 +280,23 @@ def test_variable_rebuilt_for_a_second_query():
         """,
         "B608",
     )
+
+
+def test_driver_guessed_from_names_and_words_kept_apart():
+    check(
+        SqlParameterize,
+        """\
+        def find(conn, s):
+            with conn.cursor(cursor_factory=DictCursor) as cur:
+                cur.execute("select * from result where problem = '" + s[3] + "'and diff = '" + s[4] + "'")
+                return cur.fetchone()
+        """,
+        3,
+        """\
+        def find(conn, s):
+            with conn.cursor(cursor_factory=DictCursor) as cur:
+                cur.execute("select * from result where problem = %s and diff = %s", (s[3], s[4]))
+                return cur.fetchone()
+        """,
+        "B608",
+    )
