@@ -8,8 +8,7 @@ answering the rule is applied at the finding's line. A finding counts as
 - ``parses``: ... and that rewrite parses;
 - ``removed``: ... and Bandit reports fewer findings of that rule on the rewritten file;
 - ``clean``: ... and no rule has more findings than before, except the subprocess markers the
-  verifier tolerates (``RESIDUAL_RULES``: B404, B603); ``clean+B607`` also tolerates B607
-  (partial executable path: the shell looked the program up on PATH as well).
+  verifier tolerates (``promsec_ci.verify.static.RESIDUAL_RULES``: B404, B603, B607).
 
 Usage::
 
@@ -37,7 +36,7 @@ DATASETS = (("sven_python_pairs.jsonl", "vulnerable_code"), ("promsec_train.json
 # --extra: CyberSecEval's insecure snippets (only those that parse), for the eval/pickle operators.
 EXTRA = (("cyberseceval_instruct_python.jsonl", "insecure_code"),)
 EXTRA_RULES = ("B307", "B301", "B302", "B403", "B605", "B602")
-STAGES = ("findings", "applied", "parses", "removed", "clean", "clean+B607")
+STAGES = ("findings", "applied", "parses", "removed", "clean")
 
 
 def _normalise(code: str) -> str:
@@ -66,8 +65,6 @@ def _outcome(analyzer: BanditAnalyzer, text: str, rule: str, line: int, before: 
                 grown = {r for r in after if after[r] > before[r]}
                 if not grown - RESIDUAL_RULES:
                     reached.append("clean")
-                if not grown - RESIDUAL_RULES - {"B607"}:
-                    reached.append("clean+B607")
             reached_best = reached
         if len(reached_best) > len(best):
             best, best_name = reached_best, operator.meta.name
