@@ -91,6 +91,31 @@ class JavaFixer:
             fix = _with_cost(fix, cost)
         return JavaFixOutcome(fix, resolved, notices, cost)
 
+    def verify_file(self, original_text: str, candidate_text: str, path: str) -> str:
+        """Whole-file check of several Java fixes combined: ``""`` when it holds, else the reason.
+
+        The combined file must parse, compile when the original compiled alone, and every
+        configured Java analyzer must report no rule more often than before and fewer findings.
+        """
+        from promsec_ci.java.syntax import parses
+
+        if not parses(candidate_text):
+            return "combined fixes do not parse"
+        tools = configured_tools(self.options)
+        if "spotbugs" not in tools and self._compiles_alone(original_text, path) and \
+                not self._compiles_alone(candidate_text, path):
+            return "combined fixes do not compile"
+        removed = False
+        for tool in tools:
+            before, after = self._analyze(tool, original_text, path), self._analyze(tool, candidate_text, path)
+            if before is None or after is None:
+                return f"{tool} cannot analyze the combined fixes"
+            old, new = Counter(f.rule_id for f in before), Counter(f.rule_id for f in after)
+            if new - old:
+                return "combined fixes add findings: " + ", ".join(sorted(new - old))
+            removed = removed or sum(new.values()) < sum(old.values())
+        return "" if removed else "combined fixes remove no finding"
+
     # -- candidates -------------------------------------------------------------------------
 
     def _candidates(self, targets: Sequence[Finding], text: str) -> list[_Candidate]:
@@ -207,6 +232,17 @@ class JavaFixer:
             verifications=verifications,
             description=" ".join(op.meta.summary for op in operators),
         )
+
+
+def configured_tools(options: Options) -> list[str]:
+    """The Java analyzers a run uses (``spotbugs`` falls back to ``semgrep`` when not installed)."""
+    from promsec_ci.analyzers.spotbugs import find_engine
+
+    wanted = {"spotbugs": ["spotbugs"], "semgrep": ["semgrep"], "both": ["semgrep", "spotbugs"]}[
+        options.java_analyzer]
+    if "spotbugs" in wanted and find_engine() is None:
+        wanted = ["semgrep"]
+    return wanted
 
 
 def java_fix(unit: Unit, findings: Sequence[Finding], text: str, options: Options | None = None) -> Fix | None:

@@ -201,6 +201,10 @@ class StaticVerifier:
         (rule counts, since combined rewrites shift lines and rewrite statements) and fewer
         CWE findings (MEDIUM or more) in total.
         """
+        if path.endswith(".java"):  # javac + SpotBugs/semgrep instead of ast + Bandit
+            from promsec_ci.java.fixer import JavaFixer
+
+            return JavaFixer(self.options).verify_file(original_text, candidate_text, path)
         try:
             ast.parse(candidate_text)
         except (SyntaxError, ValueError) as exc:
