@@ -48,6 +48,8 @@ def summarize(results: list[dict]) -> dict:
         "similarity_median": _median(f["similarity"] for f in fixes),
         "graph_similarity_median": _median(f["graph_similarity"] for f in fixes),
         "behavior": _behavior(fixes),
+        "candidates_rejected_by_behavior": sum(1 for r in ok for n in r.get("notices", [])
+                                               if n.startswith("behaviour check rejected")),
         "cost": _cost(ok),
     }
 

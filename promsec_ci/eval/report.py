@@ -83,6 +83,9 @@ def render_markdown(settings: dict, summary: dict, plots: list[str]) -> str:
         lines += [f"- failed: {reason}" for reason in b["failures"]]
     else:
         lines.append("Behaviour checks: not run (pass --behavior-check).")
+    if settings["verify_behavior"]:
+        lines.append(f"Candidate fixes the search rejected on behaviour (--verify-behavior): "
+                     f"{s['candidates_rejected_by_behavior']}.")
     lines += ["", "## Cost", "", "| | sum | mean per record | median |", "|---|---:|---:|---:|"]
     for key, row in s["cost"].items():
         lines.append(f"| {key.replace('_', ' ')} | {row['sum']} | {row['mean']} | {row['median']} |")

@@ -89,10 +89,11 @@ def evaluate_record(record: EvalRecord, engines: Engines) -> dict:
     counted = _counted(before, engines.options)
     result.update(_counts("before", before, engines.options))
     current, rounds, fixes, last = code, [], [], before
+    notices: list[str] = []
     for _ in range(max(engines.options.max_iterations, 1)):
         if not counted:
             break
-        applied, round_cost = _round(current, path, counted, engines)
+        applied, round_cost = _round(current, path, counted, engines, notices)
         cost = cost + round_cost
         if not applied:
             break
@@ -111,6 +112,7 @@ def evaluate_record(record: EvalRecord, engines: Engines) -> dict:
     clean_from = 0 if not result["cwes_before"] else None
     result["iterations"] = next((i + 1 for i, k in enumerate(rounds) if k == 0), clean_from)
     result["fixes"] = fixes
+    result["notices"] = notices
     result["final_code_changed"] = current != code
     cost = cost + Cost(analyzer_runs=engines.analyzer_runs - runs,
                        analyzer_seconds=engines.analyzer_seconds - seconds)
@@ -120,8 +122,9 @@ def evaluate_record(record: EvalRecord, engines: Engines) -> dict:
     return result
 
 
-def _round(text: str, path: str, findings: list[Finding], engines: Engines):
-    """Fix every flagged unit of ``text`` once; the new text and the measured fixes, or None."""
+def _round(text: str, path: str, findings: list[Finding], engines: Engines, notices: list[str]):
+    """Fix every flagged unit of ``text`` once; the new text and the measured fixes, or None.
+    The search's and the loop's notices are appended to ``notices``."""
     from promsec_ci.fixes import apply_edits, combine_fixes
 
     index = UnitIndex(text, path)
@@ -138,10 +141,12 @@ def _round(text: str, path: str, findings: list[Finding], engines: Engines):
         unit = units[key]
         outcome = engines.search.search(unit, unit_findings, text)
         cost = cost + _without_total(outcome.cost)
+        notices.extend(n.message for n in outcome.notices)
         fix = outcome.fix
         if engines.loop is not None and (fix is None or outcome.cwes_left > 0):
             improved = engines.loop.improve(unit, unit_findings, text, outcome)
             cost = cost + _without_total(improved.cost)
+            notices.extend(n.message for n in improved.notices)
             fix = improved.fix or fix
         if fix is not None:
             found.append((unit, unit_findings, fix))
