@@ -14,12 +14,12 @@ Sample (``set_kwarg`` keeps one-argument-per-line layouts)::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, QualifiedNameSource, ScopeProvider
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider, QualifiedNameSource, ScopeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, rewrite_at
@@ -32,9 +32,29 @@ class CallTransformer(StatementTransformer):
         line: 1-based line of the target statement.
     """
 
+    # Parents and scopes are resolved on first use, not for every module the operator is tried on:
+    # most attempts never need them and they cost more than the parse.
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
     def __init__(self, line: int) -> None:
         super().__init__(line)
         self.module: cst.Module | None = None
+        self._lazy: dict[type, Mapping] = {}
+
+    def _resolved(self, provider: type) -> Mapping:
+        if provider not in self._lazy:
+            if self.module is None:
+                return {}
+            self._lazy[provider] = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(provider)
+        return self._lazy[provider]
+
+    def parent_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The node's parent in the original module."""
+        return self._resolved(ParentNodeProvider).get(node)
+
+    def scope_of(self, node: cst.CSTNode):
+        """The libcst ``Scope`` of an original node, or ``None``."""
+        return self._resolved(ScopeProvider).get(node)
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.module = node
@@ -52,7 +72,7 @@ class CallTransformer(StatementTransformer):
     def qualified_name(self, node: cst.BaseExpression) -> str | None:
         """``yaml.load`` for ``y.load`` after ``import yaml as y``; the dotted text when the base
         name is bound nowhere (fragments without imports); ``None`` when it is a local value."""
-        scope = self.get_metadata(ScopeProvider, node, None)
+        scope = self.scope_of(node)
         names = scope.get_qualified_names_for(node) if scope is not None else set()
         imported = sorted(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
         if imported:
@@ -81,7 +101,7 @@ class CallTransformer(StatementTransformer):
 
     def is_bound_locally(self, name: str, node: cst.CSTNode) -> bool:
         """Whether ``name`` is assigned (not imported) in the scope visible at ``node``."""
-        scope = self.get_metadata(ScopeProvider, node, None)
+        scope = self.scope_of(node)
         if scope is None or name not in scope:
             return False
         return any(not isinstance(a.node, (cst.Import, cst.ImportFrom)) for a in scope[name])
@@ -89,7 +109,7 @@ class CallTransformer(StatementTransformer):
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         current: cst.CSTNode | None = node
         while current is not None:
-            current = self.get_metadata(ParentNodeProvider, current, None)
+            current = self.parent_of(current)
             if isinstance(current, cst.FunctionDef):
                 return current
         return None
@@ -140,9 +160,26 @@ def _import_uses(module: cst.Module) -> dict[tuple[str, str | None, str | None],
     return uses
 
 
+_IMPORTED = re.compile(r"^(?:from\s+\S+\s+)?import\s+([^#\n]+)", re.MULTILINE)
+
+
+def _import_name_lost(before: str, after: str) -> bool:
+    """Cheap pre-check: some imported name occurs fewer times after the rewrite."""
+    names = set()
+    for match in _IMPORTED.finditer(before):
+        for part in match.group(1).replace("(", " ").replace(")", " ").split(","):
+            words = part.split()
+            if words:
+                names.add(words[-1].split(".")[0])
+    return any(len(re.findall(rf"\b{re.escape(n)}\b", after)) < len(re.findall(rf"\b{re.escape(n)}\b", before))
+               for n in names)
+
+
 def drop_orphaned_imports(before: str, after: str) -> str:
     """Remove the imports that ``before`` used and the rewrite left unused (``import random``
     once every ``random.*`` call became ``secrets.*``); other imports are left as they were."""
+    if not _import_name_lost(before, after):
+        return after
     try:
         old, new = cst.parse_module(before), cst.parse_module(after)
     except cst.ParserSyntaxError:

@@ -14,7 +14,6 @@ Applies to ``name = tempfile.mktemp(...)`` statements; the file now exists (empt
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, has_star_args
@@ -52,7 +51,7 @@ class _MktempToMkstemp(CallTransformer):
         return cst.FlattenSentinel([first, close])
 
     def _free_name(self, node: cst.CSTNode, candidates: tuple[str, ...]) -> str | None:
-        scope = self.get_metadata(ScopeProvider, node.body[0], None)
+        scope = self.scope_of(node.body[0])
         for name in candidates:
             if scope is None or name not in scope:
                 return name

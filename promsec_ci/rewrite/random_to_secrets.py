@@ -15,7 +15,6 @@ call say simulation, game, test data, jitter or back-off.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import (
@@ -126,7 +125,7 @@ class _RandomToSecrets(CallTransformer):
         result: cst.BaseExpression = cst.BinaryOperation(
             left=call, operator=cst.Add(whitespace_before=cst.SimpleWhitespace(" "),
                                         whitespace_after=cst.SimpleWhitespace(" ")), right=low)
-        parent = self.get_metadata(ParentNodeProvider, original, None)
+        parent = self.parent_of(original)
         if not isinstance(parent, _LOOSE_PARENTS):
             result = result.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return result

@@ -82,9 +82,7 @@ class _TmpPathToTempfile(CallTransformer):
         return self._tempdir(updated_node.with_changes(parts=parts))
 
     def _in_fstring_or_concat(self, node: cst.CSTNode) -> bool:
-        from libcst.metadata import ParentNodeProvider
-
-        parent = self.get_metadata(ParentNodeProvider, node, None)
+        parent = self.parent_of(node)
         return isinstance(parent, (cst.ConcatenatedString, cst.Decorator))
 
 

@@ -15,7 +15,6 @@ The rewritten code needs the ``defusedxml`` package (pure Python, PyPI).
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, ScopeProvider
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator
@@ -88,12 +87,12 @@ class _XmlDefusedxml(CallTransformer):
 
     def _uses_only(self, statement: cst.CSTNode, bound: str, provided: frozenset[str]) -> bool:
         """Every use of ``bound`` in the module is ``bound.<name>`` with ``name`` in ``provided``."""
-        scope = self.get_metadata(ScopeProvider, statement, None)
+        scope = self.scope_of(statement)
         if scope is None or bound not in scope:
             return False
         for assignment in scope[bound]:
             for access in getattr(assignment, "references", ()):
-                parent = self.get_metadata(ParentNodeProvider, access.node, None)
+                parent = self.parent_of(access.node)
                 if not (isinstance(parent, cst.Attribute) and parent.value is access.node
                         and parent.attr.value in provided):
                     return False
