@@ -8,7 +8,7 @@ loopback unless the deployment opts in through ``BIND_HOST``::
     sock.bind(("0.0.0.0", 9000))
         -> sock.bind((os.environ.get("BIND_HOST", "127.0.0.1"), 9000))
 
-Comparisons (``if host == "0.0.0.0"``) are left alone.
+Comparisons (``if host == "0.0.0.0"``) and list or set entries (``ALLOWED_HOSTS``) are left alone.
 """
 
 from __future__ import annotations
@@ -36,7 +36,22 @@ class _BindLocalhost(CallTransformer):
                            updated_node: cst.SimpleString) -> cst.BaseExpression:
         if not self.in_target or self._comparisons or updated_node.evaluated_value != "0.0.0.0":
             return updated_node
+        if not self._is_bind_address(original_node):
+            return updated_node
         return env_lookup(self.module_alias("os"), "BIND_HOST", "127.0.0.1")
+
+    def _is_bind_address(self, node: cst.CSTNode) -> bool:
+        """An argument (``bind(("0.0.0.0", 80))``, ``run(host="0.0.0.0")``), a default or a plain
+        assignment; an options-dict value; not an entry of a list or set (``ALLOWED_HOSTS = ["0.0.0.0"]``
+        names hosts to accept, it binds nothing) and not a bare string statement."""
+        child, current = node, self.parent_of(node)
+        while current is not None and not isinstance(current, (cst.Call, cst.BaseSmallStatement, cst.Param)):
+            if isinstance(current, cst.DictElement) and current.value is child:
+                return True  # an options dict: {"host": "0.0.0.0"}
+            if isinstance(current, (cst.List, cst.Set, cst.Dict, cst.Subscript)):
+                return False
+            child, current = current, self.parent_of(current)
+        return current is not None and not isinstance(current, cst.Expr)
 
 
 BindLocalhost = TransformerOperator(

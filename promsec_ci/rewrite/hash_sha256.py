@@ -18,7 +18,14 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, get_kwarg, positional, remove_arg
+from promsec_ci.rewrite.call_edit import (
+    CallTransformer,
+    TransformerOperator,
+    get_kwarg,
+    is_name,
+    positional,
+    remove_arg,
+)
 from promsec_ci.rewrite.weak_hash import purpose, weak_hash
 
 
@@ -27,6 +34,9 @@ class _HashSha256(CallTransformer):
         found = weak_hash(original, name)
         if found is None or purpose(self, original) == "benign":
             return updated
+        flag = get_kwarg(updated, "usedforsecurity")
+        if flag is not None and is_name(flag.value, "False"):
+            return updated  # the author already said it protects nothing
         if found.kind == "hashlib":
             func = cst.Attribute(value=cst.Name(self.module_alias("hashlib")), attr=cst.Name("sha256"))
             flag = get_kwarg(updated, "usedforsecurity")

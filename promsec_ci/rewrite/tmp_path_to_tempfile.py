@@ -83,7 +83,8 @@ class _TmpPathToTempfile(CallTransformer):
 
     def _in_fstring_or_concat(self, node: cst.CSTNode) -> bool:
         parent = self.parent_of(node)
-        return isinstance(parent, (cst.ConcatenatedString, cst.Decorator))
+        # A bare string statement is a docstring or a note, not a path anyone opens.
+        return isinstance(parent, (cst.ConcatenatedString, cst.Decorator, cst.Expr))
 
 
 TmpPathToTempfile = TransformerOperator(

@@ -56,6 +56,23 @@ def test_keyword_and_os_import_added():
     assert rewrite.text == 'import os\n\napp.run(host=os.environ.get("BIND_HOST", "127.0.0.1"), port=8080)\n'
 
 
-@pytest.mark.parametrize("source", ["if host == '0.0.0.0':\n    pass\n", "app.run(host='127.0.0.1')\n"])
+def test_default_argument_and_options_dict():
+    rewrite = BindLocalhost.apply("def serve(host='0.0.0.0'):\n    pass\n", 1)
+    assert rewrite is not None
+    assert 'def serve(host=os.environ.get("BIND_HOST", "127.0.0.1")):' in rewrite.text
+    rewrite = BindLocalhost.apply("import os\nconfig = {'host': '0.0.0.0', 'port': 80}\n", 2)
+    assert rewrite is not None
+    assert rewrite.text.endswith("""config = {'host': os.environ.get("BIND_HOST", "127.0.0.1"), 'port': 80}\n""")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "if host == '0.0.0.0':\n    pass\n",
+        "app.run(host='127.0.0.1')\n",
+        "ALLOWED_HOSTS = ['0.0.0.0', 'localhost']\n",
+        "'0.0.0.0'\n",
+    ],
+)
 def test_refuses(source):
     assert BindLocalhost.apply(source, 1) is None

@@ -117,6 +117,7 @@ def test_function_name_gives_the_context():
         "import hashlib\ncache_key = hashlib.md5(url.encode()).hexdigest()\n",
         "import hashlib\nx = hashlib.sha256(data).hexdigest()\n",
         "import hashlib\nx = hashlib.new('sha512', data)\n",
+        "import hashlib\ntoken = hashlib.md5(seed, usedforsecurity=False).hexdigest()\n",
     ],
 )
 def test_refuses_checksums_and_strong_hashes(source):

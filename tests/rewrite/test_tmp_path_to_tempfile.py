@@ -77,6 +77,7 @@ def test_fstring_and_trailing_slash():
         "p = '/tmpfiles/x'\n",
         "p = b'/tmp/x'\n",
         "p = os.path.join(tempfile.gettempdir(), 'x')\n",
+        "'/tmp/x is where the cache lives'\n",
     ],
 )
 def test_refuses(source):
