@@ -46,7 +46,7 @@ OPERATORS = (
     "bind-localhost", "chmod-restrict", "flask-debug-off", "ftp-tls", "hash-not-for-security", "hash-sha256",
     "jinja2-autoescape", "mktemp-to-mkstemp", "paramiko-reject-policy", "random-to-secrets", "requests-timeout",
     "requests-verify-on", "secret-from-env", "ssl-default-context", "ssl-tls-version", "tarfile-data-filter",
-    "tmp-path-to-tempfile", "weak-key-size", "xml-defusedxml", "yaml-safe-load",
+    "tmp-path-to-tempfile", "torch-load-weights-only", "weak-key-size", "xml-defusedxml", "yaml-safe-load",
 )
 STAGES = ("findings", "applied", "parses", "removed", "clean")
 

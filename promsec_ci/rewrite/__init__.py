@@ -31,6 +31,7 @@ from promsec_ci.rewrite.subprocess_shell_false import SubprocessShellFalse
 from promsec_ci.rewrite.subprocess_shell_literal import SubprocessShellLiteral
 from promsec_ci.rewrite.tarfile_data_filter import TarfileDataFilter
 from promsec_ci.rewrite.tmp_path_to_tempfile import TmpPathToTempfile
+from promsec_ci.rewrite.torch_load_weights_only import TorchLoadWeightsOnly
 from promsec_ci.rewrite.weak_key_size import WeakKeySize
 from promsec_ci.rewrite.xml_defusedxml import XmlDefusedxml
 from promsec_ci.rewrite.yaml_safe_load import YamlSafeLoad
@@ -61,6 +62,7 @@ ALL_OPERATORS: list[Operator] = [
     SubprocessShellLiteral,
     TarfileDataFilter,
     TmpPathToTempfile,
+    TorchLoadWeightsOnly,
     WeakKeySize,
     XmlDefusedxml,
     YamlSafeLoad,
