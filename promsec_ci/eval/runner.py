@@ -182,6 +182,7 @@ def _measure(text: str, fixed: str, unit: Unit, findings: list[Finding], fix: Fi
             "exercised": verdict.exercised,
             "calls": verdict.calls,
             "mismatches": verdict.mismatches,
+            "refined": verdict.refined,
             "probes": [dataclasses.asdict(p) for p in verdict.probes],
             "probes_passed": verdict.probes_passed,
             "seconds": round(verdict.seconds, 3),

@@ -62,6 +62,7 @@ class BehaviorVerdict:
         exercised: at least one benign call of the original ran to completion.
         calls: benign calls compared.
         mismatches: benign calls whose observations differ.
+        refined: benign calls where the original raised and the fix completed (allowed).
         probes: one result per probe kind the findings call for.
         seconds: wall time of the check.
         isolated_network: the child ran in its own network namespace.
@@ -72,6 +73,7 @@ class BehaviorVerdict:
     exercised: bool = False
     calls: int = 0
     mismatches: int = 0
+    refined: int = 0
     probes: tuple[ProbeResult, ...] = field(default=())
     seconds: float = 0.0
     isolated_network: bool = False
@@ -98,7 +100,10 @@ class BehaviorChecker:
         self.options = options
         self.root = root
         self.examples = int(getattr(options, "behavior_examples", 20))
-        self.limits = Limits(wall_seconds=float(getattr(options, "behavior_timeout", 30.0)))
+        wall = float(getattr(options, "behavior_timeout", 30.0))
+        # a generous per-call alarm: busy CI runners make honest calls slow, and a false
+        # "Timeout" would hide a good fix
+        self.limits = Limits(wall_seconds=wall, call_seconds=min(5.0, wall / 4))
 
     def check(self, original_text: str, fixed_text: str, unit: Unit, findings: Sequence[Finding]) -> BehaviorVerdict:
         """Compare ``original_text`` and ``fixed_text`` (whole modules) around ``unit``.
@@ -181,15 +186,19 @@ def _probe_calls(signature: inputs.Signature, base: dict, kinds: list[probes.Pro
 def _judge(original: list[dict], fixed: list[dict], benign: int, probe_plan, seconds: float,
            isolated: bool) -> BehaviorVerdict:
     mismatches = []
+    refined = 0
     for i in range(benign):
+        if _refines(original[i], fixed[i]):
+            refined += 1
+            continue
         diff = _difference(original[i], fixed[i])
         if diff:
             mismatches.append((i, diff))
     done = [o for o in original[:benign] if o.get("phase") == "done"]
     exercised = bool(done)
     results = _probe_results(original, fixed, probe_plan)
-    common = {"exercised": exercised, "calls": benign, "mismatches": len(mismatches), "probes": results,
-              "seconds": seconds, "isolated_network": isolated}
+    common = {"exercised": exercised, "calls": benign, "mismatches": len(mismatches), "refined": refined,
+              "probes": results, "seconds": seconds, "isolated_network": isolated}
     if mismatches:
         i, diff = mismatches[0]
         return BehaviorVerdict(False, f"behaviour differs on a benign input (call {i + 1}): {diff}", **common)
@@ -203,12 +212,22 @@ def _judge(original: list[dict], fixed: list[dict], benign: int, probe_plan, sec
                                **common)
     closed = [p.kind for p in results if p.original]
     inconclusive = [p.kind for p in results if not p.original]
-    reason = f"same behaviour on {benign} benign calls"
+    reason = f"same behaviour on {benign - refined} benign calls"
+    if refined:
+        reason += f" ({refined} more where only the original failed)"
     if closed:
         reason += f"; probes closed: {', '.join(closed)}"
     if inconclusive:
         reason += f"; probes that did not exploit the original: {', '.join(inconclusive)}"
     return BehaviorVerdict(True, reason, **common)
+
+
+def _refines(original: dict, fixed: dict) -> bool:
+    """The original failed where the fix completes: a fix may be defined on more inputs than
+    the code it replaces (an unquoted value that broke the SQL, a bytes/str mix-up), so this
+    is not a behaviour change. A runaway original is not refined by anything."""
+    return (original.get("exc") not in (None, "Timeout") and fixed.get("exc") is None
+            and fixed.get("phase") == "done")
 
 
 def _difference(a: dict, b: dict) -> str:

@@ -341,6 +341,8 @@ class ForeignCursor:
     def execute(self, query, args=None):
         if isinstance(query, bytes):
             query = query.decode()
+        if args is not None and not isinstance(args, (tuple, list, dict)):
+            args = (args,)  # MySQLdb formats a lone value as the one parameter
         if args is not None:
             query = _NAMED.sub(r":\1", query).replace("%s", "?").replace("%%", "%")
             self._cursor.execute(query, args)

@@ -212,17 +212,17 @@ def _from_hint(hint: str):
     return None
 
 
-_NAME_RULES: tuple[tuple[str, str], ...] = (
+_NAME_RULES: tuple[tuple[str, str], ...] = (  # most specific first: "filename" is a file, not a name
     (r"^(id|n|num|count|limit|offset|age|port|size|qty|quantity|amount|price|year|page_no|level|days)$|_id$|_count$",
      "int"),
     (r"pass(word)?|pwd|secret", "password"),
-    (r"user|name|login|owner|author|account|customer|member", "name"),
-    (r"host|server|ip|domain|addr|target", "host"),
-    (r"archive|tarball|tar\b|bundle", "archive"),
-    (r"yaml|yml|config_text|doc(ument)?$|payload|raw", "yaml"),
-    (r"path|file|fname|filename|dir|folder|doc_name|page", "file"),
-    (r"url|link|endpoint", "url"),
     (r"email|mail", "email"),
+    (r"url|link|endpoint", "url"),
+    (r"archive|tarball|(^|_)tar($|_)|bundle", "archive"),
+    (r"yaml|yml|config_text|(^|_)doc(ument)?$|payload|(^|_)raw($|_)", "yaml"),
+    (r"path|file|fname|(^|_)dir($|_)|directory|folder", "file"),
+    (r"host|server|(^|_)ip($|_)|domain|(^|_)addr(ess)?($|_)|target", "host"),
+    (r"user|name|login|owner|author|account|customer|member", "name"),
     (r"^(is_|has_|enable|verbose|debug|force|dry)", "bool"),
 )
 
@@ -241,7 +241,7 @@ def _from_name(name: str):
         "archive": st.sampled_from(ARCHIVES),
         "yaml": st.sampled_from(YAML_DOCS),
         "file": st.sampled_from(BENIGN_FILES),
-        "url": st.sampled_from(("https://example.com/a", "https://example.com/b?x=1")),
+        "url": st.sampled_from(("https://example.com/a", "https://example.com/b", "http://example.org/c/d")),
         "email": st.sampled_from(tuple(f"{n}@example.com" for n in NAMES)),
         "int": st.integers(0, 50),
         "bool": st.booleans(),

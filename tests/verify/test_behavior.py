@@ -60,7 +60,7 @@ HASH = """
 
 @pytest.fixture(scope="module")
 def checker() -> BehaviorChecker:
-    return BehaviorChecker(Options(behavior_examples=12))
+    return BehaviorChecker(Options(behavior_examples=12, behavior_timeout=12.0))  # 3 s per call
 
 
 def check(checker: BehaviorChecker, original: str, fixed: str):
@@ -91,6 +91,18 @@ def test_a_fix_that_changes_the_result_is_caught(checker):
     verdict = check(checker, SQL, SQL_FIXED.replace("SELECT id, name, email", "SELECT id, name"))
     assert not verdict.ok
     assert verdict.mismatches > 0 and "benign input" in verdict.reason
+
+
+def test_a_fix_may_succeed_where_the_original_failed(checker):
+    original = SQL.replace("""name = '%s'" % username""", """name = " + username""")
+    fixed = original.replace("""name = " + username)""", """name = ?", (username,))""")
+    verdict = check(checker, original, fixed)
+    assert verdict.ok, verdict.reason
+    assert verdict.refined > 0 and verdict.mismatches == 0
+    working, failing = textwrap.dedent(fixed), textwrap.dedent(original)
+    unit = UnitIndex(working, "app.py").locate(5)
+    backwards = checker.check(working, failing, unit, [])
+    assert not backwards.ok and "benign input" in backwards.reason  # a working original, a failing "fix"
 
 
 def test_argv_list_equals_the_shell_string_and_closes_injection(checker):
