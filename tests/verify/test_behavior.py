@@ -300,3 +300,21 @@ def test_flask_views_get_their_request_fields_and_mysql_reaches_the_seeded_datab
     assert verdict.ok and verdict.exercised, verdict.reason
     assert [(p.kind, p.original, p.fixed, p.parameter) for p in verdict.probes] == [
         ("sql", True, False, "args:username")]
+
+
+def test_file_size_and_memory_limits_stop_the_unit_not_the_check(checker):
+    original = textwrap.dedent("""
+        def fill():
+            with open("big.bin", "wb") as handle:
+                handle.write(b"x" * (20 << 20))
+            return "written"
+
+
+        def hog():
+            return len(bytearray(8 << 30))
+    """)
+    index = UnitIndex(original, "app.py")
+    fill = checker.check(original, original, index.locate(3), [])
+    assert not fill.exercised and "OSError" in fill.reason  # RLIMIT_FSIZE: "File too large"
+    hog = checker.check(original, original, index.locate(9), [])
+    assert not hog.exercised and "MemoryError" in hog.reason  # RLIMIT_AS
