@@ -1,0 +1,78 @@
+"""Java through ``promsec-ci scan`` (real entry point, subprocess): diff filtering, SARIF, fixes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from promsec_ci.analyzers.semgrep_java import find_semgrep
+
+SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
+
+BASE = """\
+package app;
+
+import java.security.MessageDigest;
+
+public class Users {
+    public byte[] legacy(byte[] data) throws Exception {
+        return MessageDigest.getInstance("MD5").digest(data);
+    }
+}
+"""
+
+CHANGE = BASE.replace("""    }
+}
+""", """    }
+
+    public java.sql.ResultSet find(java.sql.Connection conn, String name) throws Exception {
+        java.sql.Statement st = conn.createStatement();
+        return st.executeQuery("SELECT * FROM users WHERE name = '" + name + "'");
+    }
+}
+""")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "promsec_ci", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.skipif(find_semgrep() is None, reason="semgrep is not installed")
+def test_java_change_is_scanned_filtered_fixed_and_reported_in_sarif(git_repo, tmp_path):
+    git_repo.write("src/main/java/app/Users.java", BASE)
+    git_repo.commit("base with an old weak hash")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("src/main/java/app/Users.java", CHANGE)
+    git_repo.commit("adds a query")
+    sarif_path, json_path = tmp_path / "out.sarif", tmp_path / "out.json"
+
+    result = run("scan", "--base", "main", "--java-analyzer", "semgrep", "-f", "sarif", "-o", str(sarif_path),
+                 "-f", "json", "-o", str(json_path), cwd=git_repo.path)
+
+    assert result.returncode == 1, result.stderr
+    report = json.loads(json_path.read_text())
+    (finding,) = report["findings"]  # the old MD5 line is not part of the change
+    assert (finding["rule_id"], finding["path"], finding["start_line"]) == (
+        "java-sql-concat", "src/main/java/app/Users.java", 12)
+    assert finding["fix"]["operators"] == ["promsec:java/java-prepared-statement"]
+    sarif = json.loads(sarif_path.read_text())
+    if SCHEMA.is_file():
+        jsonschema.validate(sarif, json.loads(SCHEMA.read_text()))
+    (run_,) = [r for r in sarif["runs"] if r["results"]]
+    assert run_["tool"]["driver"]["name"] == "semgrep"
+    (sarif_result,) = run_["results"]
+    assert sarif_result["ruleId"] == "java-sql-concat"
+    assert sarif_result["fixes"], "the verified fix travels in SARIF"
+
+
+def test_bad_java_analyzer_value_is_a_one_line_error(tmp_path):
+    (tmp_path / "A.java").write_text("class A {}\n")
+    result = run("scan", "--java-analyzer", "pmd", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "java-analyzer" in result.stderr
