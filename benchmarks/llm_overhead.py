@@ -103,8 +103,8 @@ def run(pairs: list[Pair], options: Options, root: str, server: ScriptedModel, m
     assert loop is not None
     stats = {"findings": 0, "units": 0, "fixed": 0, "fixed_by_operators": 0, "fixed_by_llm": 0,
              "queries_per_fixed": [], "llm_units": 0, "calls": 0, "improve_seconds": 0.0,
-             "server_seconds": 0.0, "llm_seconds": 0.0, "ranker": search.ranker is not None
-             if hasattr(search, "ranker") else None, "notices": defaultdict(int)}
+             "server_seconds": 0.0, "llm_seconds": 0.0, "verify_seconds": 0.0, "search_seconds": 0.0,
+             "ranker": getattr(search, "ranker", None) is not None, "notices": defaultdict(int)}
     for pair in pairs:
         path = f"sven/{pair.id}.py"
         found = analyzer.analyze_text(pair.vulnerable, path) or []
@@ -147,6 +147,8 @@ def run(pairs: list[Pair], options: Options, root: str, server: ScriptedModel, m
             stats["fixed"] += len(fixed)
             stats["fixed_by_llm" if by_llm else "fixed_by_operators"] += len(fixed)
             stats["queries_per_fixed"].extend([calls] * len(fixed))
+    stats["verify_seconds"] = loop.verify_seconds
+    stats["search_seconds"] = loop.search_seconds
     return stats
 
 
@@ -218,8 +220,12 @@ def main() -> None:
     print(f"second identical run: {second_calls} LLM calls (fixed {second['fixed']})")
     overhead = (first["improve_seconds"] - first["server_seconds"]) / calls * 1000
     client = (first["llm_seconds"] - first["server_seconds"]) / calls * 1000
-    print(f"own overhead per LLM call: {overhead:.1f} ms loop (extraction, splice, guard, verification incl. "
-          f"Bandit and graph similarity), of which {client:.1f} ms client (openai + HTTP + ours)")
+    verify = first["verify_seconds"] / calls * 1000
+    search = first["search_seconds"] / calls * 1000
+    print(f"own time per LLM call: {overhead:.1f} ms in the loop = {client:.1f} ms client (openai + HTTP + "
+          f"ours) + {verify:.1f} ms verification (Bandit, graph similarity) + {search:.1f} ms in-loop operator "
+          f"search + {overhead - client - verify - search:.1f} ms the rest (prompts, redaction, extraction, "
+          "splice, guard, cache)")
     print(f"first run wall time {first_seconds:.1f}s; time inside the model server "
           f"{first['server_seconds'] * 1000:.1f} ms total")
     print("loop notices by kind:")

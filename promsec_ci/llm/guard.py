@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from functools import lru_cache
 
 from promsec_ci.llm.redact import contains_placeholder
 
@@ -34,11 +35,10 @@ _OVERRIDE = re.compile(
 def capabilities(code: str, context: str = "") -> dict[str, str]:
     """Capability -> first call that needs it, in ``code``; names resolved through the imports of
     ``code`` and ``context`` (the file around it)."""
-    aliases = _aliases(context)
     tree = _parse(code)
     if tree is None:
         return {}
-    aliases.update(_aliases(code))
+    aliases = {**_aliases(context), **_aliases(code)}
     found: dict[str, str] = {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -87,7 +87,9 @@ def _parse(code: str) -> ast.Module | None:
         return None
 
 
+@lru_cache(maxsize=64)
 def _aliases(code: str) -> dict[str, str]:
+    """Local name -> imported dotted name (callers must not modify the cached result)."""
     tree = _parse(code) if code else None
     aliases: dict[str, str] = {}
     if tree is None:

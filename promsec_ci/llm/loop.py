@@ -28,9 +28,11 @@ import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from promsec_ci.analyzers.bandit import BanditAnalyzer
 from promsec_ci.config import Options
+from promsec_ci.fingerprints import normalise_code
 from promsec_ci.llm import prompts
 from promsec_ci.llm.client import BudgetExhausted, LLMClient, LLMError
 from promsec_ci.llm.extract import extract_function, extract_prompt, looks_like_refusal
@@ -107,6 +109,9 @@ class LLMLoop:
         self._verifier = None
         self._search = None
         self._budget_told = False
+        # Where the loop's own time goes, for benchmarks: verification and the in-loop operator search.
+        self.verify_seconds = 0.0
+        self.search_seconds = 0.0
 
     @property
     def verifier(self):
@@ -152,6 +157,9 @@ class LLMLoop:
                     self._budget_told = True
             except LLMError as exc:
                 notices.append(Notice(f"no LLM fix for {unit.name}: {exc}", unit.path))
+            except Exception as exc:  # noqa: BLE001 - answers are untrusted input; the run goes on
+                notices.append(Notice(f"no LLM fix for {unit.name}: internal error on the model's answer: "
+                                      f"{type(exc).__name__}: {exc}", unit.path, "error"))
             notices.extend(run.notices)
         cost = _minus(self.client.spent, spent) + Cost(
             analyzer_runs=self.analyzer.runs - runs,
@@ -277,7 +285,9 @@ class _Run:
         reason = reason or new_capability(spliced.function, source_units, self.text)
         if reason:
             return rejected(reason, spliced.text, spliced.function)
+        clock = time.perf_counter()
         verdict = self.loop.verifier.verify(self.text, spliced.text, self.unit, self.findings)
+        self.loop.verify_seconds += time.perf_counter() - clock
         score = self.options.alpha * verdict.cwes_left + self.options.beta * (1 - verdict.similarity)
         return _Candidate(spliced.text, spliced.function, spliced.imports, prompt, verdict.cwes_left,
                           verdict.similarity, score, verdict.ok, verdict.reason)
@@ -300,17 +310,25 @@ class _Run:
         return context, redaction.redacted
 
     def _operator_step(self, candidate: _Candidate) -> str:
-        """ĉ for the next iteration: the operator search over a verified regeneration."""
+        """ĉ for the next iteration: the operator search over a verified regeneration.
+
+        Skipped when every finding left is one of the original's, same rule and same code: the
+        search already failed on exactly those statements before the loop started.
+        """
         unit = _locate(candidate.text, self.unit)
         if unit is None:
             return candidate.text
         findings = self._findings_in(candidate.text, unit)
-        if not findings:
+        tried = {(f.rule_id, normalise_code(f.code)) for f in self.findings}
+        if not findings or {(f.rule_id, normalise_code(f.code)) for f in findings} <= tried:
             return candidate.text
+        clock = time.perf_counter()
         try:
             outcome = self.loop.operator_search(unit, findings, candidate.text)
         except ImportError:
             return candidate.text
+        finally:
+            self.loop.search_seconds += time.perf_counter() - clock
         return outcome.best_text or candidate.text
 
     def _findings_in(self, text: str, unit: Unit) -> list[Finding]:
@@ -364,9 +382,13 @@ def _directives(outcome, findings: Sequence[Finding]) -> list[str]:
 
 def _locate(text: str, unit: Unit) -> Unit | None:
     """The unit with ``unit``'s qualified name in ``text``."""
-    index = UnitIndex(text, unit.path)
-    for candidate in index.function_units():
-        if candidate.name == unit.name:
+    return _locate_name(text, unit.path, unit.name)
+
+
+@lru_cache(maxsize=64)
+def _locate_name(text: str, path: str, name: str) -> Unit | None:
+    for candidate in UnitIndex(text, path).function_units():
+        if candidate.name == name:
             return candidate
     return None
 

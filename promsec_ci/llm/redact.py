@@ -22,6 +22,7 @@ import re
 import textwrap
 import tokenize
 from dataclasses import dataclass
+from functools import lru_cache
 
 PLACEHOLDER_PREFIX = "REDACTED_SECRET_"
 PASSWORD_RULES = ("B105", "B106", "B107")
@@ -68,10 +69,15 @@ def redact(source: str, secret_lines: set[int] = frozenset()) -> Redaction:
 
 def password_lines(source: str) -> set[int]:
     """Lines of ``source`` (dedented first) where Bandit sees a hard-coded password."""
+    found = _password_analyzer().analyze_text(textwrap.dedent(source), "<unit>") or []
+    return {line for finding in found for line in finding.lines}
+
+
+@lru_cache(maxsize=1)
+def _password_analyzer():
     from promsec_ci.analyzers.bandit import BanditAnalyzer
 
-    found = BanditAnalyzer(tests=PASSWORD_RULES).analyze_text(textwrap.dedent(source), "<unit>") or []
-    return {line for finding in found for line in finding.lines}
+    return BanditAnalyzer(tests=PASSWORD_RULES)
 
 
 def contains_placeholder(text: str) -> bool:
