@@ -89,15 +89,15 @@ def read_records(paths: Iterable[str]) -> Iterator[Record]:
                 row = json.loads(line)
                 rid = str(row.get("id", f"{Path(path).stem}-{number}"))
                 cwe = str(row.get("cwe", ""))
-                if "vulnerable_code" in row:
+                if row.get("vulnerable_code"):
                     yield Record(rid, normalise(row["vulnerable_code"]), "vulnerable", cwe)
                     if row.get("fixed_code"):
                         yield Record(rid + "#fixed", normalise(row["fixed_code"]), "clean", cwe)
-                elif "insecure_code" in row:
+                elif row.get("insecure_code"):
                     yield Record(rid, normalise(row["insecure_code"]), "vulnerable", cwe)
-                elif "secure_code" in row:
+                elif row.get("secure_code"):
                     yield Record(rid, normalise(row["secure_code"]), "clean", cwe)
-                elif "code" in row:
+                elif isinstance(row.get("code"), str):
                     yield Record(rid, row["code"], "vulnerable", cwe)
 
 
@@ -159,7 +159,17 @@ class SampleBuilder:
         return [op for op in self.operators if rules & set(op.meta.rule_ids)]
 
     def from_record(self, record: Record) -> tuple[list[Sample], list[RawGraph]]:
-        """(flagged-unit samples, clean-unit graphs) of one record."""
+        """(flagged-unit samples, clean-unit graphs) of one record, cached by content hash."""
+        key = hashlib.sha256("\0".join(["record", self.kind, record.id, record.text,
+                                        operator_digest(self.operators)]).encode()).hexdigest()
+        cached = self._load_record(key)
+        if cached is not None:
+            return cached
+        result = self._from_record(record)
+        self._store_record(key, *result)
+        return result
+
+    def _from_record(self, record: Record) -> tuple[list[Sample], list[RawGraph]]:
         findings = self.analyzer.analyze_text(record.text, "sample.py")
         if findings is None:
             return [], []
@@ -238,6 +248,25 @@ class SampleBuilder:
                 candidates.append(Candidate(node, line, op.meta.name, delta_k, max(0, outside) + new_here, list(phi)))
         return candidates
 
+    def _load_record(self, key: str) -> tuple[list[Sample], list[RawGraph]] | None:
+        if self.cache is None:
+            return None
+        try:
+            blob = json.loads((self.cache / f"r-{key}.json").read_text())
+            samples = [_sample_from_json(s) for s in blob["samples"]]
+            return samples, [RawGraph(**g) for g in blob["clean"]]
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def _store_record(self, key: str, samples: list[Sample], clean: list[RawGraph]) -> None:
+        if self.cache is None:
+            return
+        from promsec_ci.fileio import atomic_write
+
+        self.cache.mkdir(parents=True, exist_ok=True)
+        blob = {"samples": [_sample_to_json(s) for s in samples], "clean": [asdict(g) for g in clean]}
+        atomic_write(self.cache / f"r-{key}.json", json.dumps(blob))
+
     def _load(self, key: str) -> list[Candidate] | None:
         if self.cache is None:
             return None
@@ -254,3 +283,24 @@ class SampleBuilder:
 
         self.cache.mkdir(parents=True, exist_ok=True)
         atomic_write(self.cache / f"{key}.json", json.dumps([asdict(c) for c in candidates]))
+
+
+def _finding_to_json(finding: Finding) -> dict:
+    data = asdict(finding)
+    data["severity"], data["confidence"], data["fix"] = finding.severity.name, finding.confidence.name, None
+    return data
+
+
+def _sample_to_json(sample: Sample) -> dict:
+    return {"id": sample.id, "unit": asdict(sample.unit), "text": sample.text,
+            "findings": [_finding_to_json(f) for f in sample.findings], "raw": asdict(sample.raw),
+            "k": sample.k, "cwes": list(sample.cwes), "candidates": [asdict(c) for c in sample.candidates]}
+
+
+def _sample_from_json(data: dict) -> Sample:
+    findings = [Finding(**{**f, "severity": Level[f["severity"]], "confidence": Level[f["confidence"]]})
+                for f in data["findings"]]
+    raw = RawGraph(**{**data["raw"], "spans": [tuple(s) for s in data["raw"]["spans"]],
+                      "edges": [tuple(e) for e in data["raw"]["edges"]]})
+    return Sample(data["id"], Unit(**data["unit"]), data["text"], findings, raw, data["k"], tuple(data["cwes"]),
+                  [Candidate(**c) for c in data["candidates"]])

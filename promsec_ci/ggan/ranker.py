@@ -71,9 +71,15 @@ class Ranker:
         pair_op = torch.tensor([self.vocab.get(name, unknown) for (_, name), _ in keyed], dtype=torch.long)
         pair_desc = torch.tensor([self.descriptors.get(name, [0.0] * DESC_DIM) for (_, name), _ in keyed],
                                  dtype=torch.float32)
-        with torch.no_grad():
-            noop, logits = self.generator(graph.data.x, graph.data.edge_index, pair_index, pair_op, pair_desc)
-            _, pi = policy(noop, logits, pair_index)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a few dozen nodes: threading costs more than it saves
+        try:
+            with torch.no_grad():
+                noop, logits = self.generator(graph.data.x, graph.data.edge_index, pair_index, pair_op,
+                                              pair_desc)
+                _, pi = policy(noop, logits, pair_index)
+        finally:
+            torch.set_num_threads(threads)
         return {edit: float(p) for (edit, _), p in zip(keyed, pi, strict=True)}
 
     def rank(self, unit: Unit, text: str, findings: Sequence[Finding],
