@@ -301,6 +301,7 @@ class Database:
     def __init__(self, path: str, schema: dict, rows: dict) -> None:
         self.path = path
         self.template = path + ".seed"
+        self.opened: list[sqlite3.Connection] = []
         with contextlib.closing(_REAL_CONNECT(self.template)) as conn:
             for table, columns in schema.items():
                 cols = ", ".join(['"id" INTEGER PRIMARY KEY'] + [f'"{c}"' for c in columns if c != "id"])
@@ -316,7 +317,19 @@ class Database:
 
     def connect(self, database=None, *args, **kwargs):
         keep = {k: v for k, v in kwargs.items() if k in ("detect_types", "isolation_level")}
-        return _REAL_CONNECT(self.path, factory=CountingConnection, check_same_thread=False, **keep)
+        conn = _REAL_CONNECT(self.path, factory=CountingConnection, check_same_thread=False, **keep)
+        self.opened.append(conn)
+        return conn
+
+    def close_all(self) -> None:
+        """Close what the call left open (rolling back what it did not commit): a connection
+        still holding a write lock would make the next call wait and time out."""
+        for conn in self.opened:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        self.opened = []
 
     def dump(self) -> dict:
         tables = {}
@@ -343,6 +356,8 @@ class ForeignCursor:
             query = query.decode()
         if args is not None and not isinstance(args, (tuple, list, dict)):
             args = (args,)  # MySQLdb formats a lone value as the one parameter
+        if isinstance(args, (tuple, list)):
+            args = [_driver_value(a) for a in args]
         if args is not None:
             query = _NAMED.sub(r":\1", query).replace("%s", "?").replace("%%", "%")
             self._cursor.execute(query, args)
@@ -379,6 +394,13 @@ class ForeignCursor:
 
     def __getattr__(self, name):  # rowcount, lastrowid, description
         return getattr(self._cursor, name)
+
+
+def _driver_value(value):
+    """MySQLdb escapes a sequence as a parenthesised list: ``('basic',)`` compares as ``'basic'``."""
+    if isinstance(value, (tuple, list)):
+        return value[0] if len(value) == 1 else repr(tuple(value))
+    return value
 
 
 class ForeignConnection:
@@ -610,6 +632,7 @@ def run_call(source: str, filename: str, call: dict, env: dict, database: Databa
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         os.chdir(env["base"])
+    database.close_all()
     result["stdout"] = stdout.getvalue()[:4000]
     result["commands"] = RECORDER.commands
     result["paths"] = RECORDER.paths
