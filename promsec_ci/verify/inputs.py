@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import json
 import re
 import tarfile
@@ -372,7 +373,8 @@ def examples_from_tests(root: str | None, name: str, signature: Signature, limit
         return []
     short = name.split(".")[-1]
     found: list[dict] = []
-    files = [p for pattern in ("test_*.py", "*_test.py") for p in Path(root).rglob(pattern)][:200]
+    files = list(itertools.islice((p for pattern in ("test_*.py", "*_test.py") for p in Path(root).rglob(pattern)
+                                   if ".git" not in p.parts and "node_modules" not in p.parts), 200))
     for path in files:
         try:
             tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
