@@ -128,14 +128,16 @@ def fix_findings(
 
     fixes = {}
     cost = Cost()
-    java_fixer = None  # built on the first Java unit
+    java_jobs = [(units[k], group, files[k[0]].text) for k, group in by_unit.items() if units[k].language == "java"]
+    if java_jobs:
+        from promsec_ci.java.fixer import JavaFixer
+
+        java_fixer = JavaFixer(options)
+        cost = cost + java_fixer.prepare(java_jobs)  # one analyzer run for all candidates of all Java units
     for key, unit_findings in by_unit.items():
         unit = units[key]
         text = files[unit.path].text
         if unit.language == "java":
-            from promsec_ci.java.fixer import JavaFixer
-
-            java_fixer = java_fixer or JavaFixer(options)
             java_outcome = java_fixer.fix(unit, unit_findings, text)
             cost = cost + java_outcome.cost
             notices.extend(java_outcome.notices)

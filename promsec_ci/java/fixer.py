@@ -68,14 +68,49 @@ class JavaFixer:
         self._analyzers: dict[str, object] = dict(analyzers or {})
         self._results: dict[tuple[str, str, str], list[Finding] | None] = {}
         self._compiles: dict[tuple[str, str], bool] = {}
+        self._prepared: dict[tuple[str, int, str], list[_Candidate]] = {}
         self._runs = 0
         self._seconds = 0.0
+
+    def prepare(self, jobs: Sequence[tuple[Unit, Sequence[Finding], str]]) -> Cost:
+        """Analyze and compile the candidates of many units at once (one run per tool, not per candidate).
+
+        Args:
+            jobs: (unit, its findings, file text) for every Java unit ``fix`` will be asked about.
+
+        Returns:
+            What the batch runs cost.
+        """
+        per_tool: dict[str, list[tuple[str, str]]] = {}
+        compile_items: list[tuple[str, str]] = []
+        for unit, findings, text in jobs:
+            targets = [f for f in findings if not f.suppressed]
+            candidates = self._candidates(targets, text)[:MAX_VERIFICATIONS]
+            self._prepared[(unit.path, unit.start_line, text)] = candidates
+            items = [(unit.path, text)] + [(unit.path, c.text) for c in candidates]
+            tools = sorted({f.tool for f in targets})
+            for tool in tools:
+                per_tool.setdefault(tool, []).extend(items)
+            if "spotbugs" not in tools:
+                compile_items.extend(items)
+        runs, seconds = self._runs, self._seconds
+        for tool, items in per_tool.items():
+            self._runs += self._analyze_many(tool, items)
+        self._compile_many(compile_items)
+        return Cost(analyzer_runs=self._runs - runs, analyzer_seconds=self._seconds - seconds)
 
     def fix(self, unit: Unit, findings: Sequence[Finding], text: str) -> JavaFixOutcome:
         """The best verified fix of ``unit`` for ``findings`` in the file ``text``."""
         runs, seconds = self._runs, self._seconds
         targets = [f for f in findings if not f.suppressed]
-        candidates = self._candidates(targets, text)
+        candidates = self._prepared.pop((unit.path, unit.start_line, text), None)
+        if candidates is None:
+            candidates = self._candidates(targets, text)
+            items = [(unit.path, text)] + [(unit.path, c.text) for c in candidates[:MAX_VERIFICATIONS]]
+            for tool in sorted({f.tool for f in targets}):
+                self._runs += self._analyze_many(tool, items)
+            if "spotbugs" not in {f.tool for f in targets}:
+                self._compile_many(items)
         notices: list[Notice] = []
         fix, resolved = None, frozenset()
         for number, candidate in enumerate(candidates[:MAX_VERIFICATIONS], start=1):
@@ -178,6 +213,48 @@ class JavaFixer:
             return "the analyzer still reports the findings", frozenset()
         return None, frozenset(resolved)
 
+    def _analyze_many(self, tool: str, items: Sequence[tuple[str, str]]) -> int:
+        """Analyze many (path, text) versions in one run; returns the number of runs made (0 or 1).
+
+        Versions of one file would clash (same class names), so each goes into its own package
+        (``package demo;`` -> ``package demo.promsec_v3;`` on the same line, so lines stay put).
+        """
+        from promsec_ci.records import FileChange
+
+        todo = list(dict.fromkeys(item for item in items if (tool, *item) not in self._results))
+        analyzer = self._analyzer(tool)
+        if not todo or analyzer is None:
+            return 0
+        names = {f"v{i}/{path}": (path, text) for i, (path, text) in enumerate(todo)}
+        files = [FileChange(name, _repackage(text, f"promsec_v{i}")) for i, (name, (_, text)) in
+                 enumerate(names.items())]
+        clock = time.perf_counter()
+        analysis = analyzer.analyze(files)
+        self._seconds += time.perf_counter() - clock
+        unreadable = {n.path for n in analysis.notices if n.path}
+        engine_failed = any(n.path is None and n.level == "error" for n in analysis.notices)
+        for name, (path, text) in names.items():
+            found = [f for f in analysis.findings if f.path == name]
+            self._results[(tool, path, text)] = None if engine_failed or name in unreadable else found
+        return 1
+
+    def _compile_many(self, items: Sequence[tuple[str, str]]) -> None:
+        """Compile many (path, text) versions in one javac run, each alone in its own package."""
+        from promsec_ci.java.build import compile_sources, javac_command, library_classpath
+
+        todo = list(dict.fromkeys(item for item in items if item not in self._compiles))
+        if not todo:
+            return
+        if javac_command() is None:
+            self._compiles.update({item: True for item in todo})  # nothing to check with: the analyzer judges
+            return
+        names = {f"v{i}/{path}": (path, text) for i, (path, text) in enumerate(todo)}
+        sources = {name: _repackage(text, f"promsec_v{i}") for i, (name, (_, text)) in enumerate(names.items())}
+        with tempfile.TemporaryDirectory(prefix="promsec-javac-") as scratch:
+            result = compile_sources(sources, Path(scratch), library_classpath())
+        for name, item in names.items():
+            self._compiles[item] = name not in result.failed
+
     def _analyze(self, tool: str, text: str, path: str) -> list[Finding] | None:
         key = (tool, path, text)
         if key not in self._results:
@@ -203,17 +280,9 @@ class JavaFixer:
         return self._analyzers[tool]
 
     def _compiles_alone(self, text: str, path: str) -> bool:
-        from promsec_ci.java.build import compile_sources, javac_command, library_classpath
-
-        key = (path, text)
-        if key not in self._compiles:
-            if javac_command() is None:
-                self._compiles[key] = True  # nothing to check with; the analyzer stays the judge
-            else:
-                with tempfile.TemporaryDirectory(prefix="promsec-javac-") as scratch:
-                    result = compile_sources({path: text}, Path(scratch), library_classpath())
-                self._compiles[key] = not result.failed
-        return self._compiles[key]
+        if (path, text) not in self._compiles:
+            self._compile_many([(path, text)])
+        return self._compiles[(path, text)]
 
     def _build(self, unit: Unit, text: str, candidate: _Candidate, targets: Sequence[Finding],
                resolved: frozenset[str], verifications: int) -> Fix:
@@ -256,6 +325,14 @@ def _apply(operator: JavaOperator, text: str, finding: Finding) -> str | None:
         if rewrite is not None:
             return rewrite.text
     return None
+
+
+def _repackage(text: str, tag: str) -> str:
+    """``text`` moved into a sub-package ``tag`` of its own package, on the same line."""
+    match = re.search(r"^\s*package\s+([\w.]+)\s*;", text, re.MULTILINE)
+    if match:
+        return text[: match.end(1)] + f".{tag}" + text[match.end(1) :]
+    return f"package {tag}; {text}"
 
 
 def _same_unit(index, unit: Unit) -> Unit | None:
