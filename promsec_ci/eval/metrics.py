@@ -63,6 +63,7 @@ def _behavior(fixes: list[dict]) -> dict:
         "passed": len(passed),
         "pass_rate_pct": _pct(len(passed), len(checked)),
         "exercised": sum(1 for b in checked if b["exercised"]),
+        "with_refined_calls": sum(1 for b in checked if b.get("refined")),
         "probes_exploiting_original": len(probes),
         "probes_closed_by_fix": sum(1 for p in probes if not p["fixed"]),
         "failures": [b["reason"] for b in checked if not b["ok"]][:20],

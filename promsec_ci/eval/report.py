@@ -77,7 +77,8 @@ def render_markdown(settings: dict, summary: dict, plots: list[str]) -> str:
     if b["checked"]:
         lines += [
             f"Behaviour checks: {b['passed']} of {b['checked']} fixes pass ({_fmt(b['pass_rate_pct'])}%); "
-            f"{b['exercised']} exercised; probes exploiting the original: {b['probes_exploiting_original']}, "
+            f"{b['exercised']} exercised ({b['with_refined_calls']} also complete calls on which the original failed); "
+            f"probes exploiting the original: {b['probes_exploiting_original']}, "
             f"closed by the fix: {b['probes_closed_by_fix']}.",
         ]
         lines += [f"- failed: {reason}" for reason in b["failures"]]
