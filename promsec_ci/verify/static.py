@@ -5,12 +5,14 @@ A candidate (the whole rewritten file) is ``ok`` only if, in this order:
 1. it parses;
 2. the unit is still there under its qualified name, with the same parameters (names, kinds,
    presence of defaults), async-ness and decorators;
-3. every function and class of the original file is still there;
+3. every function and class of the original file is still there, and the unit still reads
+   every parameter and local variable it read before;
 4. Bandit on the whole rewritten file reports no new finding anywhere (matched by rule id and
    normalised code outside the unit, by rule id counts inside it, since added imports shift
    lines) and fewer CWEs in the unit: unique ``(rule_id, line)`` findings of severity MEDIUM or
    more (or the lowest severity among the findings being fixed, when that is lower);
-5. token similarity of the unit (of the file, for module-level code) >= ``options.min_similarity``;
+5. token similarity of the unit (of the file, for module-level code and units under
+   ``TINY_UNIT_TOKENS`` tokens) >= ``options.min_similarity``;
 6. graph similarity of the unit >= ``options.min_graph_similarity`` (when ``promsec_ci.graphs``
    is available; ``graph_similarity`` is NaN when it is not).
 
@@ -35,7 +37,7 @@ from promsec_ci.analyzers.bandit import BanditAnalyzer
 from promsec_ci.config import Options
 from promsec_ci.records import Finding, Level, Unit
 from promsec_ci.units import MODULE
-from promsec_ci.verify.similarity import token_similarity
+from promsec_ci.verify.similarity import token_similarity, tokens
 
 # Bandit's low-severity "review this" markers on every subprocess use. The CWE-78 operators'
 # secure form (subprocess.run with an argument list, no shell) triggers them by construction
@@ -43,6 +45,7 @@ from promsec_ci.verify.similarity import token_similarity
 # counted as new findings unless they are themselves being fixed.
 RESIDUAL_RULES = frozenset({"B404", "B603", "B607"})
 _CACHE_SIZE = 512
+TINY_UNIT_TOKENS = 40  # below this, similarity is measured on the whole file
 
 
 @dataclass(frozen=True)
@@ -162,15 +165,18 @@ class StaticVerifier:
         k_after = len(counted_after)
         new = _new_findings(before_all, after_all, original_region, region, targets)
         candidate_source = "".join(candidate_text.splitlines(keepends=True)[region[0] - 1 : region[1]])
-        # A module-level unit is one statement, the very one being fixed: how much of the module
-        # is kept is what tells a fix from a rewrite there.
-        similarity = (token_similarity(original_text, candidate_text) if unit.name == MODULE
-                      else token_similarity(unit.source, candidate_source))
+        # A module-level unit or a one-line function is little more than the statement being
+        # fixed, so its own ratio measures the size of the fix; how much of the file is kept is
+        # what tells a fix from a rewrite there (dropped variables are caught below).
+        if unit.name == MODULE or len(tokens(unit.source)) < TINY_UNIT_TOKENS:
+            similarity = token_similarity(original_text, candidate_text)
+        else:
+            similarity = token_similarity(unit.source, candidate_source)
         numbers = {"cwes_left": k_after, "new_findings": len(new), "similarity": similarity}
         removed = _removed(counted_before, counted_after)
         inspection = _Partial(region, removed, tuple(counted_after))
 
-        reason = _structure_problem(unit, old_tree, new_tree)
+        reason = _structure_problem(unit, old_tree, new_tree) or _dropped_variables(unit, old_tree, new_tree)
         if reason:
             return inspection.done(fail(reason, **numbers))
         if new:
@@ -351,6 +357,36 @@ def _structure_problem(unit: Unit, old_tree: ast.Module, new_tree: ast.Module) -
     if missing:
         return "functions or classes removed: " + ", ".join(dict.fromkeys(missing))
     return ""
+
+
+def _dropped_variables(unit: Unit, old_tree: ast.Module, new_tree: ast.Module) -> str:
+    """Parameters and local variables the unit read that the candidate no longer reads, as a
+    reason; a stub that drops its inputs fails here whatever its size."""
+    if unit.name == MODULE:
+        return ""
+    old_def = _find_def(old_tree, unit.name, unit.start_line)
+    new_defs = _defs_named(new_tree, unit.name)
+    if old_def is None or not new_defs:
+        return ""
+    before = _variables_read(old_def)
+    after = set().union(*(_variables_read(d) for d in new_defs))
+    dropped = sorted(before - after)
+    return f"{unit.name} no longer reads {', '.join(dropped)}" if dropped else ""
+
+
+def _variables_read(node: ast.AST) -> set[str]:
+    """Names a function reads that are its parameters or assigned inside it."""
+    args = node.args
+    local = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    local |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    read = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            if isinstance(child.ctx, ast.Store):
+                local.add(child.id)
+            else:
+                read.add(child.id)
+    return read & local - {"self", "cls"}
 
 
 def _walk_defs(body: list[ast.stmt], prefix: str = ""):

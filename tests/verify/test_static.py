@@ -97,13 +97,36 @@ def test_a_candidate_that_removes_no_cwe_is_rejected():
     assert verdict.reason == "no CWE removed in the unit (k=1 before, 1 after)"
 
 
-def test_a_stub_that_drops_the_behaviour_fails_the_similarity_threshold():
+def test_a_stub_that_drops_the_unit_inputs_is_rejected():
     body = FIXED.index("    data = yaml.safe_load")
     stub = FIXED[:body] + "    return {}\n"
     verdict = verify(stub)
-    assert not verdict.ok and verdict.reason.startswith("token similarity")
+    assert not verdict.ok and verdict.reason == "load no longer reads data, key, name, settings, stream, strict, value"
     assert verdict.cwes_left == 0
-    assert verify(stub, min_similarity=0.0, min_graph_similarity=0.0).ok
+
+
+def test_a_rewrite_that_keeps_the_inputs_but_not_the_code_fails_the_similarity_threshold():
+    body = FIXED.index("    data = yaml.safe_load")
+    rewrite = FIXED[:body] + ("    data = settings = {key: value for key, value in [(stream, strict)]}\n"
+                              "    return {name: data or settings}\n")
+    verdict = verify(rewrite, min_similarity=0.8)
+    assert not verdict.ok and verdict.reason == f"token similarity {verdict.similarity:.2f} < 0.80"
+    assert verify(FIXED, min_similarity=0.8).ok
+
+
+def test_a_one_line_function_is_compared_file_wide_but_must_keep_its_inputs():
+    original = ("import os\n\nFOLDER = '/srv/data'\n\n\ndef ago(days):\n"
+                "    return os.popen(\"date --date='\" + str(days) + \" day ago' +'%Y'\").read()[:-1]\n\n\n"
+                "def listing():\n    return sorted(os.listdir(FOLDER))\n")
+    fixed = original.replace(
+        "os.popen(\"date --date='\" + str(days) + \" day ago' +'%Y'\").read()",
+        "subprocess.run(['date', '--date=' + str(days) + ' day ago', '+%Y'], capture_output=True, text=True).stdout",
+    ).replace("import os\n", "import os\nimport subprocess\n")
+    verdict = verify(fixed, original, line=7)
+    assert verdict.ok, verdict.reason
+    stub = original.replace(original.splitlines()[6], "    return '2024'")
+    rejected = verify(stub, original, line=7)
+    assert not rejected.ok and rejected.reason == "ago no longer reads days"
 
 
 def test_the_subprocess_review_markers_of_a_shell_free_rewrite_are_not_new_findings():
