@@ -134,6 +134,8 @@ class BehaviorChecker:
     def _plan(self, original_text: str, fixed_text: str, unit: Unit, findings: Sequence[Finding]):
         calls: list[dict] = []
         probe_plan: list[tuple[str, str, str, int, int]] = []  # kind, param, payload, probe call, control call
+        if unit.language != "python":
+            return BehaviorVerdict(True, f"not exercised: {unit.language} units are not run")
         if unit.name == MODULE:
             calls.append({"target": None})
             benign = 1
@@ -161,8 +163,18 @@ class BehaviorChecker:
             "rows": inputs.seed_rows(schema),
             "tree": inputs.file_tree(),
             "work": inputs.WORK,
+            "sys_path": self._import_path(unit),
         }
         return job, benign, probe_plan
+
+
+    def _import_path(self, unit: Unit) -> list[str]:
+        """The unit's folder and the repository root, so its sibling imports resolve."""
+        if not self.root:
+            return []
+        root = os.path.abspath(self.root)
+        folder = os.path.normpath(os.path.join(root, os.path.dirname(unit.path)))
+        return list(dict.fromkeys(p for p in (folder, root) if os.path.isdir(p)))
 
 
 def _probe_calls(signature: inputs.Signature, base: dict, kinds: list[probes.ProbeKind],

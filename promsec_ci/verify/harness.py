@@ -665,6 +665,7 @@ def main(job_path: str) -> None:
         "db": os.path.join(root, "db.sqlite"),
         "call_seconds": job.get("call_seconds", 2.0),
     }
+    sys.path[:0] = job.get("sys_path", [])  # the unit's sibling modules (the repository is the user's)
     database = Database(env["db"], job["schema"], job["rows"])
     build_tree(env["base"], env["tree"])
     database.reset()

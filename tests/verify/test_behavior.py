@@ -318,3 +318,25 @@ def test_file_size_and_memory_limits_stop_the_unit_not_the_check(checker):
     assert not fill.exercised and "OSError" in fill.reason  # RLIMIT_FSIZE: "File too large"
     hog = checker.check(original, original, index.locate(9), [])
     assert not hog.exercised and "MemoryError" in hog.reason  # RLIMIT_AS
+
+
+def test_sibling_modules_of_the_repository_can_be_imported(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "helpers.py").write_text("def base_command():\n    return 'ping -c 1 '\n")
+    original = textwrap.dedent("""
+        import os
+
+        from helpers import base_command
+
+
+        def ping(host):
+            return os.system(base_command() + host) == 0
+    """)
+    findings = BanditAnalyzer().analyze_text(original, "pkg/app.py")
+    unit = UnitIndex(original, "pkg/app.py").locate(findings[0].start_line)
+    checker = BehaviorChecker(Options(behavior_examples=4, behavior_timeout=12.0), root=str(tmp_path))
+    verdict = checker.check(original, original, unit, findings)
+    assert verdict.exercised and "probe shell still succeeds" in verdict.reason
+    alone = BehaviorChecker(Options(behavior_examples=4, behavior_timeout=12.0)).check(original, original, unit,
+                                                                                      findings)
+    assert not alone.exercised and "ModuleNotFoundError" in alone.reason
