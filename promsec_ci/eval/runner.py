@@ -53,7 +53,7 @@ class Engines:
         if self.behavior:
             from promsec_ci.verify.behavior import BehaviorChecker
 
-            self.checker = BehaviorChecker(self.options, self.root)
+            self.checker = BehaviorChecker(self.options)  # records stand alone: no repository to import from
         self.analyzer_runs = 0
         self.analyzer_seconds = 0.0
 
