@@ -2,8 +2,8 @@
 
 Per unit: the operators answering each finding are applied at its lines (all together first,
 then one at a time). A candidate is kept only if it parses, the method keeps its name and
-signature, it is similar enough to the original, it still compiles when the original compiled
-alone, and the analyzers that reported the findings, re-run on the rewritten file, report fewer
+signature, it is similar enough to the original (tokens and code graph), it still compiles when
+the original compiled alone, and the analyzers that reported the findings, re-run on the rewritten file, report fewer
 of them and nothing new.
 """
 
@@ -192,6 +192,9 @@ class JavaFixer:
         score = similarity(unit.source, new_unit.source)
         if score < self.options.min_similarity:
             return f"similarity {score:.2f} is below {self.options.min_similarity}", frozenset()
+        graph_score = _graph_similarity(unit, new_unit, self.options.graph)
+        if graph_score is not None and graph_score < self.options.min_graph_similarity:
+            return f"graph similarity {graph_score:.2f} is below {self.options.min_graph_similarity}", frozenset()
         tools = sorted({f.tool for f in targets})
         if "spotbugs" not in tools and self._compiles_alone(text, unit.path) and \
                 not self._compiles_alone(candidate.text, unit.path):
@@ -325,6 +328,15 @@ def _apply(operator: JavaOperator, text: str, finding: Finding) -> str | None:
         if rewrite is not None:
             return rewrite.text
     return None
+
+
+def _graph_similarity(a: Unit, b: Unit, kind: str) -> float | None:
+    """Graph similarity of two units (``None`` when torch / torch-geometric are unavailable)."""
+    try:
+        from promsec_ci.graphs import graph_similarity
+    except ImportError:
+        return None
+    return graph_similarity(a, b, kind)
 
 
 def _repackage(text: str, tag: str) -> str:

@@ -469,13 +469,16 @@ def _args(call) -> list:
 
 
 def call_tokens(call, imports: dict[str, str]) -> list[str]:
-    """Hashed tokens of a call: its qualified name, its bare method, and the Python token of the
-    same meaning when there is one."""
+    """Hashed tokens of a call: the Python tokens of the same meaning when there are some, else its
+    qualified name and its bare method."""
     from promsec_ci.java.syntax import text_of
 
     name = _name(call)
     owner = call.child_by_field_name("object") if call.type == "method_invocation" else None
     owner_text = text_of(owner) if owner is not None else ""
+    shared = _shared_tokens(call, name, owner_text)
+    if shared:  # the meaning Python graphs know; Java-only spellings would only add noise for the gGAN
+        return shared
     tokens = []
     if call.type == "object_creation_expression":
         tokens.append("new " + imports.get(name, name))
@@ -483,7 +486,6 @@ def call_tokens(call, imports: dict[str, str]) -> list[str]:
         head = owner_text.split(".")[0].split("(")[0]
         qualified = imports.get(head, head) + owner_text[len(head):] if owner_text else ""
         tokens += [f"{qualified}.{name}" if qualified else name, "." + name]
-    tokens += _shared_tokens(call, name, owner_text)
     return tokens
 
 
