@@ -14,6 +14,8 @@ call say simulation, game, test data, jitter or back-off.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
@@ -84,11 +86,16 @@ class _RandomToSecrets(CallTransformer):
         return updated
 
     def _seeded(self) -> bool:
-        """``random.seed(...)`` anywhere in the module, or ``random.Random(seed)``."""
-        return self.module is not None and any(
-            "random.seed(" in line or "random.Random(" in line.replace(" ", "")
-            for line in self.module.code.splitlines()
-        )
+        """The module seeds ``random`` (``random.seed(...)``, ``rnd.seed(...)`` after ``import random
+        as rnd``, ``seed(...)`` after ``from random import seed``) or builds ``random.Random(seed)``."""
+        if self.module is None:
+            return False
+        code = self.module.code
+        alias = re.escape(self.module_alias("random", add=False))
+        if re.search(rf"\b{alias}\.seed\s*\(|\b{alias}\.Random\s*\(\s*[^)\s]", code):
+            return True
+        return bool(re.search(r"^\s*from\s+random\s+import\s+[^#\n]*\bseed\b", code, re.MULTILINE)
+                    and re.search(r"(?<![\w.])seed\s*\(", code))
 
     def _benign(self, call: cst.Call) -> bool:
         statement = [self.target] if self.target is not None else [call]

@@ -7,6 +7,7 @@ from promsec_ci.rewrite.call_edit import (
     CallTransformer,
     append_arg,
     classify,
+    drop_orphaned_imports,
     env_lookup,
     get_kwarg,
     kwarg,
@@ -92,3 +93,21 @@ def test_qualified_name(source, expected):
     transformer.seen = []
     assert rewrite_at(source, transformer) is None  # nothing rewritten
     assert transformer.seen == [expected]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        # the rewrite removed the only use: the import goes
+        ("import random\nx = random.random()\n", "import random\nx = 1\n", "x = 1\n"),
+        ("from hashlib import md5\nh = md5(b)\n", "from hashlib import md5\nh = 2\n", "h = 2\n"),
+        ("import xml.etree.ElementTree as ET\nt = ET.parse(f)\n", "import xml.etree.ElementTree as ET\nt = 3\n",
+         "t = 3\n"),
+        # still used elsewhere, or unused already before: left alone
+        ("import random\nx = random.random()\ny = random.random()\n", "import random\nx = 1\ny = random.random()\n",
+         "import random\nx = 1\ny = random.random()\n"),
+        ("import os\nimport random\nx = random.random()\n", "import os\nimport random\nx = 1\n", "import os\nx = 1\n"),
+    ],
+)
+def test_drop_orphaned_imports(before, after, expected):
+    assert drop_orphaned_imports(before, after) == expected

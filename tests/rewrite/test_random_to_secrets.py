@@ -127,6 +127,9 @@ def test_offset_is_parenthesised_inside_an_expression():
     "source",
     [
         "import random\nrandom.seed(42)\ntoken = random.random()\n",
+        "import random as rnd\nrnd.seed(7)\ntoken = rnd.random()\n",
+        "from random import seed, choice\nseed(7)\ntoken = choice(abc)\n",
+        "import random\nrng = random.Random(42)\ntoken = random.random()\n",
         "import random\n\ndef f():\n    delay = random.uniform(0, 1)\n",
         "import random\n\ndef test_game():\n    x = random.randint(1, 6)\n",
         "def f(random):\n    return random.randint(1, 3)\n",
