@@ -41,8 +41,8 @@ from promsec_ci.verify.similarity import token_similarity, tokens
 
 # Bandit's low-severity "review this" markers on every subprocess use. The CWE-78 operators'
 # secure form (subprocess.run with an argument list, no shell) triggers them by construction
-# (B607: the same program name the shell resolved through PATH before), so they are not
-# counted as new findings unless they are themselves being fixed.
+# (B607: the same program name the shell resolved through PATH before), so they are neither
+# counted as new findings nor as CWEs of a unit (no operator fixes them).
 RESIDUAL_RULES = frozenset({"B404", "B603", "B607"})
 _CACHE_SIZE = 512
 TINY_UNIT_TOKENS = 40  # below this, similarity is measured on the whole file
@@ -132,14 +132,14 @@ class StaticVerifier:
                      findings: Sequence[Finding]) -> list[Finding]:
         """The counted CWE findings of ``text`` inside ``region``, one per (rule, line)."""
         found = self.analyze(text, unit.path) or []
-        return _counted(found, region, _floor(findings), {f.rule_id for f in findings})
+        return _counted(found, region, _floor(findings))
 
     def inspect(self, original_text: str, candidate_text: str, unit: Unit, findings: Sequence[Finding]) -> Inspection:
         """Like ``verify``, also returning the unit's region in the candidate and the findings removed."""
-        floor, targets = _floor(findings), {f.rule_id for f in findings}
+        floor = _floor(findings)
         before_all = self.analyze(original_text, unit.path) or []
         original_region = (unit.start_line, unit.end_line)
-        counted_before = _counted(before_all, original_region, floor, targets)
+        counted_before = _counted(before_all, original_region, floor)
         k_before = len(counted_before)
 
         def fail(reason: str, **numbers) -> Verdict:
@@ -161,9 +161,9 @@ class StaticVerifier:
         after_all = self.analyze(candidate_text, unit.path)
         if after_all is None:
             return Inspection(fail("Bandit cannot analyze the rewritten file"), region)
-        counted_after = _counted(after_all, region, floor, targets)
+        counted_after = _counted(after_all, region, floor)
         k_after = len(counted_after)
-        new = _new_findings(before_all, after_all, original_region, region, targets)
+        new = _new_findings(before_all, after_all, original_region, region)
         candidate_source = "".join(candidate_text.splitlines(keepends=True)[region[0] - 1 : region[1]])
         # A module-level unit or a one-line function is little more than the statement being
         # fixed, so its own ratio measures the size of the fix; how much of the file is kept is
@@ -225,8 +225,8 @@ class StaticVerifier:
         if grown:
             return "combined fixes add findings: " + ", ".join(grown)
         whole = (1, max(len(original_text.splitlines()), len(candidate_text.splitlines())) + 1)
-        k_before = len(_counted(before, whole, Level.MEDIUM, set()))
-        k_after = len(_counted(after, whole, Level.MEDIUM, set()))
+        k_before = len(_counted(before, whole, Level.MEDIUM))
+        k_after = len(_counted(after, whole, Level.MEDIUM))
         if k_after > k_before or (k_after == k_before and Counter(f.rule_id for f in after) == counts_before):
             return "combined fixes remove no finding"
         return ""
@@ -266,17 +266,17 @@ class _Partial:
 
 def _floor(findings: Sequence[Finding]) -> Level:
     """MEDIUM, or lower when a finding being fixed is lower (B311 random is LOW)."""
-    levels = [f.severity for f in findings if not f.suppressed]
+    levels = [f.severity for f in findings if not f.suppressed and f.rule_id not in RESIDUAL_RULES]
     return min([Level.MEDIUM, *levels])
 
 
-def _counted(found: Sequence[Finding], region: tuple[int, int], floor: Level, targets: set[str]) -> list[Finding]:
+def _counted(found: Sequence[Finding], region: tuple[int, int], floor: Level) -> list[Finding]:
     """One finding per (rule, line) in ``region`` with severity >= ``floor``."""
     seen: dict[tuple[str, int], Finding] = {}
     for finding in found:
         if finding.suppressed or finding.severity < floor:
             continue
-        if finding.rule_id in RESIDUAL_RULES and finding.rule_id not in targets:
+        if finding.rule_id in RESIDUAL_RULES:
             continue
         if region[0] <= finding.start_line <= region[1]:
             seen.setdefault((finding.rule_id, finding.start_line), finding)
@@ -311,7 +311,7 @@ def _norm(code: str) -> str:
 
 
 def _new_findings(before: Sequence[Finding], after: Sequence[Finding], old_region: tuple[int, int],
-                  new_region: tuple[int, int], targets: set[str]) -> list[Finding]:
+                  new_region: tuple[int, int]) -> list[Finding]:
     """Findings of the candidate without a counterpart in the original.
 
     Outside the unit a counterpart has the same rule and normalised code; inside, the unit may
@@ -324,7 +324,7 @@ def _new_findings(before: Sequence[Finding], after: Sequence[Finding], old_regio
     inside_before = Counter(f.rule_id for f in before if inside(f, old_region))
     new: list[Finding] = []
     for finding in sorted(after, key=lambda f: f.start_line):
-        if finding.rule_id in RESIDUAL_RULES and finding.rule_id not in targets:
+        if finding.rule_id in RESIDUAL_RULES:
             continue
         if inside(finding, new_region):
             if inside_before[finding.rule_id] > 0:

@@ -142,6 +142,20 @@ def test_the_subprocess_review_markers_of_a_shell_free_rewrite_are_not_new_findi
     assert verdict.ok, verdict.reason
 
 
+def test_subprocess_markers_already_in_the_unit_neither_count_as_cwes_nor_as_new():
+    original = ("import os\nimport subprocess\n\n\ndef refresh(host, log):\n    subprocess.call(['sync'])\n"
+                "    log.info('pinging %s', host)\n    status = os.system('ping -c 1 ' + host)\n"
+                "    return status == 0\n")
+    candidate = original.replace("os.system('ping -c 1 ' + host)",
+                                 "subprocess.run(['ping', '-c', '1', host]).returncode")
+    findings = BanditAnalyzer().analyze_text(original, "app.py")
+    assert {f.rule_id for f in findings} >= {"B404", "B603", "B607", "B605"}
+    unit = UnitIndex(original, "app.py").locate(8)
+    verdict = StaticVerifier(Options()).verify(original, candidate, unit, findings)
+    assert verdict.ok, verdict.reason
+    assert (verdict.cwes_before, verdict.cwes_left) == (1, 0)
+
+
 def test_module_level_code_is_followed_through_added_imports():
     original = "import yaml\n\nCONFIG = yaml.load(open('c.yml'), Loader=yaml.Loader)\nDEBUG = False\n"
     candidate = "import json\nimport yaml\n\nCONFIG = yaml.safe_load(open('c.yml'))\nDEBUG = False\n"
