@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     analyzer = BanditAnalyzer()
     by_rule: dict[str, Counter] = defaultdict(Counter)
     by_operator: dict[str, Counter] = defaultdict(Counter)
+    by_dataset: dict[str, Counter] = defaultdict(Counter)
     snippets = parsed = 0
     started = time.perf_counter()
     for ident, text in _snippets(args.data):
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 by_operator[operator.meta.name]["tried"] += 1
                 best = max(best, reached, key=len)
             by_rule[finding.rule_id].update(best)
+            by_dataset[ident.split(":", 1)[0]].update(best)
             if args.verbose and "clean" not in best:
                 snippet = finding.code.strip()[:90]
                 print(f"  {ident} {finding.rule_id} line {finding.start_line}: {best[-1]} | {snippet}")
@@ -135,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         print(_row(rule, by_rule[rule]))
     if total["findings"]:
         print(_row("all", total))
+    print()
+    for dataset, counts in by_dataset.items():
+        print(f"{dataset}: {counts['clean']}/{counts['findings']} findings fixed cleanly")
     print()
     print(f"{'operator':24} {'tried':>6} {'applied':>8} {'clean':>6}")
     for name in OPERATORS:
