@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import textwrap
 
 import pytest
@@ -184,6 +185,29 @@ def test_findbugs_flags_each_cwe_in_the_vulnerable_file_and_nothing_in_its_safe_
     assert [n.path for n in analysis.notices] == ["src/main/java/demo/Broken.java"]
     assert "did not compile" in analysis.notices[0].message
     assert analyzer.version.startswith(find_engine().kind)
+
+
+@needs_engine
+def test_the_builds_own_class_folder_is_analyzed_without_touching_it(tmp_path, analyzer):
+    # --java-classes: a Java 17 build (a record, a nested class) compiled with inline string
+    # concatenation, as FindBugs needs (docs/java.md); two packages, one of them changed.
+    other = "package other;\npublic class Other { public void run(java.sql.Statement s, String x) " \
+            "throws Exception { s.execute(\"DELETE FROM t WHERE x = '\" + x + \"'\"); } }\n"
+    sources = {"demo/Modern.java": MODERN, "other/Other.java": other}
+    for rel, text in sources.items():
+        (tmp_path / "src" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "src" / rel).write_text(text)
+    build = tmp_path / "build"
+    subprocess.run(["javac", "-XDstringConcat=inline", "-d", str(build),
+                    *(str(tmp_path / "src" / rel) for rel in sources)], check=True)
+    before = {p: p.read_bytes() for p in build.rglob("*.class")}
+    scanner = SpotBugsAnalyzer(cache_dir=analyzer.cache_dir, classes_dir=str(build))
+
+    analysis = scanner.analyze([FileChange("src/main/java/demo/Modern.java", MODERN)])
+
+    # Only the changed file's package is analyzed and reported; the build is left as it was.
+    assert [(f.path, f.start_line) for f in analysis.findings] == [("src/main/java/demo/Modern.java", 7)]
+    assert {p: p.read_bytes() for p in build.rglob("*.class")} == before
 
 
 def test_without_spotbugs_or_findbugs_semgrep_stands_in_with_a_notice(tmp_path, monkeypatch):
