@@ -152,7 +152,10 @@ def fix_findings(
             llm_outcome = llm_loop.improve(unit, unit_findings, text, outcome)
             cost = cost + llm_outcome.cost
             notices.extend(llm_outcome.notices)
-            fix = llm_outcome.fix or fix
+            llm_fix = llm_outcome.fix
+            if llm_fix is not None and search.behavior is not None:  # --verify-behavior covers LLM fixes too
+                llm_fix = search.behavior.check_fix(text, unit, unit_findings, llm_fix, notices)
+            fix = llm_fix or fix
         if fix is not None:
             # A fix is attached only to the findings it removes, not to every finding of the unit.
             resolved = search.resolved(fix, unit_findings, text)

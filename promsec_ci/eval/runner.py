@@ -147,7 +147,12 @@ def _round(text: str, path: str, findings: list[Finding], engines: Engines, noti
             improved = engines.loop.improve(unit, unit_findings, text, outcome)
             cost = cost + _without_total(improved.cost)
             notices.extend(n.message for n in improved.notices)
-            fix = improved.fix or fix
+            llm_fix = improved.fix
+            if llm_fix is not None and engines.search.behavior is not None:  # as pipeline.fix_findings
+                rejected: list = []
+                llm_fix = engines.search.behavior.check_fix(text, unit, unit_findings, llm_fix, rejected)
+                notices.extend(n.message for n in rejected)
+            fix = llm_fix or fix
         if fix is not None:
             found.append((unit, unit_findings, fix))
     if not found:

@@ -131,6 +131,29 @@ class BehaviorChecker:
                 observation["_work"] = run.result.get("work", "")
         return _judge(results["original"], results["fixed"], benign, probe_plan, seconds, run.isolated_network)
 
+    def check_fix(self, text: str, unit: Unit, findings: Sequence[Finding], fix, notices: list):
+        """``fix`` when it keeps behaviour and closes the probes, else ``None`` with a notice
+        (for fixes made outside the operator search, such as the LLM loop's).
+
+        Args:
+            text: the scanned file the fix's edits apply to.
+            unit: the unit it rewrites.
+            findings: the unit's findings.
+            fix: the ``Fix``.
+            notices: appended to when the fix is rejected.
+        """
+        from promsec_ci.fixes import apply_edits
+        from promsec_ci.records import Notice
+
+        fixed = apply_edits(text, fix.edits)
+        verdict = self.check(text, fixed, unit, findings) if fixed is not None else None
+        if verdict is not None and verdict.ok:
+            return fix
+        reason = verdict.reason if verdict is not None else "its edits do not apply"
+        notices.append(Notice(f"behaviour check rejected the {', '.join(fix.operators)} fix of {unit.name}: {reason}",
+                              unit.path))
+        return None
+
     def _plan(self, original_text: str, fixed_text: str, unit: Unit, findings: Sequence[Finding]):
         calls: list[dict] = []
         probe_plan: list[tuple[str, str, str, int, int]] = []  # kind, param, payload, probe call, control call

@@ -144,3 +144,36 @@ def test_promsec_strategy_generates_then_fixes_through_the_llm(tmp_path):
     assert record["fixes"][0]["behavior"]["ok"], record["fixes"][0]["behavior"]["reason"]
     assert summary["cost"]["llm_queries"]["sum"] == len(server.requests) >= 3
     assert summary["cost"]["input_tokens"]["sum"] > 0
+
+
+CHANGED = SECURE.replace('scope["value"] = int(text)', 'scope["value"] = int(text) + 1')
+
+
+def changing_model(request):
+    if last_user(request).startswith(USER_PROMPT):
+        return Reply(INSECURE)
+    if is_inversion(request):
+        return Reply("Write parse_number(text) that converts text with int and returns it.")
+    return Reply(CHANGED)
+
+
+def test_verify_behavior_also_rejects_llm_fixes_that_change_results(tmp_path):
+    from promsec_ci.pipeline import ScanRequest, scan
+
+    data = tmp_path / "prompts.jsonl"
+    data.write_text(json.dumps({"id": "p1", "prompt": USER_PROMPT}) + "\n", encoding="utf-8")
+    with ScriptedModel(changing_model) as server:
+        options = dataclasses.replace(Options(), strategy="promsec", llm=True, llm_base_url=server.url,
+                                      llm_model="test-model", llm_timeout=5.0, ggan=False, verify_behavior=True,
+                                      behavior_examples=6, max_iterations=1)
+        run_eval(EvalRun(str(data), str(tmp_path / "out"), options, root=str(tmp_path)), progress=False)
+        record = json.loads((tmp_path / "out" / "records-promsec-cfg.jsonl").read_text())
+        assert record["fixes"] == [] and record["cwes_after"] == 1
+        assert any(n.startswith("behaviour check rejected the llm:test-model fix") for n in record["notices"])
+
+        repo = tmp_path / "repo"
+        repo.mkdir()
+        (repo / "app.py").write_text(record["generated_code"], encoding="utf-8")
+        report = scan(ScanRequest(str(repo), options, paths=(str(repo / "app.py"),)))
+    assert [f.fix for f in report.findings if f.rule_id == "B102"] == [None]
+    assert any("behaviour check rejected the llm:test-model fix" in n.message for n in report.notices)
