@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from promsec_ci.fileio import atomic_write
 
 # Bump when the request shape changes so old entries stop matching.
 _KEY_VERSION = 1
@@ -52,11 +52,22 @@ class ResponseCache:
             return None
 
     def put(self, key: str, answer: CachedAnswer) -> None:
-        """Store ``answer``; a read-only or full disk only loses the cache entry."""
+        """Store ``answer``; a read-only or full disk only loses the cache entry.
+
+        Written through a temporary file and a rename, so readers never see half an entry, but
+        without fsync: an entry lost in a crash is only a cache miss.
+        """
         path = self._path(key)
+        payload = json.dumps({"text": answer.text, "input_tokens": answer.input_tokens,
+                              "output_tokens": answer.output_tokens})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, json.dumps({"text": answer.text, "input_tokens": answer.input_tokens,
-                                           "output_tokens": answer.output_tokens}))
+            fd, temp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=path.parent)
         except OSError:
-            pass
+            return
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload)
+            os.replace(temp, path)
+        except OSError:
+            Path(temp).unlink(missing_ok=True)

@@ -32,6 +32,7 @@ _OVERRIDE = re.compile(
     r"(?:instructions?|prompts?|rules?|directions?)", re.I)
 
 
+@lru_cache(maxsize=128)
 def capabilities(code: str, context: str = "") -> dict[str, str]:
     """Capability -> first call that needs it, in ``code``; names resolved through the imports of
     ``code`` and ``context`` (the file around it)."""

@@ -25,6 +25,7 @@ gets here (``build_loop`` returns ``None``).
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -300,7 +301,7 @@ class _Run:
         if unit is None:
             unit = self.unit
             base_text = self.text
-        source = prompts.unit_context(base_text, unit.source, self.name).code
+        source = textwrap.dedent(unit.source).strip("\n") + "\n"
         redaction = redact(source, password_lines(source))
         context = prompts.unit_context(base_text, redaction.text, self.name)
         if not context.signature:

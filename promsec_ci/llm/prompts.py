@@ -18,6 +18,7 @@ import copy
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from promsec_ci.records import Finding
 
@@ -172,16 +173,13 @@ def generation_messages(prompt: str, language: str = "python") -> list[dict[str,
 
 def _used_imports(file_text: str, code: str) -> tuple[str, ...]:
     try:
-        module = ast.parse(file_text)
         unit = ast.parse(code)
     except (SyntaxError, ValueError):
         return ()
     used = {node.id for node in ast.walk(unit) if isinstance(node, ast.Name)}
     used |= {_root(node) for node in ast.walk(unit) if isinstance(node, ast.Attribute)}
     kept: list[str] = []
-    for node in module.body:
-        if not isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
+    for node in _module_imports(file_text):
         names = [alias for alias in node.names
                  if (alias.asname or alias.name.split(".")[0]) in used or alias.name == "*"]
         if names:
@@ -189,6 +187,16 @@ def _used_imports(file_text: str, code: str) -> tuple[str, ...]:
             trimmed.names = names
             kept.append(ast.unparse(trimmed))
     return tuple(dict.fromkeys(kept))
+
+
+@lru_cache(maxsize=32)
+def _module_imports(file_text: str) -> tuple[ast.Import | ast.ImportFrom, ...]:
+    """The module-level import statements of a file (parsed once per text)."""
+    try:
+        module = ast.parse(file_text)
+    except (SyntaxError, ValueError):
+        return ()
+    return tuple(node for node in module.body if isinstance(node, (ast.Import, ast.ImportFrom)))
 
 
 def _root(node: ast.expr) -> str:

@@ -53,7 +53,7 @@ class Redaction:
         return self.count > 0
 
 
-def redact(source: str, secret_lines: set[int] = frozenset()) -> Redaction:
+def redact(source: str, secret_lines: frozenset[int] | set[int] = frozenset()) -> Redaction:
     """Replace secrets in ``source`` by ``REDACTED_SECRET_<n>``.
 
     Args:
@@ -67,10 +67,11 @@ def redact(source: str, secret_lines: set[int] = frozenset()) -> Redaction:
     return Redaction(text, counter.count)
 
 
-def password_lines(source: str) -> set[int]:
+@lru_cache(maxsize=64)
+def password_lines(source: str) -> frozenset[int]:
     """Lines of ``source`` (dedented first) where Bandit sees a hard-coded password."""
     found = _password_analyzer().analyze_text(textwrap.dedent(source), "<unit>") or []
-    return {line for finding in found for line in finding.lines}
+    return frozenset(line for finding in found for line in finding.lines)
 
 
 @lru_cache(maxsize=1)
