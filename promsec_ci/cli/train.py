@@ -36,7 +36,7 @@ def train(app: App, *, data, kind, epochs, seed, out, exclude_cwes, holdout, cac
                          exclude_cwes=tuple(exclude_cwes))
     try:
         dataset = collect(data, config, cache_dir)
-    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         app.abort(f"cannot read training data: {exc}")
     if not dataset.train:
         app.abort("no trainable units: no flagged unit in the data has an applicable operator")
