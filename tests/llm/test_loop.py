@@ -339,3 +339,42 @@ def test_bl1_never_sends_secrets_in_lines_or_messages(tmp_path, llm_options):
     assert len(server.requests) == 7 and "CWE-259" in sent
     for secret in ("hunter2-default", "AKIAABCDEFGHIJKLMNOP", "p4ssw0rd-literal"):
         assert secret not in sent
+
+
+TWO = textwrap.dedent('''\
+    def rename(conn, old, new):
+        cur = conn.cursor()
+        cur.execute("SELECT id FROM users WHERE name = '%s'" % old)
+        cur.execute("UPDATE users SET name = '%s' WHERE name = '%s'" % (new, old))
+        return cur.fetchall()
+''')
+HALF = '''```python
+def rename(conn, old, new):
+    cur = conn.cursor()
+    cur.execute("SELECT id FROM users WHERE name = ?", (old,))
+    cur.execute("UPDATE users SET name = '%s' WHERE name = '%s'" % (new, old))
+    return cur.fetchall()
+```'''
+FULL = '''```python
+def rename(conn, old, new):
+    cur = conn.cursor()
+    cur.execute("SELECT id FROM users WHERE name = ?", (old,))
+    cur.execute("UPDATE users SET name = ? WHERE name = ?", (new, old))
+    return cur.fetchall()
+```'''
+
+
+def test_bl2_starts_the_next_round_from_the_greedy_best(tmp_path, llm_options):
+    def answer(request):
+        content = last_user(request)
+        return Reply(FULL if 'name = ?", (old,))' in content else HALF)
+
+    unit, _ = setup(TWO)
+    findings = [f for f in BanditAnalyzer().analyze_text(TWO, "app.py") if f.rule_id == "B608"]
+    assert len(findings) == 2
+    with ScriptedModel(answer) as server:
+        result = build_loop(llm_options(server, strategy="bl2", max_iterations=3), str(tmp_path)).improve(
+            unit, findings, TWO, no_operator_fix(unit, findings))
+    assert len(server.requests) == 8  # seven templates on the original, then one on the half-fixed code
+    assert result.fix is not None and result.fix.cwes_removed == (89,)
+    assert "WHERE name = ?\", (new, old)" in result.fix.diff
