@@ -102,7 +102,7 @@ def run(pairs: list[Pair], options: Options, root: str, server: ScriptedModel, m
     loop = build_loop(options, root)
     assert loop is not None
     stats = {"findings": 0, "units": 0, "fixed": 0, "fixed_by_operators": 0, "fixed_by_llm": 0,
-             "queries_per_fixed": [], "llm_units": 0, "calls": 0, "improve_seconds": 0.0,
+             "queries_per_fixed": [], "queries_per_llm_fixed": [], "llm_units": 0, "calls": 0, "improve_seconds": 0.0,
              "server_seconds": 0.0, "llm_seconds": 0.0, "verify_seconds": 0.0, "search_seconds": 0.0,
              "ranker": getattr(search, "ranker", None) is not None, "notices": defaultdict(int)}
     for pair in pairs:
@@ -147,6 +147,8 @@ def run(pairs: list[Pair], options: Options, root: str, server: ScriptedModel, m
             stats["fixed"] += len(fixed)
             stats["fixed_by_llm" if by_llm else "fixed_by_operators"] += len(fixed)
             stats["queries_per_fixed"].extend([calls] * len(fixed))
+            if by_llm:
+                stats["queries_per_llm_fixed"].extend([calls] * len(fixed))
     stats["verify_seconds"] = loop.verify_seconds
     stats["search_seconds"] = loop.search_seconds
     return stats
@@ -217,6 +219,10 @@ def main() -> None:
     if per_fixed:
         print(f"LLM queries per fixed finding: median {statistics.median(per_fixed):g}, "
               f"mean {sum(per_fixed) / len(per_fixed):.2f}, all-calls/fixed {first['calls'] / len(per_fixed):.2f}")
+    if first["queries_per_llm_fixed"]:
+        llm_fixed = first["queries_per_llm_fixed"]
+        print(f"LLM queries per finding fixed by the LLM: median {statistics.median(llm_fixed):g}, "
+              f"mean {sum(llm_fixed) / len(llm_fixed):.2f}")
     print(f"second identical run: {second_calls} LLM calls (fixed {second['fixed']})")
     overhead = (first["improve_seconds"] - first["server_seconds"]) / calls * 1000
     client = (first["llm_seconds"] - first["server_seconds"]) / calls * 1000
