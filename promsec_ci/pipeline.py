@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,8 +60,11 @@ def scan(request: ScanRequest, changes: ChangeSet | None = None) -> Report:
     tools: dict[str, str] = {}
     suffixes = {Path(path).suffix for path in files} or {".py"}
     analyzer_clock = time.perf_counter()
-    for analyzer in analyzers_for(suffixes, options):
-        analysis = analyzer.analyze(changes.files)
+    chosen = analyzers_for(suffixes, options)
+    # Analyzers run side by side: SpotBugs and Semgrep are subprocesses, mostly JVM/interpreter start.
+    with ThreadPoolExecutor(max_workers=max(len(chosen), 1)) as pool:
+        analyses = list(pool.map(lambda a: a.analyze(changes.files), chosen))
+    for analyzer, analysis in zip(chosen, analyses, strict=True):
         tools[analyzer.name] = analyzer.version
         findings.extend(analysis.findings)
         notices.extend(analysis.notices)
