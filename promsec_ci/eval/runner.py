@@ -1,10 +1,11 @@
 """Evaluate one record: the paper's loop over a whole code base, with everything measured.
 
 Per round (the paper's iteration): analyze, fix every flagged unit (operator search, gGAN-ranked
-unless ``--no-ggan``; then the LLM loop when the strategy uses one), apply the fixes that combine,
-analyze again. Rounds stop when nothing is reported, nothing more was fixed, or after
-``max_iterations``. Each applied fix is measured: token and graph similarity of its unit and,
-when asked, a behaviour check (differential run + exploit probes).
+unless ``--no-ggan``, for ``promsec`` and ``a2``; then the LLM loop when the strategy uses one;
+``bl1``/``bl2``/``a1`` are the LLM alone), apply the fixes that combine, analyze again. Rounds
+stop when nothing is reported, nothing more was fixed, or after ``max_iterations``. Each applied
+fix is measured: token and graph similarity of its unit and, when asked, a behaviour check
+(differential run + exploit probes).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from promsec_ci.config import Options
 from promsec_ci.eval.dataset import EvalRecord
 from promsec_ci.records import Cost, Finding, Fix, Level, Unit
 from promsec_ci.units import UnitIndex
+
+# The paper's baselines and the no-gGAN ablation are LLM-only: the operator search does not run
+# in front of them (in CI, `scan`/`fix` always try the operators first).
+LLM_ONLY = ("bl1", "bl2", "a1")
 
 
 @dataclass
@@ -139,7 +144,10 @@ def _round(text: str, path: str, findings: list[Finding], engines: Engines, noti
     found: list[tuple[Unit, list[Finding], Fix]] = []
     for key, unit_findings in groups.items():
         unit = units[key]
-        outcome = engines.search.search(unit, unit_findings, text)
+        if engines.loop is not None and engines.options.strategy in LLM_ONLY:
+            outcome = _no_search(unit_findings)
+        else:
+            outcome = engines.search.search(unit, unit_findings, text)
         cost = cost + _without_total(outcome.cost)
         notices.extend(n.message for n in outcome.notices)
         fix = outcome.fix
@@ -166,6 +174,13 @@ def _round(text: str, path: str, findings: list[Finding], engines: Engines, noti
             single = apply_edits(text, fix.edits) or new_text
             measured.append(_measure(text, single, unit, unit_findings, fix, engines))
     return (new_text, measured), cost
+
+
+def _no_search(findings: list[Finding]):
+    """What the LLM loop starts from when no operator search runs before it."""
+    from promsec_ci.search import SearchOutcome
+
+    return SearchOutcome(fix=None, cwes_left=len({(f.rule_id, f.start_line) for f in findings}), best_text=None)
 
 
 def _measure(text: str, fixed: str, unit: Unit, findings: list[Finding], fix: Fix, engines: Engines) -> dict:
