@@ -7,6 +7,8 @@ while ``self.in_target`` is true; ``rewrite_at`` runs it and returns the new mod
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, GatherImportsVisitor
@@ -80,19 +82,28 @@ class StatementTransformer(cst.CSTTransformer):
         return result
 
 
+@lru_cache(maxsize=16)
 def parse(source: str) -> cst.Module | None:
+    """The module of ``source``, shared between callers: libcst trees are immutable, and the
+    search applies many operators to the same text."""
     try:
         return cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError):
         return None
 
 
+@lru_cache(maxsize=16)
+def _wrapper(source: str) -> MetadataWrapper | None:
+    # One wrapper per text, so position/scope metadata is computed once for every operator.
+    module = parse(source)
+    return None if module is None else MetadataWrapper(module, unsafe_skip_copy=True)
+
+
 def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tuple[str, ...]] | None:
     """Run ``transformer`` on ``source``; the new text and the imports added, or ``None``."""
-    module = parse(source)
-    if module is None:
+    wrapper = _wrapper(source)
+    if wrapper is None:
         return None
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     updated = wrapper.visit(transformer)
     if updated.deep_equals(wrapper.module):
         return None
