@@ -26,6 +26,7 @@ from promsec_ci.records import Finding, Level, Unit
 from promsec_ci.units import UnitIndex
 
 CACHE_VERSION = "1"
+_REWRITES: dict[tuple[str, int, str], tuple[str, int, list[Finding] | None] | None] = {}
 
 
 @dataclass(frozen=True)
@@ -220,33 +221,54 @@ class SampleBuilder:
                         if unit.start_line <= start <= unit.end_line})
         candidates: list[Candidate] = []
         tried: set[tuple[int, str]] = set()
+        produced: set[tuple[str, str]] = set()
         for line in lines:
             node = raw.lines.index(line)
             for op in ops:
-                try:
-                    rewrite = op.apply(text, line)
-                except Exception:  # noqa: BLE001 - an operator bug must not stop training
-                    rewrite = None
-                if rewrite is None or (line, op.meta.name) in tried:
+                if (line, op.meta.name) in tried:
                     continue
                 tried.add((line, op.meta.name))
-                after = self.analyzer.analyze_text(rewrite.text, "sample.py")
+                measured = self._rewrite(op, text, line)
+                if measured is None:
+                    continue
+                new_text, n_imports, after = measured
+                if (op.meta.name, new_text) in produced:  # same statement reached from another line
+                    continue
+                produced.add((op.meta.name, new_text))
                 if after is None:
                     candidates.append(Candidate(node, line, op.meta.name, 0, 1, list(raw.x[node])))
                     continue
-                shift = len(rewrite.text.splitlines()) - len(text.splitlines())
-                shift = min(shift, len(rewrite.imports)) if rewrite.imports else 0
-                new_unit = UnitIndex(rewrite.text, "sample.py").locate(line + shift)
+                shift = len(new_text.splitlines()) - len(text.splitlines())
+                shift = min(shift, n_imports) if n_imports else 0
+                new_unit = UnitIndex(new_text, "sample.py").locate(line + shift)
                 after_all = counted(after)
                 after_unit = counted(in_unit(after, new_unit))
                 delta_k = len(before_unit) - len(after_unit)
                 outside = (len(after_all) - len(after_unit)) - (len(before_all) - len(before_unit))
                 new_here = sum(1 for f in after_unit if f.rule_id not in old_rules)
-                new_raw = build_raw(new_unit, self.kind, after_unit, rewrite.text)
+                new_raw = build_raw(new_unit, self.kind, after_unit, new_text)
                 phi_node = next((i for i, s in enumerate(new_raw.lines) if s == line + shift), None)
                 phi = new_raw.x[phi_node] if phi_node is not None else raw.x[node]
                 candidates.append(Candidate(node, line, op.meta.name, delta_k, max(0, outside) + new_here, list(phi)))
         return candidates
+
+    def _rewrite(self, op, text: str, line: int) -> tuple[str, int, list[Finding] | None] | None:
+        """(new text, imports added, Bandit findings) of ``op`` at ``line``, memoised in process
+        so that building the same data for another graph kind costs no second rewrite."""
+        key = (hashlib.sha256(text.encode()).hexdigest(), line, op.meta.name)
+        if key in _REWRITES:
+            return _REWRITES[key]
+        try:
+            rewrite = op.apply(text, line)
+        except Exception:  # noqa: BLE001 - an operator bug must not stop training
+            rewrite = None
+        result = None
+        if rewrite is not None:
+            result = (rewrite.text, len(rewrite.imports), self.analyzer.analyze_text(rewrite.text, "sample.py"))
+        if len(_REWRITES) > 20_000:
+            _REWRITES.clear()
+        _REWRITES[key] = result
+        return result
 
     def _load_record(self, key: str) -> tuple[list[Sample], list[RawGraph]] | None:
         if self.cache is None:
