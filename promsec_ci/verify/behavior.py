@@ -99,8 +99,8 @@ class BehaviorChecker:
     def __init__(self, options: Options, root: str | None = None) -> None:
         self.options = options
         self.root = root
-        self.examples = int(getattr(options, "behavior_examples", 20))
-        wall = float(getattr(options, "behavior_timeout", 30.0))
+        self.examples = options.behavior_examples
+        wall = options.behavior_timeout
         # a generous per-call alarm: busy CI runners make honest calls slow, and a false
         # "Timeout" would hide a good fix
         self.limits = Limits(wall_seconds=wall, call_seconds=min(5.0, wall / 4))
@@ -189,7 +189,6 @@ class BehaviorChecker:
             "sys_path": self._import_path(unit),
         }
         return job, benign, probe_plan
-
 
     def _import_path(self, unit: Unit) -> list[str]:
         """The unit's folder and the repository root, so its sibling imports resolve."""
