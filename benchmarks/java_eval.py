@@ -7,7 +7,8 @@
    cases import the Benchmark's helper classes, so it is scored on the cases that compile alone
    (their number is printed).
 2. Speed: ``promsec-ci scan --no-fix`` of a 10-file Java change in a git repository (``--base``),
-   wall time including interpreter and JVM start, per backend, best of N runs.
+   wall time including interpreter and JVM start, per backend, best of N runs; then the same scan
+   with verified fixes, once per backend.
 
     python benchmarks/java_eval.py [--data FILE] [--repeat 2] [--skip-speed] [--skip-quality]
 """
@@ -195,6 +196,18 @@ def speed(repeat: int) -> None:
                 if result.returncode == 0:
                     findings = len(json.loads(result.stdout).get("findings", []))
             print(f"  {backend:>8}: {best:5.1f} s  ({findings} findings)")
+        print("\nsame change with verified fixes (one run each; every candidate of every unit is analyzed "
+              "and compiled in one batch)")
+        for backend in ("spotbugs", "semgrep"):
+            command = [sys.executable, "-m", "promsec_ci", "scan", "--base", "main", "--exit-zero", "--no-llm",
+                       "--java-analyzer", backend, "-f", "json", "-o", "-"]
+            start = time.perf_counter()
+            result = subprocess.run(command, cwd=repo, capture_output=True, text=True, check=False)
+            seconds = time.perf_counter() - start
+            report = json.loads(result.stdout) if result.returncode == 0 else {}
+            found = report.get("findings", [])
+            fixed = sum(1 for f in found if f.get("fix"))
+            print(f"  {backend:>8}: {seconds:5.1f} s  ({fixed} of {len(found)} findings with a verified fix)")
 
 
 def main() -> None:
