@@ -76,3 +76,17 @@ def test_bad_java_analyzer_value_is_a_one_line_error(tmp_path):
     result = run("scan", "--java-analyzer", "pmd", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "java-analyzer" in result.stderr
+
+
+@pytest.mark.skipif(find_semgrep() is None, reason="semgrep is not installed")
+def test_a_clean_java_scan_imports_no_heavy_dependency(tmp_path):
+    (tmp_path / "Clean.java").write_text("class Clean {\n    int add(int a, int b) { return a + b; }\n}\n")
+    probe = (
+        "import sys\n"
+        "from promsec_ci.cli import cli\n"
+        "code = cli.main(['scan', '--java-analyzer', 'semgrep', '.'], standalone_mode=False)\n"
+        "heavy = [m for m in ('torch', 'torch_geometric', 'openai', 'github', 'gitlab') if m in sys.modules]\n"
+        "print('exit', code, 'heavy', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip().splitlines()[-1] == "exit 0 heavy []", result.stderr
