@@ -122,37 +122,49 @@ class FixSearch:
         best_verified: _Candidate | None = None
         best_any: _Candidate | None = None
         seen: set[str] = {text}
-        beam = [(text, (), ())] if targets and k_before else []
+        edits_of = _Memo(lambda state: self._edits(unit, targets, state, text))
+
+        def verify(state: str, ops: tuple[str, ...], imports: tuple[str, ...]) -> _Candidate:
+            nonlocal verifications, best_any, best_verified
+            seen.add(state)
+            inspection = self.verifier.inspect(text, state, unit, targets)
+            if self.behavior is not None and inspection.verdict.ok:
+                from promsec_ci.verify.behavior import behavior_gate
+
+                inspection = behavior_gate(self.behavior, text, state, unit, targets, inspection, notices)
+            verifications += 1
+            verdict = inspection.verdict
+            if not verdict.ok:
+                rejections.append(verdict.reason)
+            candidate = _Candidate(state, ops, imports, inspection,
+                                   self.options.alpha * verdict.cwes_left
+                                   + self.options.beta * (1 - verdict.similarity))
+            if inspection.region is not None and (best_any is None or candidate.score < best_any.score):
+                best_any = candidate
+            if verdict.ok and (best_verified is None or candidate.score < best_verified.score):
+                best_verified = candidate
+            return candidate
+
+        done = False
+        if targets and k_before > 1:
+            # Several CWEs: first the chain of each state's top-ranked edit, verified once as a whole.
+            chain = _chain(text, edits_of)
+            if chain is not None and chain[0] not in seen:
+                head = verify(*chain)
+                done = head.inspection.verdict.ok and head.k == 0
+        beam = [(text, (), ())] if targets and k_before and not done else []
         for _ in range(MAX_DEPTH):
             next_beam: list[_Candidate] = []
-            done = False
             for state_text, ops, imports in beam:
-                for _line, operator, rewrite in self._edits(unit, targets, state_text, text):
+                for _line, operator, rewrite in edits_of(state_text):
                     if rewrite.text in seen:
                         continue
-                    seen.add(rewrite.text)
-                    inspection = self.verifier.inspect(text, rewrite.text, unit, targets)
-                    if self.behavior is not None and inspection.verdict.ok:
-                        from promsec_ci.verify.behavior import behavior_gate
-
-                        inspection = behavior_gate(self.behavior, text, rewrite.text, unit, targets,
-                                                   inspection, notices)
-                    verifications += 1
-                    verdict = inspection.verdict
-                    if not verdict.ok:
-                        rejections.append(verdict.reason)
-                    candidate = _Candidate(
-                        rewrite.text, (*ops, operator.meta.name), _merge(imports, rewrite.imports), inspection,
-                        self.options.alpha * verdict.cwes_left + self.options.beta * (1 - verdict.similarity),
-                    )
-                    if inspection.region is not None and (best_any is None or candidate.score < best_any.score):
-                        best_any = candidate
-                    if verdict.ok and (best_verified is None or candidate.score < best_verified.score):
-                        best_verified = candidate
+                    candidate = verify(rewrite.text, (*ops, operator.meta.name), _merge(imports, rewrite.imports))
+                    verdict = candidate.inspection.verdict
                     if verdict.ok and verdict.cwes_left == 0:
                         done = True
                         break
-                    if inspection.region is not None and verdict.new_findings == 0 and 0 < verdict.cwes_left:
+                    if candidate.inspection.region is not None and verdict.new_findings == 0 and 0 < verdict.cwes_left:
                         next_beam.append(candidate)
                 if done:
                     break
@@ -272,6 +284,33 @@ class FixSearch:
 
     def _directives(self, operators: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.registry.get(name).meta.directive for name in operators))
+
+
+class _Memo:
+    """The applicable edits of each intermediate text, computed once (operators are the slow part)."""
+
+    def __init__(self, compute) -> None:
+        self.compute = compute
+        self.cache: dict[str, list] = {}
+
+    def __call__(self, state: str) -> list:
+        if state not in self.cache:
+            self.cache[state] = self.compute(state)
+        return self.cache[state]
+
+
+def _chain(text: str, edits_of: _Memo) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """Apply the top-ranked edit of each successive text until none is left (at least two edits)."""
+    state, ops, imports = text, (), ()
+    visited = {text}
+    for _ in range(MAX_DEPTH):
+        fresh = [edit for edit in edits_of(state) if edit[2].text not in visited]
+        if not fresh:
+            break
+        _line, operator, rewrite = fresh[0]
+        state, ops, imports = rewrite.text, (*ops, operator.meta.name), _merge(imports, rewrite.imports)
+        visited.add(state)
+    return (state, ops, imports) if len(ops) > 1 else None
 
 
 def _apply(operator, text: str, line: int):

@@ -72,10 +72,20 @@ def test_edits_compose_until_no_cwe_is_left():
     assert fix is not None and outcome.cwes_left == 0
     assert fix.operators == ("t-sha256",) and fix.directives == ("t-sha256: directive.",)
     assert fix.cwes_removed == (327,)
-    # depth 1 verifies both single edits, depth 2 the composition
-    assert outcome.verifications == fix.verifications == 3
+    # two CWEs: the chain of top-ranked edits is verified first, as a whole
+    assert outcome.verifications == fix.verifications == 1
     assert apply_edits(TWO_HASHES, fix.edits) == TWO_HASHES.replace("hashlib.md5(", "hashlib.sha256(")
     assert outcome.cost.analyzer_runs >= 3 and outcome.cost.total_seconds > 0
+
+
+def test_when_the_chain_fails_the_beam_still_finds_the_composition():
+    search, unit, findings = setup(TWO_HASHES, EVAL, SHA256, rule="B324")
+    outcome = search.search(unit, findings, TWO_HASHES)
+    assert outcome.fix is not None and outcome.fix.operators == ("t-sha256",)
+    # chain (eval + sha256) rejected, then 3 single edits, then the composition
+    assert outcome.verifications == 5
+    assert outcome.rejections[0].startswith("1 new finding: B307")
+    assert "eval(" not in apply_edits(TWO_HASHES, outcome.fix.edits)
 
 
 def test_a_failing_candidate_costs_a_verification_and_the_ranker_order_is_followed():
