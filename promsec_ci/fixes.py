@@ -111,8 +111,9 @@ def unified_diff(original_text: str, candidate_text: str, path: str) -> str:
 def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     """``text`` with ``edits`` applied (all in ``text``'s line numbers); ``None`` if two overlap.
 
-    Insertions at the same place are merged, and an import line is never inserted twice or
-    when the file already has it, so fixes of several units that add the same import combine.
+    Insertions at the same place are merged, identical insertions count once, and an import line
+    is never inserted twice or when the file already has it, so fixes of several units that add
+    the same import (or the same helper) combine.
     """
     lines = text.splitlines(keepends=True)
     trailing_newline = text.endswith(("\n", "\r")) or not text
@@ -124,7 +125,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
             return None
     present = {line.strip() for line in lines if _is_import(line)}
     insertions: list[Edit] = []
-    for edit in edits:
+    for edit in dict.fromkeys(edits):  # the same insertion from two fixes (a shared helper) goes in once
         if edit.end_line >= edit.start_line:
             continue
         kept = []

@@ -91,8 +91,8 @@ def _fixes_by_path(report: Report) -> dict[str, list[Fix]]:
 def _combine(text: str, path: str, fixes: list[Fix], verifier) -> tuple[str, tuple[Fix, ...]]:
     from promsec_ci.fixes import combine_fixes
 
-    if not path.endswith(".py"):  # Java fixes were verified by their own fixer (compile + SpotBugs)
-        return combine_fixes(text, fixes, lambda candidate: "")
+    # Java files too: verify_file dispatches them to javac + SpotBugs/Semgrep (java/fixer.py), which
+    # catches fixes that break each other (two path fixes each adding the same helper method).
     return combine_fixes(text, fixes, lambda candidate: verifier.verify_file(text, candidate, path))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import jsonschema
 import pytest
 
 from promsec_ci.analyzers.semgrep_java import find_semgrep
+from promsec_ci.java.build import library_classpath
 
 SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 
@@ -90,3 +92,35 @@ def test_a_clean_java_scan_imports_no_heavy_dependency(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.stdout.strip().splitlines()[-1] == "exit 0 heavy []", result.stderr
+
+
+TWO_PATHS = """\
+import javax.servlet.http.HttpServletRequest;
+
+public class Files {
+    public java.io.File a(HttpServletRequest request) {
+        return new java.io.File("/srv/a/" + request.getParameter("a"));
+    }
+
+    public java.io.File b(HttpServletRequest request) {
+        return new java.io.File("/srv/b/" + request.getParameter("b"));
+    }
+}
+"""
+
+
+@pytest.mark.skipif(find_semgrep() is None or shutil.which("javac") is None or not library_classpath(),
+                    reason="semgrep, javac or the servlet API (libservlet-api-java) missing")
+def test_fixes_of_two_methods_sharing_a_helper_apply_together_and_compile(tmp_path):
+    source = tmp_path / "Files.java"
+    source.write_text(TWO_PATHS)
+
+    result = run("fix", "--apply", "--java-analyzer", "semgrep", "--no-llm", str(source), cwd=tmp_path)
+
+    fixed = source.read_text()
+    assert "2 fixes" in result.stdout + result.stderr, result.stderr
+    assert fixed.count("private static String resolveInBaseDir(") == 1
+    assert fixed.count("new java.io.File(resolveInBaseDir(") == 2
+    compiled = subprocess.run(["javac", "-cp", ":".join(library_classpath()), "-d", str(tmp_path / "out"),
+                               str(source)], capture_output=True, text=True, check=False)
+    assert compiled.returncode == 0, compiled.stderr

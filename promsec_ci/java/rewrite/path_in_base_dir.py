@@ -4,7 +4,7 @@ Before / after::
 
     File f = new File("/srv/data/" + name);    File f = new File(resolveInBaseDir("/srv/data/", name));
 
-    + private static String resolveInBaseDir(String base, String name) {   // once per file
+    + private static String resolveInBaseDir(String base, String name) {   // once, first in the class
     +     java.nio.file.Path baseDir = java.nio.file.Paths.get(base).toAbsolutePath().normalize();
     +     java.nio.file.Path resolved = baseDir.resolve(name).normalize();
     +     if (!resolved.startsWith(baseDir)) throw new IllegalArgumentException(...);
@@ -13,8 +13,8 @@ Before / after::
 
 The base is the constant head of the path (``"/srv/data/" + name``, ``new File(DIR, name)``);
 without one the precondition fails, as there is nothing to check the path against. The check
-lives in one small static helper appended to the top-level class, so the method itself changes
-by a single call.
+lives in one small static helper placed first in the top-level class, so the method itself
+changes by a single call.
 """
 
 from __future__ import annotations
@@ -121,11 +121,14 @@ class PathInBaseDirOperator(JavaOperator):
             arguments_node = node.child_by_field_name("arguments")
             edits = [(arguments_node.start_byte, arguments_node.end_byte, f"({HELPER}({base}, {relative}))")]
             if not _has_helper(holder):
+                # First in the class body: next to the class header no line of the helper repeats
+                # its neighbour, so every fix's diff places it identically and fixes of several
+                # methods combine (at the end, the helper's "}" would merge into the last method's).
                 body = holder.child_by_field_name("body")
-                closing = body.end_byte - 1  # the class body's "}"
+                opening = body.start_byte + 1  # just after the class body's "{"
                 indent = "    " + indentation(data, holder)
                 helper = "\n".join(indent + line if line else "" for line in HELPER_SOURCE.splitlines())
-                edits.append((closing, closing, f"\n{helper}\n{indentation(data, holder)}"))
+                edits.append((opening, opening, f"\n{helper}\n"))
             return edits
         return None
 
