@@ -176,11 +176,6 @@ def is_constant(node: Node) -> bool:
     return False
 
 
-def java_string(value: str) -> str:
-    """A Java string literal holding ``value`` (which is already escaped source text)."""
-    return f'"{value}"'
-
-
 def local_declaration(scope: Node, name: str, before: int) -> tuple[Node, Node, str] | None:
     """The last ``Type name = value;`` of ``name`` in ``scope`` before byte ``before``:
     (declarator, value, type text)."""
