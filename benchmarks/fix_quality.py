@@ -281,6 +281,8 @@ def summarise(results: list[Result], scanned: int) -> dict:
         if removed_any else None,
         "accepted_fix_verifications_per_fixed_finding": round(
             sum(r.fixed_verifications for r in results) / removed_any, 2) if removed_any else None,
+        "median_verifications_per_fixed_file": statistics.median(
+            [r.verifications for r in results if r.findings_removed]) if removed_any else None,
         "sven_kind_match": share(matched, len(sven)) if sven else None,
         "sven_fixed": len(sven),
         "sven_kinds": {"ours": dict(Counter(k for r in sven for k in r.kinds_ours)),
@@ -301,6 +303,7 @@ ROWS = [
     ("median token similarity", "similarity", "similarity"),
     ("median s / finding", "seconds_per_finding", "seconds_per_finding"),
     ("verifications / fixed finding", "verifications_per_fixed_finding", None),
+    ("median verifications / fixed file", "median_verifications_per_fixed_file", None),
     ("SVEN: same kind as devs", "sven_kind_match", None),
 ]
 

@@ -27,6 +27,7 @@ from promsec_ci.verify.static import Inspection, StaticVerifier, map_region
 
 BEAM_WIDTH = 3
 MAX_DEPTH = 4
+MAX_CHAIN = 16  # the chain may fix more CWEs than the beam's depth reaches
 MAX_FOLLOW_LINES = 8  # later statements tried for a finding no operator fixes at its own line
 
 
@@ -148,7 +149,7 @@ class FixSearch:
         done = False
         if targets and k_before > 1:
             # Several CWEs: first the chain of each state's top-ranked edit, verified once as a whole.
-            chain = _chain(text, edits_of)
+            chain = _chain(text, edits_of, min(max(MAX_DEPTH, k_before + 2), MAX_CHAIN))
             if chain is not None and chain[0] not in seen:
                 head = verify(*chain)
                 done = head.inspection.verdict.ok and head.k == 0
@@ -299,11 +300,11 @@ class _Memo:
         return self.cache[state]
 
 
-def _chain(text: str, edits_of: _Memo) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+def _chain(text: str, edits_of: _Memo, limit: int) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
     """Apply the top-ranked edit of each successive text until none is left (at least two edits)."""
     state, ops, imports = text, (), ()
     visited = {text}
-    for _ in range(MAX_DEPTH):
+    for _ in range(limit):
         fresh = [edit for edit in edits_of(state) if edit[2].text not in visited]
         if not fresh:
             break

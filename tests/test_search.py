@@ -78,6 +78,15 @@ def test_edits_compose_until_no_cwe_is_left():
     assert outcome.cost.analyzer_runs >= 3 and outcome.cost.total_seconds > 0
 
 
+def test_the_chain_reaches_more_cwes_than_the_beam_depth():
+    lines = "".join(f"    d{i} = hashlib.md5(data + b'{i}').hexdigest()\n" for i in range(6))
+    text = f"import hashlib\n\n\ndef digests(data):\n{lines}    return d0, d1, d2, d3, d4, d5\n"
+    search, unit, findings = setup(text, SHA256, rule="B324")
+    assert len(findings) == 6
+    outcome = search.search(unit, findings, text)
+    assert outcome.cwes_left == 0 and outcome.verifications == 1
+
+
 def test_when_the_chain_fails_the_beam_still_finds_the_composition():
     search, unit, findings = setup(TWO_HASHES, EVAL, SHA256, rule="B324")
     outcome = search.search(unit, findings, TWO_HASHES)
