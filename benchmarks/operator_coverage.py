@@ -112,16 +112,16 @@ def main(argv: list[str] | None = None) -> int:
 
     mine = sorted({op.meta.name for rule in rules for op in REGISTRY.by_rule_id(rule)})
     print(f"operators answering {', '.join(rules)}: {len(mine)} ({', '.join(mine)})")
-    header = f"{'dataset':<26}{'rule':<6}" + "".join(f"{s:>12}" for s in STAGES) + f"{'clean %':>9}"
+    header = f"{'dataset':<36}{'rule':<6}" + "".join(f"{s:>12}" for s in STAGES) + f"{'clean %':>9}"
     print(header)
     total: Counter = Counter()
     for (filename, rule), counter in sorted(counts.items()):
         total.update(counter)
         share = 100 * counter["clean"] / counter["findings"] if counter["findings"] else 0.0
-        print(f"{filename.split('.')[0]:<26}{rule:<6}" + "".join(f"{counter[s]:>12}" for s in STAGES)
+        print(f"{filename.split('.')[0]:<36}{rule:<6}" + "".join(f"{counter[s]:>12}" for s in STAGES)
               + f"{share:>8.1f}%")
     share = 100 * total["clean"] / total["findings"] if total["findings"] else 0.0
-    print(f"{'all':<32}" + "".join(f"{total[s]:>12}" for s in STAGES) + f"{share:>8.1f}%")
+    print(f"{'all':<42}" + "".join(f"{total[s]:>12}" for s in STAGES) + f"{share:>8.1f}%")
     print("clean fixes by operator: " + ", ".join(f"{n} {c}" for n, c in by_operator.most_common()))
     print(f"seconds: {elapsed:.1f}")
     return 0
