@@ -97,6 +97,12 @@ class BehaviorChecker:
     """
 
     def __init__(self, options: Options, root: str | None = None) -> None:
+        import importlib.util
+
+        from promsec_ci.errors import PromsecError
+
+        if importlib.util.find_spec("hypothesis") is None:
+            raise PromsecError("behaviour checks need hypothesis: pip install 'promsec-ci[behavior]'")
         self.options = options
         self.root = root
         self.examples = options.behavior_examples
