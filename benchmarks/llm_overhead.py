@@ -67,7 +67,8 @@ def load_pairs(path: Path, limit: int | None) -> list[Pair]:
 
 
 class ReferenceModel:
-    """Inversion: a prompt naming the function; regeneration: the SVEN fix of the last inverted unit."""
+    """Inversion: a prompt naming the function; regeneration or repair: the SVEN fix of the unit
+    last shown (regeneration prompts hold no code, so the unit of the preceding inversion)."""
 
     def __init__(self, pairs: list[Pair]) -> None:
         self.by_name: dict[str, list[Pair]] = defaultdict(list)
@@ -77,12 +78,14 @@ class ReferenceModel:
 
     def __call__(self, request) -> Reply:
         content = last_user(request)
-        if is_inversion(request):
-            match = _DEF.search(content)
-            name = match.group(1) if match else ""
+        match = _DEF.search(content)
+        if match is not None:  # the request shows code (inversion, or a BL1 repair prompt)
+            name = match.group(1)
             candidates = self.by_name.get(name, [])
             self.current = next((p for p in candidates if _first_body_line(p.vulnerable) in content),
                                 candidates[0] if candidates else None)
+        if is_inversion(request):
+            name = match.group(1) if match else ""
             return Reply(f"Write a Python function {name} that keeps the behaviour of the original code "
                          "and handles untrusted input safely.")
         if self.current is None:
