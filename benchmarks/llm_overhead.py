@@ -82,8 +82,11 @@ class ReferenceModel:
         if match is not None:  # the request shows code (inversion, or a BL1 repair prompt)
             name = match.group(1)
             candidates = self.by_name.get(name, [])
-            self.current = next((p for p in candidates if _first_body_line(p.vulnerable) in content),
-                                candidates[0] if candidates else None)
+            shown = next((p for p in candidates if _first_body_line(p.vulnerable) in content), None)
+            if shown is not None:
+                self.current = shown
+            elif is_inversion(request):
+                self.current = candidates[0] if candidates else None
         if is_inversion(request):
             name = match.group(1) if match else ""
             return Reply(f"Write a Python function {name} that keeps the behaviour of the original code "
