@@ -110,6 +110,18 @@ def _first_candidate_ok(search, unit, targets, text) -> bool:
     return search.verifier.inspect(text, rewrite.text, unit, targets).verdict.ok
 
 
+def open_action_samples(paths, cache_dir):
+    """Held-out flagged units with the open action space: every operator at every statement."""
+    from promsec_ci.ggan.data import SampleBuilder, held_out, read_records
+
+    builder = SampleBuilder("cfg", cache_dir, open_actions=True)
+    samples = []
+    for record in read_records(paths):
+        if held_out(record.id.split("#", 1)[0]):
+            samples.extend(builder.from_record(record)[0])
+    return samples
+
+
 def model_for(kind: str, dataset, models: Path, epochs: int, seed: int, exclude=()):
     """The saved model for ``kind`` when present (and not excluding), else one trained now."""
     from promsec_ci.config import Options
@@ -139,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-q5", action="store_true")
     parser.add_argument("--skip-q6", action="store_true")
     parser.add_argument("--skip-fixer", action="store_true")
+    parser.add_argument("--open-actions", action="store_true",
+                        help="also rank held-out units with every operator tried at every node")
     args = parser.parse_args(argv)
 
     from promsec_ci.ggan.train import TrainConfig, collect
@@ -159,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{kind}] {json.dumps(metrics)}", flush=True)
 
     cfg = datasets["cfg"]
+    if args.open_actions:
+        open_samples = open_action_samples(args.data, args.cache_dir)
+        ranker, _, _ = model_for("cfg", cfg, models, args.epochs, args.seed)
+        report["ranking_cfg_open_actions"] = ranking_metrics(ranker, open_samples)
+        print(f"[open] {json.dumps(report['ranking_cfg_open_actions'])}", flush=True)
     if not args.skip_fixer:
         report["fixer_cfg"] = fixer_metrics(cfg.held_out, models)
         print(f"[fixer] {json.dumps(report['fixer_cfg'])}", flush=True)

@@ -144,24 +144,30 @@ class SampleBuilder:
         kind: graph kind.
         cache_dir: where measured candidates are cached (``None``: no cache).
         operators: operators to consider (default: the registry).
+        open_actions: try every operator at every node, not only those answering the unit's
+            rules (a harder action space, for evaluation).
     """
 
-    def __init__(self, kind: str = "cfg", cache_dir: str | None = None, operators: Sequence | None = None) -> None:
+    def __init__(self, kind: str = "cfg", cache_dir: str | None = None, operators: Sequence | None = None,
+                 open_actions: bool = False) -> None:
         from promsec_ci.rewrite import REGISTRY
 
         self.kind = kind
         self.cache = Path(cache_dir) / "ggan" if cache_dir else None
         self.operators = list(operators) if operators is not None else list(REGISTRY)
         self.by_name = {op.meta.name: op for op in self.operators}
+        self.open_actions = open_actions
         self.analyzer = BanditAnalyzer()
 
     def operators_for(self, findings: Sequence[Finding]) -> list:
+        if self.open_actions:
+            return list(self.operators) if findings else []
         rules = {f.rule_id for f in findings}
         return [op for op in self.operators if rules & set(op.meta.rule_ids)]
 
     def from_record(self, record: Record) -> tuple[list[Sample], list[RawGraph]]:
         """(flagged-unit samples, clean-unit graphs) of one record, cached by content hash."""
-        key = hashlib.sha256("\0".join(["record", self.kind, record.id, record.text,
+        key = hashlib.sha256("\0".join(["record" + "-open" * self.open_actions, self.kind, record.id, record.text,
                                         operator_digest(self.operators)]).encode()).hexdigest()
         cached = self._load_record(key)
         if cached is not None:
