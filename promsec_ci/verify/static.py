@@ -14,7 +14,8 @@ A candidate (the whole rewritten file) is ``ok`` only if, in this order:
 5. token similarity of the unit (of the file, for module-level code and units under
    ``TINY_UNIT_TOKENS`` tokens) >= ``options.min_similarity``;
 6. graph similarity of the unit >= ``options.min_graph_similarity`` (when ``promsec_ci.graphs``
-   is available; ``graph_similarity`` is NaN when it is not).
+   is available; ``graph_similarity`` is NaN when it is not); reported but not gating for tiny
+   units, whose graph is little more than the fixed statement.
 
 The first failing check names itself in ``Verdict.reason``::
 
@@ -168,7 +169,8 @@ class StaticVerifier:
         # A module-level unit or a one-line function is little more than the statement being
         # fixed, so its own ratio measures the size of the fix; how much of the file is kept is
         # what tells a fix from a rewrite there (dropped variables are caught below).
-        if unit.name == MODULE or len(tokens(unit.source)) < TINY_UNIT_TOKENS:
+        tiny = unit.name == MODULE or len(tokens(unit.source)) < TINY_UNIT_TOKENS
+        if tiny:
             similarity = token_similarity(original_text, candidate_text)
         else:
             similarity = token_similarity(unit.source, candidate_source)
@@ -176,7 +178,8 @@ class StaticVerifier:
         removed = _removed(counted_before, counted_after)
         inspection = _Partial(region, removed, tuple(counted_after))
 
-        reason = _structure_problem(unit, old_tree, new_tree) or _dropped_variables(unit, old_tree, new_tree)
+        reason = (_structure_problem(unit, old_tree, new_tree) or _dropped_variables(unit, old_tree, new_tree)
+                  or _stub_problem(unit, old_tree, new_tree))
         if reason:
             return inspection.done(fail(reason, **numbers))
         if new:
@@ -192,7 +195,9 @@ class StaticVerifier:
         numbers["graph_similarity"] = graph
         if isinstance(graph, str):
             return inspection.done(fail(graph, **{**numbers, "graph_similarity": math.nan}))
-        if not math.isnan(graph) and graph < self.options.min_graph_similarity:
+        # A tiny unit's graph is little more than the fixed statement, so, like its token ratio,
+        # its graph ratio measures the size of the fix: reported, not gating.
+        if not tiny and not math.isnan(graph) and graph < self.options.min_graph_similarity:
             return inspection.done(
                 fail(f"graph similarity {graph:.2f} < {self.options.min_graph_similarity:.2f}", **numbers))
         graph_text = "" if math.isnan(graph) else f", graph {graph:.2f}"
@@ -372,6 +377,56 @@ def _dropped_variables(unit: Unit, old_tree: ast.Module, new_tree: ast.Module) -
     after = set().union(*(_variables_read(d) for d in new_defs))
     dropped = sorted(before - after)
     return f"{unit.name} no longer reads {', '.join(dropped)}" if dropped else ""
+
+
+def _stub_problem(unit: Unit, old_tree: ast.Module, new_tree: ast.Module) -> str:
+    """A reason when the candidate turned the unit into a stub: a body of ``pass``/``...``/
+    ``raise NotImplementedError``, or only constant returns where the original computed one (the
+    paper's published "fixes" that return a string)."""
+    if unit.name == MODULE:
+        return ""
+    old_def = _find_def(old_tree, unit.name, unit.start_line)
+    new_defs = _defs_named(new_tree, unit.name)
+    if old_def is None or not new_defs:
+        return ""
+    if not _is_stub_body(old_def.body) and any(_is_stub_body(d.body) for d in new_defs):
+        return f"{unit.name} became a stub"
+    old_returns = _own_returns(old_def)
+    new_returns = [r for d in new_defs for r in _own_returns(d)]
+    computed_before = any(r.value is not None and not isinstance(r.value, ast.Constant) for r in old_returns)
+    constant_after = all(r.value is None or isinstance(r.value, ast.Constant) for r in new_returns)
+    if computed_before and constant_after:
+        return f"{unit.name} now returns only constants where it computed a value"
+    return ""
+
+
+def _is_stub_body(body: list[ast.stmt]) -> bool:
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]  # the docstring
+    for statement in body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue
+        if isinstance(statement, ast.Raise) and "NotImplementedError" in ast.unparse(statement):
+            continue
+        return False
+    return True
+
+
+def _own_returns(function: ast.AST) -> list[ast.Return]:
+    """Return statements of ``function`` itself, not of functions or lambdas nested in it."""
+    found: list[ast.Return] = []
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Return):
+            found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def _variables_read(node: ast.AST) -> set[str]:

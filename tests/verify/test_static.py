@@ -207,3 +207,34 @@ def test_graph_similarity_is_checked():
     assert 0.0 <= verdict.graph_similarity <= 1.0
     strict = verify(FIXED, min_graph_similarity=1.01)
     assert not strict.ok and strict.reason.startswith("graph similarity")
+
+
+def test_a_tiny_unit_is_not_gated_on_its_graph_ratio_but_still_reports_it(analyzer):
+    # A one-statement function's graph is little more than the fixed statement: the fix is
+    # judged on the file (token similarity, signature, kept variables), its graph ratio is shown.
+    original = "import random\n\n\ndef reset_code():\n    return random.randint(100000, 999999)\n"
+    fixed = "import secrets\n\n\ndef reset_code():\n    return secrets.randbelow(900000) + 100000\n"
+    unit = UnitIndex(original, "t.py").locate(5)
+    findings = [f for f in analyzer.analyze_text(original, "t.py") if f.rule_id == "B311"]
+    strict = Options(min_graph_similarity=0.99)
+
+    verdict = StaticVerifier(strict, analyzer).verify(original, fixed, unit, findings)
+
+    assert verdict.ok, verdict.reason
+    assert verdict.graph_similarity < 0.99
+
+
+@pytest.mark.parametrize(
+    "stub_body",
+    ["    return 'TODO'\n", "    pass\n", "    raise NotImplementedError\n", '    """Generated."""\n    ...\n'],
+)
+def test_stubs_are_rejected_whatever_their_similarity(analyzer, stub_body):
+    original = "import random\n\n\ndef reset_code():\n    return random.randint(100000, 999999)\n"
+    unit = UnitIndex(original, "t.py").locate(5)
+    findings = analyzer.analyze_text(original, "t.py")
+    stub = "import random\n\n\ndef reset_code():\n" + stub_body
+
+    verdict = StaticVerifier(Options(min_similarity=0.0, min_graph_similarity=0.0), analyzer).verify(
+        original, stub, unit, findings)
+
+    assert not verdict.ok and "reset_code" in verdict.reason
