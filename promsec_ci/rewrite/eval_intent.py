@@ -21,6 +21,8 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from promsec_ci.rewrite.cst_tools import dotted_name
+
 DATA = "data"
 ARITHMETIC = "arithmetic"
 
@@ -145,7 +147,7 @@ def _use_kind(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> 
     if isinstance(parent, cst.Arg):
         call = parents.get(parent)
         if isinstance(call, cst.Call):
-            name = _dotted(call.func)
+            name = dotted_name(call.func)
             if name in _NUMBER_CALLS:
                 return ARITHMETIC
             if name in _CONTAINER_CALLS:
@@ -153,13 +155,6 @@ def _use_kind(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> 
     return None
 
 
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def enclosing_scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode | None:
