@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_DATA = [DATA / "promsec_train.jsonl", DATA / "sven_python_pairs.jsonl",
                 DATA / "cyberseceval_instruct_python.jsonl", DATA / "llmseceval_python.jsonl"]
 

@@ -14,7 +14,7 @@ import pytest
 from promsec_ci.analyzers.semgrep_java import find_semgrep
 from promsec_ci.java.build import library_classpath
 
-SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
+SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 BASE = """\
 package app;
