@@ -54,6 +54,7 @@ class Options:
     alpha: float = 1.0
     beta: float = 0.5
     verify_behavior: bool = False
+    sql_paramstyle: str = "auto"  # auto (driver in the file, else the repository's) | qmark | format
     behavior_examples: int = 20  # benign inputs per behaviour check
     behavior_timeout: float = 30.0  # wall seconds per behaviour check (sandboxed child)
     # LLM
@@ -156,6 +157,8 @@ def _build(values: dict[str, Any], source: Path) -> Options:
         raise ConfigError(f"graph must be one of {', '.join(GRAPH_KINDS)}")
     if values.get("strategy", "promsec") not in STRATEGIES:
         raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}")
+    if values.get("sql_paramstyle", "auto") not in ("auto", "qmark", "format"):
+        raise ConfigError("sql_paramstyle must be one of auto, qmark, format")
     if values.get("java_analyzer", "spotbugs") not in JAVA_ANALYZERS:
         raise ConfigError(f"java_analyzer must be one of {', '.join(JAVA_ANALYZERS)}")
     try:

@@ -84,7 +84,7 @@ class FixSearch:
     def __init__(self, options: Options, root: str, registry: OperatorRegistry | None = None) -> None:
         self.options = options
         self.root = root
-        self.registry = registry if registry is not None else REGISTRY
+        self.registry = registry if registry is not None else _configured_registry(options, root)
         self.verifier = StaticVerifier(options)
         self.notices: list[Notice] = []
         self._run_notices: list[Notice] = []
@@ -341,3 +341,11 @@ def _later_statements(text: str, region: tuple[int, int], after: int) -> list[in
             if any(isinstance(child, ast.Call) for child in ast.walk(node)):
                 lines.add(node.lineno)
     return sorted(lines)
+
+
+def _configured_registry(options: Options, root: str) -> OperatorRegistry:
+    """The project's operators, with the SQL operator told the repository's placeholder style."""
+    from promsec_ci.rewrite.paramstyle import fallback_style
+    from promsec_ci.rewrite.sql_parameterize import SqlParameterizeOperator
+
+    return REGISTRY.replaced(SqlParameterizeOperator(fallback_style(options, root)))

@@ -175,3 +175,20 @@ def test_the_project_registry_fixes_an_unsafe_yaml_load():
     outcome = FixSearch(Options(ggan=False), ".").search(unit, findings, text)
     assert outcome.fix is not None and outcome.cwes_left == 0
     assert "yaml.safe_load(stream)" in apply_edits(text, outcome.fix.edits)
+
+
+def test_sql_fix_uses_the_placeholder_of_the_repository_driver(tmp_path):
+    source = textwrap.dedent("""\
+        def find(cursor, name):
+            cursor.execute("SELECT * FROM users WHERE name = '%s'" % name)
+            return cursor.fetchall()
+        """)
+    findings = BanditAnalyzer().analyze_text(source, "db.py")
+    unit = UnitIndex(source, "db.py").locate(2)
+
+    assert FixSearch(Options(ggan=False), str(tmp_path)).search(unit, findings, source).fix is None
+
+    (tmp_path / "requirements.txt").write_text("psycopg2-binary==2.9.9\n")
+    fix = FixSearch(Options(ggan=False), str(tmp_path)).search(unit, findings, source).fix
+    assert fix is not None
+    assert 'cursor.execute("SELECT * FROM users WHERE name = %s", (name,))' in fix.edits[0].text

@@ -84,6 +84,13 @@ class OperatorRegistry:
         for rule_id in operator.meta.rule_ids:
             self._by_rule.setdefault(rule_id, []).append(operator)
 
+    def replaced(self, operator: Operator) -> OperatorRegistry:
+        """A copy of this registry with ``operator`` standing in for the one of the same name."""
+        name = operator.meta.name
+        if name not in self._by_name:
+            raise KeyError(f"no operator {operator.meta.id} to replace")
+        return OperatorRegistry(operator if op.meta.name == name else op for op in self)
+
     def get(self, name: str) -> Operator:
         return self._by_name[name]
 

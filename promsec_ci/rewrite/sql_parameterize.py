@@ -85,6 +85,12 @@ class SqlParameterizeOperator(Operator):
         review_guidance=ReviewGuidance.MERGE_AFTER_CURSORY_REVIEW,
     )
 
+    def __init__(self, fallback_style: str | None = None) -> None:
+        # The placeholder to use when nothing in the file shows the driver: the repository's
+        # (see rewrite/paramstyle.py) or the user's choice. None: no fix, a wrong guess would
+        # break the query at run time (sqlite3 wants ?, psycopg2 and MySQL drivers %s).
+        self.fallback_style = fallback_style
+
     def apply(self, source: str, line: int) -> Rewrite | None:
         module = parse(source)
         if module is None:
@@ -93,7 +99,7 @@ class SqlParameterizeOperator(Operator):
         positions = wrapper.resolve(PositionProvider)
         parents = wrapper.resolve(ParentNodeProvider)
         aliases = import_aliases(module)
-        style = _placeholder(aliases, module)
+        style = _placeholder(aliases, module, self.fallback_style)
         statement = statement_at(module, positions, line)
         if style is None or statement is None:
             return None
@@ -111,9 +117,10 @@ SqlParameterize = SqlParameterizeOperator()
 
 # --- where the query is executed ---------------------------------------------------------------
 
-def _placeholder(aliases: Mapping[str, str], module: cst.Module) -> str | None:
+def _placeholder(aliases: Mapping[str, str], module: cst.Module, fallback: str | None) -> str | None:
     """``%s`` or ``?`` from the driver imports; without any, from driver-specific names in the
-    code (fragments often lack their imports); ``None`` when both kinds show up."""
+    code (fragments often lack their imports), else ``fallback``; ``None`` when both kinds show
+    up or nothing decides."""
     modules = imported_modules(aliases)
     qmark, pyformat = bool(modules & _QMARK_DRIVERS), bool(modules & _FORMAT_DRIVERS)
     if not qmark and not pyformat:
@@ -121,6 +128,8 @@ def _placeholder(aliases: Mapping[str, str], module: cst.Module) -> str | None:
         qmark, pyformat = bool(words & _QMARK_HINTS), bool(words & _FORMAT_HINTS)
     if qmark and pyformat:
         return None
+    if not qmark and not pyformat:
+        return fallback
     return "%s" if pyformat else "?"
 
 

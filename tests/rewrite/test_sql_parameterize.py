@@ -5,8 +5,12 @@ from textwrap import dedent
 
 import pytest
 
-from promsec_ci.rewrite.sql_parameterize import SqlParameterize
+from promsec_ci.rewrite.sql_parameterize import SqlParameterize, SqlParameterizeOperator
 from tests.rewrite.injection_check import check, refuses, run_module
+
+# Snippets that show no driver get the placeholder of their repository (rewrite/paramstyle.py);
+# these tests exercise the query rewriting itself, in a repository whose driver wants ``?``.
+QMARK_REPOSITORY = SqlParameterizeOperator("?")
 
 
 def test_concatenation_in_execute_sqlite_question_marks():
@@ -62,7 +66,7 @@ def test_data_flow_percent_with_pyformat_driver(line):
 
 def test_like_pattern_becomes_one_parameter():
     check(
-        SqlParameterize,
+        QMARK_REPOSITORY,
         """\
         def search(db, name):
             return db.execute("SELECT * FROM t WHERE name LIKE '%" + name + "%' ORDER BY id").fetchall()
@@ -78,7 +82,7 @@ def test_like_pattern_becomes_one_parameter():
 
 def test_format_named_fields_numbers_and_kwargs():
     check(
-        SqlParameterize,
+        QMARK_REPOSITORY,
         """\
         def delete(db, playlist_id, **where):
             db.execute("DELETE FROM video where playlist_id={playlist_id} AND owner='{owner}';".format(
@@ -95,7 +99,7 @@ def test_format_named_fields_numbers_and_kwargs():
 
 def test_fstring_pieces_keep_their_layout():
     check(
-        SqlParameterize,
+        QMARK_REPOSITORY,
         """\
         def set_language(self):
             query = ("UPDATE users "
@@ -125,7 +129,7 @@ def test_fstring_pieces_keep_their_layout():
 
 def test_numeric_values_and_rebinding_in_a_loop():
     check(
-        SqlParameterize,
+        QMARK_REPOSITORY,
         """\
         def purge(cursor, email):
             sql = "SELECT id FROM subscriptions WHERE email = '" + email + "'"
@@ -149,7 +153,7 @@ def test_numeric_values_and_rebinding_in_a_loop():
 
 def test_pandas_read_sql_gets_params_keyword():
     check(
-        SqlParameterize,
+        QMARK_REPOSITORY,
         """\
         import pandas as pd
 
@@ -169,7 +173,7 @@ def test_pandas_read_sql_gets_params_keyword():
 
 def test_multiline_triple_quoted_template():
     check(
-        SqlParameterize,
+        QMARK_REPOSITORY,
         """\
         def update(self, serial, ts, status):
             query = '''
@@ -195,7 +199,7 @@ def test_multiline_triple_quoted_template():
 
 def test_constant_built_the_long_way_is_folded():
     check(
-        SqlParameterize,
+        QMARK_REPOSITORY,
         """\
         def remove(cursor, email):
             cursor.execute("DELETE FROM subscription " +
@@ -260,7 +264,7 @@ def test_behaviour_kept_and_injection_closed(tmp_path):
 
 def test_variable_rebuilt_for_a_second_query():
     check(
-        SqlParameterize,
+        QMARK_REPOSITORY,
         """\
         def delete(cursor, cmt_id):
             sql = "SELECT msg_id FROM comment where cmt_id = %d;" % (cmt_id)
@@ -300,3 +304,26 @@ def test_driver_guessed_from_names_and_words_kept_apart():
         """,
         "B608",
     )
+
+
+NO_DRIVER = """\
+def find(cursor, name):
+    cursor.execute("SELECT * FROM users WHERE name = '%s'" % name)
+    return cursor.fetchall()
+"""
+
+
+def test_no_fix_when_nothing_shows_the_driver():
+    # sqlite3 wants ?, psycopg2 and the MySQL drivers %s: a guess would break the query.
+    assert SqlParameterize.apply(NO_DRIVER, 2) is None
+
+
+def test_the_repository_style_decides_for_files_without_a_driver():
+    rewrite = SqlParameterizeOperator("%s").apply(NO_DRIVER, 2)
+    assert rewrite is not None
+    assert 'cursor.execute("SELECT * FROM users WHERE name = %s", (name,))' in rewrite.text
+
+
+def test_the_file_driver_wins_over_the_repository_style():
+    rewrite = SqlParameterizeOperator("%s").apply("import sqlite3\n\n" + NO_DRIVER, 4)
+    assert rewrite is not None and "name = ?" in rewrite.text
