@@ -333,12 +333,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="records per dataset (quick runs)")
     parser.add_argument("--no-ggan", action="store_true", help="plain enumeration order (no ranker)")
     parser.add_argument("--json", type=Path, help="write the summaries and per-file results here")
+    parser.add_argument("--sql-paramstyle", choices=("auto", "qmark", "format"), default="auto",
+                        help="placeholder for snippets that show no driver, as a repository would set it "
+                             "(auto: none here, so no SQL fix without a driver in the snippet)")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"fix_quality: error: no dataset folder {args.data}", file=sys.stderr)
         return 2
 
-    search = FixSearch(Options(ggan=not args.no_ggan, llm=False), ".")
+    search = FixSearch(Options(ggan=not args.no_ggan, llm=False, sql_paramstyle=args.sql_paramstyle), ".")
     ranker = "gGAN" if search.ranker is not None else "enumeration"
     for notice in search.notices:
         print(f"note: {notice.message}", file=sys.stderr)
