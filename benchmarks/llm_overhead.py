@@ -199,6 +199,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--strategy", default="promsec")
     parser.add_argument("--max-iterations", type=int, default=5)
+    parser.add_argument("--sql-paramstyle", choices=("auto", "qmark", "format"), default="auto",
+                        help="placeholder for snippets that show no driver, as a repository would set it")
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"llm_overhead: no data at {args.data}")
@@ -206,7 +208,8 @@ def main() -> None:
     model = ReferenceModel(pairs)
     with tempfile.TemporaryDirectory() as root, ScriptedModel(model) as server:
         options = Options(llm=True, llm_base_url=server.url, llm_model="reference", strategy=args.strategy,
-                          max_iterations=args.max_iterations, llm_max_calls=100_000, llm_max_tokens=100_000_000)
+                          max_iterations=args.max_iterations, llm_max_calls=100_000, llm_max_tokens=100_000_000,
+                          sql_paramstyle=args.sql_paramstyle)
         warm_up(options, server)
         clock = time.perf_counter()
         first = run(pairs, options, root, server, {})
