@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from rich.console import Console
 from rich.markup import escape
 
@@ -29,12 +27,5 @@ class App:
     def display_warning(self, text: str) -> None:
         self.err.print(f"[yellow]warning:[/] {escape(text)}")
 
-    def display_error(self, text: str) -> None:
-        self.err.print(f"promsec-ci: error: {escape(text)}")
-
     def abort(self, text: str, code: int = 2) -> None:
         raise Abort(text, code)
-
-
-def stdout_stream():
-    return sys.stdout
