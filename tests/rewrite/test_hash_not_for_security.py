@@ -1,31 +1,9 @@
 """hash-not-for-security: checksum/cache-key digests get usedforsecurity=False; secrets refused."""
 
-from collections import Counter
-from textwrap import dedent
-
 import pytest
 
-from promsec_ci.analyzers.bandit import BanditAnalyzer
 from promsec_ci.rewrite.hash_not_for_security import HashNotForSecurity
-
-BANDIT = BanditAnalyzer()
-
-
-def rules(text: str) -> Counter:
-    found = BANDIT.analyze_text(text, "sample.py")
-    assert found is not None, "sample does not parse"
-    return Counter(f.rule_id for f in found)
-
-
-def check(operator, before: str, line: int, after: str, rule: str) -> None:
-    """The rewrite at ``line`` is exactly ``after``, clears ``rule`` and adds no finding."""
-    before, after = dedent(before), dedent(after)
-    assert rules(before)[rule] >= 1
-    rewrite = operator.apply(before, line)
-    assert rewrite is not None
-    assert rewrite.text == after
-    assert rules(after)[rule] == 0
-    assert not rules(after) - rules(before), "the rewrite introduced a finding"
+from tests.rewrite.rewrite_check import check
 
 
 def test_etag_gets_usedforsecurity_false():
