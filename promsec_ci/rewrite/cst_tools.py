@@ -7,6 +7,7 @@ while ``self.in_target`` is true; ``rewrite_at`` runs it and returns the new mod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import libcst as cst
@@ -132,3 +133,26 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
         base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
+
+
+def reads_of(name: str, scope: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], *,
+             enter_functions: bool = True) -> list[cst.Name]:
+    """Every ``Name`` reading ``name`` inside ``scope``: attribute names (``x.name``) and
+    assignment targets are not reads; with ``enter_functions=False`` functions nested in
+    ``scope`` (which have their own names) are skipped."""
+    found: list[cst.Name] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return enter_functions or node is scope
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name and not isinstance(parents.get(node), cst.AssignTarget):
+                found.append(node)
+
+    scope.visit(_Find())
+    return found

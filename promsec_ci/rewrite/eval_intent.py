@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from promsec_ci.rewrite.cst_tools import dotted_name
+from promsec_ci.rewrite.cst_tools import dotted_name, reads_of
 
 DATA = "data"
 ARITHMETIC = "arithmetic"
@@ -73,7 +73,7 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
         words |= _split(target)
     data += len(words & _DATA_WORDS)
     arithmetic += len(words & _ARITHMETIC_WORDS)
-    uses = [call] + (_loads_of(target, function, parents, after=call) if target and function is not None else [])
+    uses = [call] + (reads_of(target, function, parents) if target and function is not None else [])
     for use in uses:
         kind = _use_kind(use, parents)
         data += kind == DATA
@@ -110,23 +110,6 @@ def _assigned_name(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
         return parent.targets[0].target.value
     return None
-
-
-def _loads_of(name: str, scope: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode],
-              after: cst.CSTNode) -> list[cst.CSTNode]:
-    found: list[cst.CSTNode] = []
-
-    class _Find(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)  # ``x.name`` reads x, not a variable called name
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            if node.value == name and not isinstance(parents.get(node), cst.AssignTarget):
-                found.append(node)
-
-    scope.visit(_Find())
-    return found
 
 
 def _use_kind(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str | None:

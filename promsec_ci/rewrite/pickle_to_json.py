@@ -30,7 +30,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import parse
+from promsec_ci.rewrite.cst_tools import parse, reads_of
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, resolve, statement_at
 from promsec_ci.rewrite.shell_argv import module_alias
 
@@ -219,7 +219,7 @@ def _used_as_data(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) ->
             return False
         name = parent.targets[0].target.value
         scope = _scope(call, parents)
-        uses = _loads_after(name, scope, parents, parent) if scope is not None else []
+        uses = reads_of(name, scope, parents, enter_functions=False) if scope is not None else []
         return bool(uses) and all(_data_use(use, parents) for use in uses)
     return _data_use(call, parents)
 
@@ -258,21 +258,3 @@ def _scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst
     return current
 
 
-def _loads_after(name: str, scope: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode],
-                 assign: cst.Assign) -> list[cst.CSTNode]:
-    found: list[cst.CSTNode] = []
-
-    class _Find(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is scope  # nested functions have their own names
-
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)  # ``x.name`` reads x, not a variable called name
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            if node.value == name and not isinstance(parents.get(node), cst.AssignTarget):
-                found.append(node)
-
-    scope.visit(_Find())
-    return found
