@@ -16,25 +16,14 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, env_lookup
+from promsec_ci.rewrite.call_edit import ComparisonAwareTransformer, TransformerOperator, env_lookup
 
 
-class _BindLocalhost(CallTransformer):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self._comparisons = 0
-
-    def visit_Comparison(self, node: cst.Comparison) -> bool:
-        self._comparisons += 1
-        return True
-
-    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison) -> cst.Comparison:
-        self._comparisons -= 1
-        return updated_node
+class _BindLocalhost(ComparisonAwareTransformer):
 
     def leave_SimpleString(self, original_node: cst.SimpleString,
                            updated_node: cst.SimpleString) -> cst.BaseExpression:
-        if not self.in_target or self._comparisons or updated_node.evaluated_value != "0.0.0.0":
+        if not self.in_target or self.in_comparison or updated_node.evaluated_value != "0.0.0.0":
             return updated_node
         if not self._is_bind_address(original_node):
             return updated_node

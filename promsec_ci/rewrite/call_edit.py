@@ -115,6 +115,27 @@ class CallTransformer(StatementTransformer):
         return None
 
 
+class ComparisonAwareTransformer(CallTransformer):
+    """A ``CallTransformer`` that knows when it is inside a comparison, where a literal is a value
+    being tested (``host == "0.0.0.0"``), not one to rewrite."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self._comparison_depth = 0
+
+    @property
+    def in_comparison(self) -> bool:
+        return self._comparison_depth > 0
+
+    def visit_Comparison(self, node: cst.Comparison) -> bool:
+        self._comparison_depth += 1
+        return True
+
+    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison) -> cst.Comparison:
+        self._comparison_depth -= 1
+        return updated_node
+
+
 class TransformerOperator(Operator):
     """An operator whose rewrite is one ``StatementTransformer`` class run at the line.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, expr
+from promsec_ci.rewrite.call_edit import ComparisonAwareTransformer, TransformerOperator, expr
 
 _TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 
@@ -34,18 +34,7 @@ def _is_tmp(text: str) -> bool:
     return any(text == tmp or text.startswith(tmp + "/") for tmp in _TMP_DIRS)
 
 
-class _TmpPathToTempfile(CallTransformer):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self._comparisons = 0
-
-    def visit_Comparison(self, node: cst.Comparison) -> bool:
-        self._comparisons += 1
-        return True
-
-    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison) -> cst.Comparison:
-        self._comparisons -= 1
-        return updated_node
+class _TmpPathToTempfile(ComparisonAwareTransformer):
 
     def _tempdir(self, rest: cst.BaseExpression | None) -> cst.BaseExpression:
         gettempdir = f"{self.module_alias('tempfile')}.gettempdir()"
@@ -56,7 +45,7 @@ class _TmpPathToTempfile(CallTransformer):
 
     def leave_SimpleString(self, original_node: cst.SimpleString,
                            updated_node: cst.SimpleString) -> cst.BaseExpression:
-        if not self.in_target or self._comparisons or self._in_fstring_or_concat(original_node):
+        if not self.in_target or self.in_comparison or self._in_fstring_or_concat(original_node):
             return updated_node
         value = updated_node.evaluated_value
         if not isinstance(value, str) or not _is_tmp(value) or "\\" in updated_node.value:
@@ -69,7 +58,7 @@ class _TmpPathToTempfile(CallTransformer):
 
     def leave_FormattedString(self, original_node: cst.FormattedString,
                               updated_node: cst.FormattedString) -> cst.BaseExpression:
-        if not self.in_target or self._comparisons or not updated_node.parts:
+        if not self.in_target or self.in_comparison or not updated_node.parts:
             return updated_node
         first = updated_node.parts[0]
         if not isinstance(first, cst.FormattedStringText) or "\\" in first.value:
