@@ -20,7 +20,7 @@ from promsec_ci.config import Options
 from promsec_ci.filter import FilterMode, filter_findings
 from promsec_ci.fingerprints import assign_fingerprints
 from promsec_ci.records import ChangeSet, Cost, FileChange, Finding, Notice, Report, Unit
-from promsec_ci.units import MODULE, UnitIndex
+from promsec_ci.units import MODULE, SpanIndex, UnitIndex
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def scan(request: ScanRequest, changes: ChangeSet | None = None) -> Report:
 def fix_findings(
     findings: list[Finding],
     files: dict[str, FileChange],
-    indexes: dict[str, UnitIndex],
+    indexes: dict[str, SpanIndex],
     options: Options,
     root: str,
 ) -> tuple[list[Finding], list[Notice], Cost]:
@@ -171,16 +171,18 @@ def fix_findings(
     return fixed, notices, cost
 
 
-def _unit_indexes(files: dict[str, FileChange]) -> dict[str, UnitIndex]:
-    indexes = {path: UnitIndex(change.text, path) for path, change in files.items() if path.endswith(".py")}
+def _unit_indexes(files: dict[str, FileChange]) -> dict[str, SpanIndex]:
+    indexes: dict[str, SpanIndex] = {
+        path: UnitIndex(change.text, path) for path, change in files.items() if path.endswith(".py")
+    }
     if any(path.endswith(".java") for path in files):
         from promsec_ci.java.units import JavaUnitIndex  # same locate() contract
 
-        indexes.update({p: JavaUnitIndex(c.text, p) for p, c in files.items() if p.endswith(".java")})  # type: ignore[misc]
+        indexes.update({p: JavaUnitIndex(c.text, p) for p, c in files.items() if p.endswith(".java")})
     return indexes
 
 
-def _unit_of(indexes: dict[str, UnitIndex], finding: Finding) -> Unit:
+def _unit_of(indexes: dict[str, SpanIndex], finding: Finding) -> Unit:
     index = indexes.get(finding.path)
     if index is None:
         return Unit(finding.path, MODULE, "module", finding.start_line, finding.end_line, finding.code)

@@ -8,10 +8,8 @@ declaration holding it, named ``"<module>"`` as in Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from promsec_ci.records import Unit
-from promsec_ci.units import MODULE
+from promsec_ci.units import MODULE, Span, SpanIndex
 
 METHOD_NODES = frozenset({"method_declaration", "constructor_declaration", "compact_constructor_declaration"})
 TYPE_NODES = frozenset(
@@ -21,15 +19,7 @@ TYPE_NODES = frozenset(
 _MEMBER_NODES = frozenset({"field_declaration", "static_initializer", "block", "constant_declaration"})
 
 
-@dataclass(frozen=True)
-class _Span:
-    name: str
-    kind: str
-    start: int
-    end: int
-
-
-class JavaUnitIndex:
+class JavaUnitIndex(SpanIndex):
     """Units of one Java source, parsed once and queried per line.
 
     Args:
@@ -37,14 +27,12 @@ class JavaUnitIndex:
         path: repository-relative path, copied into every Unit.
     """
 
+    language = "java"
+
     def __init__(self, text: str, path: str) -> None:
         from promsec_ci.java.syntax import parse
 
-        self.text = text
-        self.path = path
-        self.lines = text.splitlines(keepends=True)
-        self.functions: list[_Span] = []
-        self.statements: list[_Span] = []
+        super().__init__(text, path)
         tree = parse(text)
         self.parsed = not tree.root_node.has_error
         self._collect(tree.root_node, prefix="")
@@ -58,7 +46,7 @@ class JavaUnitIndex:
                 name_node = child.child_by_field_name("name")
                 name = text_of(name_node) if name_node is not None else "<init>"
                 kind = "constructor" if child.type != "method_declaration" else "method"
-                self.functions.append(_Span(prefix + name, kind, first_line(child), last_line(child)))
+                self.functions.append(Span(prefix + name, kind, first_line(child), last_line(child)))
                 self._collect(child, prefix + name + ".")
             elif child.type in TYPE_NODES:
                 name_node = child.child_by_field_name("name")
@@ -68,30 +56,17 @@ class JavaUnitIndex:
                     self._collect(body, prefix + name + ".")
             elif child.type in _MEMBER_NODES and node.type in ("class_body", "enum_body_declarations",
                                                                "interface_body", "enum_body"):
-                self.statements.append(_Span(MODULE, "module", first_line(child), last_line(child)))
+                self.statements.append(Span(MODULE, "module", first_line(child), last_line(child)))
                 self._collect(child, prefix)
             elif child.type == "object_creation_expression" or child.named_child_count:
                 # Anonymous classes and lambdas inside a method: their methods nest under it.
                 self._collect(child, prefix)
 
-    def function_units(self) -> list[Unit]:
-        """Every method and constructor of the file, outermost first."""
-        return [self._unit(span) for span in self.functions]
-
-    def locate(self, start_line: int, end_line: int | None = None) -> Unit:
-        """The innermost unit containing lines ``start_line..end_line``."""
-        end_line = end_line or start_line
-        best: _Span | None = None
-        for span in self.functions:
+    def _statement_at(self, start_line: int, end_line: int) -> Span:
+        for span in self.statements:
             if span.start <= start_line and end_line <= span.end:
-                if best is None or span.end - span.start <= best.end - best.start:
-                    best = span
-        if best is None:
-            for span in self.statements:
-                if span.start <= start_line and end_line <= span.end:
-                    best = span
-                    break
-        return self._unit(best or _Span(MODULE, "module", start_line, end_line))
+                return span
+        return Span(MODULE, "module", start_line, end_line)
 
     def find(self, name: str, near: int | None = None) -> Unit | None:
         """The unit called ``name`` (the closest to line ``near`` when overloaded), or ``None``."""
@@ -102,8 +77,7 @@ class JavaUnitIndex:
             spans.sort(key=lambda s: abs(s.start - near))
         return self._unit(spans[0])
 
-    def _unit(self, span: _Span) -> Unit:
+    def _unit(self, span: Span) -> Unit:
         start = max(span.start, 1)
         end = max(min(span.end, len(self.lines)), start)
-        source = "".join(self.lines[start - 1 : end])
-        return Unit(self.path, span.name, span.kind, start, end, source, language="java")
+        return super()._unit(Span(span.name, span.kind, start, end))
