@@ -61,6 +61,8 @@ def test_no_secrets_or_caches_in_layers():
 
 def test_copied_paths_exist_and_models_are_shipped():
     for copy in instructions("COPY"):
+        if copy.startswith("--from="):
+            continue  # copied from an earlier build stage, not from the repository
         *sources, _ = copy.split()
         for source in sources:
             assert (ROOT / source).exists(), source
@@ -82,3 +84,68 @@ def test_constraints_pin_every_runtime_dependency_compatibly():
             continue
         assert name in pins, f"{name} is not pinned in action/constraints.txt"
         assert requirement.specifier.contains(pins[name], prereleases=True), (name, pins[name])
+
+
+def _args() -> dict[str, str]:
+    return dict(arg.split("=", 1) for arg in instructions("ARG") if "=" in arg)
+
+
+def test_spotbugs_and_findsecbugs_are_pinned_by_version_and_sha256():
+    args = _args()
+    assert re.fullmatch(r"4\.\d+\.\d+", args["SPOTBUGS_VERSION"])
+    assert re.fullmatch(r"1\.1[23]\.\d+", args["FINDSECBUGS_VERSION"])
+    for name in ("SPOTBUGS_SHA256", "FINDSECBUGS_SHA256"):
+        assert re.fullmatch(r"[0-9a-f]{64}", args[name]), name
+    # docs/java.md records where each pinned digest comes from.
+    docs = (ROOT / "docs" / "java.md").read_text()
+    assert args["SPOTBUGS_SHA256"] in docs and args["FINDSECBUGS_SHA256"] in docs
+
+
+def test_downloads_come_from_maven_central_and_are_checked_before_use():
+    fetch = next(run for run in instructions("RUN") if "findsecbugs-plugin" in run)
+    base = "https://repo1.maven.org/maven2/"
+    assert f'"{base}com/github/spotbugs/spotbugs/${{SPOTBUGS_VERSION}}/spotbugs-${{SPOTBUGS_VERSION}}.tgz"' in fetch
+    assert (f'"{base}com/h3xstream/findsecbugs/findsecbugs-plugin/${{FINDSECBUGS_VERSION}}/'
+            f'findsecbugs-plugin-${{FINDSECBUGS_VERSION}}.jar"') in fetch
+    assert "curl -fsSL" in fetch  # -f: an HTTP error fails the build instead of saving an error page
+    # Both digests go to sha256sum -c, which runs before anything is unpacked or moved into place.
+    check = fetch.index("| sha256sum -c -")
+    assert fetch.index('"${SPOTBUGS_SHA256}" /tmp/spotbugs.tgz') < check
+    assert fetch.index('"${FINDSECBUGS_SHA256}" /tmp/findsecbugs-plugin.jar') < check
+    assert check < fetch.index("tar -xzf") and check < fetch.index("mv /tmp/findsecbugs-plugin.jar")
+    # An empty digest (--build-arg SPOTBUGS_SHA256=) stops the build instead of skipping the check.
+    assert fetch.startswith(': "${SPOTBUGS_SHA256:?') and '"${FINDSECBUGS_SHA256:?' in fetch
+    assert instructions("SHELL")[0] == '["/bin/bash", "-o", "pipefail", "-c"]'
+
+
+def test_the_image_has_a_pinned_jdk_and_spotbugs_home():
+    apt = next(run for run in instructions("RUN") if "openjdk" in run)
+    assert re.search(r"openjdk-17-jdk-headless=\S+", apt)
+    assert re.search(r"libservlet-api-java=\S+", apt)
+    assert "--from=spotbugs /opt/spotbugs /opt/spotbugs" in instructions("COPY")
+    assert "SPOTBUGS_HOME=/opt/spotbugs" in instructions("ENV")
+
+
+def test_the_analyzer_finds_the_layout_the_image_creates(tmp_path, monkeypatch):
+    """The Dockerfile's SPOTBUGS_HOME, lib/spotbugs.jar and plugin/findsecbugs-plugin-<v>.jar,
+    rebuilt under tmp_path, are what analyzers/spotbugs.find_engine looks for."""
+    from promsec_ci.analyzers.spotbugs import find_engine
+
+    if shutil.which("java") is None:
+        pytest.skip("no java on PATH: find_engine needs it to run SpotBugs")
+    fetch = next(run for run in instructions("RUN") if "findsecbugs-plugin" in run)
+    plugin = re.search(r'mv /tmp/findsecbugs-plugin\.jar "(/opt/spotbugs/plugin/[^"]+)"', fetch).group(1)
+    plugin = plugin.replace("${FINDSECBUGS_VERSION}", _args()["FINDSECBUGS_VERSION"])
+    assert "test -f /opt/spotbugs/lib/spotbugs.jar" in fetch
+    home = tmp_path / "opt" / "spotbugs"
+    for relative in ("lib/spotbugs.jar", plugin.removeprefix("/opt/spotbugs/")):
+        (home / relative).parent.mkdir(parents=True, exist_ok=True)
+        (home / relative).write_bytes(b"PK")
+    monkeypatch.setenv("SPOTBUGS_HOME", str(home))
+    monkeypatch.delenv("FINDSECBUGS_PLUGIN", raising=False)
+
+    engine = find_engine()
+
+    assert engine is not None and engine.kind == "spotbugs"
+    assert engine.command[-2:] == ("-jar", str(home / "lib" / "spotbugs.jar"))
+    assert engine.plugins == (str(home / plugin.removeprefix("/opt/spotbugs/")),)
