@@ -2,9 +2,13 @@
 
 Per unit: the operators answering each finding are applied at its lines (all together first,
 then one at a time). A candidate is kept only if it parses, the method keeps its name and
-signature, it is similar enough to the original (tokens and code graph), it still compiles when
-the original compiled alone, and the analyzers that reported the findings, re-run on the rewritten file, report fewer
-of them and nothing new.
+signature (read by tree-sitter: modifiers, annotations, return type, parameter types, throws),
+it is similar enough to the original (tokens and code graph), it still compiles when the
+original compiled alone, and the analyzers that reported the findings, re-run on the rewritten
+file, report fewer of them and nothing new.
+
+The same checks serve the LLM loop (``promsec_ci/llm/loop.py``), which takes a ``JavaFixer`` as
+its verifier for Java units: ``verify``, ``findings_in``, ``operator_search``, ``directives``.
 """
 
 from __future__ import annotations
@@ -35,12 +39,33 @@ class JavaFixOutcome:
         resolved: fingerprints of the findings the fix removes.
         notices: why no fix could be verified, when that is worth saying.
         cost: analyzer runs and seconds spent.
+        cwes_left: CWE findings left in the unit after ``fix`` (all of them when there is none).
+        best_text: the verified candidate file, else the first candidate (the LLM loop's ĉ), else ``None``.
+        operators: operator ids applied in ``best_text``.
+        directives: their directive sentences.
+        verifications: candidates verified.
     """
 
     fix: Fix | None
     resolved: frozenset[str] = frozenset()
     notices: list[Notice] = field(default_factory=list)
     cost: Cost = field(default_factory=Cost)
+    cwes_left: int = 0
+    best_text: str | None = None
+    operators: tuple[str, ...] = ()
+    directives: tuple[str, ...] = ()
+    verifications: int = 0
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One candidate's verification: ``reason`` is ``None`` when it holds."""
+
+    reason: str | None
+    resolved: frozenset[str] = frozenset()
+    cwes_before: int = 0
+    cwes_left: int = 0
+    similarity: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -112,19 +137,95 @@ class JavaFixer:
             if "spotbugs" not in {f.tool for f in targets}:
                 self._compile_many(items)
         notices: list[Notice] = []
-        fix, resolved = None, frozenset()
+        fix, resolved, cwes_left, chosen, number = None, frozenset(), len(_counted(targets)), None, 0
         for number, candidate in enumerate(candidates[:MAX_VERIFICATIONS], start=1):
-            reason, resolved_now = self._verify(unit, targets, text, candidate)
-            if reason is None:
-                fix = self._build(unit, text, candidate, targets, resolved_now, number)
-                resolved = resolved_now
+            check = self._check(unit, targets, text, candidate.text)
+            if check.reason is None:
+                fix = self._build(unit, text, candidate, targets, check.resolved, number)
+                resolved, cwes_left, chosen = check.resolved, check.cwes_left, candidate
                 break
-            notices = [Notice(f"Java fix for {unit.name} not verified: {reason}", unit.path, level="note")]
+            notices = [Notice(f"Java fix for {unit.name} not verified: {check.reason}", unit.path, level="note")]
         cost = Cost(analyzer_runs=self._runs - runs, analyzer_seconds=self._seconds - seconds)
         if fix is not None:
             notices = []
             fix = _with_cost(fix, cost)
-        return JavaFixOutcome(fix, resolved, notices, cost)
+        chosen = chosen or (candidates[0] if candidates else None)
+        operators = chosen.operators if chosen else ()
+        return JavaFixOutcome(fix, resolved, notices, cost, cwes_left, chosen.text if chosen else None,
+                              tuple(op.meta.id for op in operators), tuple(op.meta.directive for op in operators),
+                              number)
+
+    # -- the LLM loop's verifier interface ------------------------------------------------------
+
+    def verify(self, original_text: str, candidate_text: str, unit: Unit, findings: Sequence[Finding]):
+        """Verify ``candidate_text`` (a whole file) as a rewrite of ``unit`` of ``original_text``.
+
+        Args:
+            original_text: the scanned file.
+            candidate_text: the rewritten file (an LLM regeneration spliced in, say).
+            unit: the unit being fixed.
+            findings: its findings (their tools re-analyze the candidate).
+
+        Returns:
+            A ``promsec_ci.verify.static.Verdict``: ``ok``, ``reason``, ``cwes_left``, ``similarity``.
+        """
+        from promsec_ci.verify.static import Verdict
+
+        targets = [f for f in findings if not f.suppressed]
+        check = self._check(unit, targets, original_text, candidate_text)
+        reason = check.reason or f"verified: k {check.cwes_before} -> {check.cwes_left}, " \
+                                 f"similarity {check.similarity:.2f}"
+        return Verdict(ok=check.reason is None, reason=reason, cwes_before=check.cwes_before,
+                       cwes_left=check.cwes_left if check.reason is None else check.cwes_before,
+                       new_findings=0, similarity=check.similarity, graph_similarity=float("nan"))
+
+    def findings_in(self, text: str, unit: Unit) -> list[Finding]:
+        """Findings of the configured Java analyzers inside the method named like ``unit`` in ``text``."""
+        from promsec_ci.java.units import JavaUnitIndex
+
+        located = _same_unit(JavaUnitIndex(text, unit.path), unit)
+        if located is None:
+            return []
+        found: list[Finding] = []
+        for tool in configured_tools(self.options):
+            found.extend(f for f in self._analyze(tool, text, unit.path) or []
+                         if located.start_line <= f.start_line <= located.end_line and not f.suppressed)
+        return found
+
+    def operator_search(self, unit: Unit, findings: Sequence[Finding], text: str) -> JavaFixOutcome:
+        """The Java operators over ``text`` (a regeneration, inside the loop): ``fix`` under the
+        loop's name for it."""
+        return self.fix(unit, findings, text)
+
+    def directives(self, findings: Sequence[Finding]) -> list[str]:
+        """What the prompt asks for: each finding's CWE and rule, then the directives of the
+        operators that answer it."""
+        out: list[str] = []
+        for finding in findings:
+            cwe = f"CWE-{finding.cwe}" if finding.cwe else "the weakness"
+            out.append(f"remove {cwe} reported by {finding.tool} rule {finding.rule_id}: {finding.message.strip()}")
+        out += [op.meta.directive for finding in findings for op in operators_for(finding)]
+        return list(dict.fromkeys(out))
+
+    def resolved(self, fix: Fix, findings: Sequence[Finding], text: str) -> frozenset[str]:
+        """Fingerprints of ``findings`` that ``fix`` removes from ``text`` (as verified)."""
+        from promsec_ci.fixes import apply_edits
+        from promsec_ci.java.units import JavaUnitIndex
+
+        fixed = apply_edits(text, fix.edits)
+        targets = [f for f in findings if not f.suppressed]
+        if fixed is None or not targets:
+            return frozenset()
+        unit = JavaUnitIndex(text, fix.path).locate(targets[0].start_line, targets[0].end_line)
+        return self._check(unit, targets, text, fixed).resolved
+
+    @property
+    def analyzer_runs(self) -> int:
+        return self._runs
+
+    @property
+    def analyzer_seconds(self) -> float:
+        return self._seconds
 
     def verify_file(self, original_text: str, candidate_text: str, path: str) -> str:
         """Whole-file check of several Java fixes combined: ``""`` when it holds, else the reason.
@@ -178,43 +279,52 @@ class JavaFixer:
 
     # -- verification -----------------------------------------------------------------------
 
-    def _verify(
-        self, unit: Unit, targets: Sequence[Finding], text: str, candidate: _Candidate
-    ) -> tuple[str | None, frozenset[str]]:
+    def _check(self, unit: Unit, targets: Sequence[Finding], text: str, candidate_text: str) -> _Check:
         from promsec_ci.java.syntax import parses
         from promsec_ci.java.units import JavaUnitIndex
 
-        if not parses(candidate.text):
-            return "the rewrite does not parse", frozenset()
-        new_unit = _same_unit(JavaUnitIndex(candidate.text, unit.path), unit)
-        if new_unit is None or (unit.kind != "module" and _signature(new_unit.source) != _signature(unit.source)):
-            return "the method's name or signature changed", frozenset()
+        before_k = len(_counted(targets))
+        if not parses(candidate_text):
+            return _Check("the rewrite does not parse", cwes_before=before_k)
+        new_unit = _same_unit(JavaUnitIndex(candidate_text, unit.path), unit)
+        if new_unit is None:
+            return _Check(f"{unit.name} is not in the rewritten file", cwes_before=before_k)
+        if unit.kind != "module":
+            reason = _signature_change(unit, new_unit)
+            if reason:
+                return _Check(reason, cwes_before=before_k)
         score = similarity(unit.source, new_unit.source)
+
+        def failed(reason: str) -> _Check:
+            return _Check(reason, cwes_before=before_k, similarity=score)
+
         if score < self.options.min_similarity:
-            return f"similarity {score:.2f} is below {self.options.min_similarity}", frozenset()
+            return failed(f"similarity {score:.2f} is below {self.options.min_similarity}")
         graph_score = _graph_similarity(unit, new_unit, self.options.graph)
         if graph_score is not None and graph_score < self.options.min_graph_similarity:
-            return f"graph similarity {graph_score:.2f} is below {self.options.min_graph_similarity}", frozenset()
+            return failed(f"graph similarity {graph_score:.2f} is below {self.options.min_graph_similarity}")
         tools = sorted({f.tool for f in targets})
         if "spotbugs" not in tools and self._compiles_alone(text, unit.path) and \
-                not self._compiles_alone(candidate.text, unit.path):
-            return "the rewritten file does not compile", frozenset()
+                not self._compiles_alone(candidate_text, unit.path):
+            return failed("the rewritten file does not compile")
         resolved: set[str] = set()
+        left: list[Finding] = []
         for tool in tools:
             before = self._analyze(tool, text, unit.path)
-            after = self._analyze(tool, candidate.text, unit.path)
+            after = self._analyze(tool, candidate_text, unit.path)
             if before is None:
-                return f"{tool} cannot re-analyze this file on its own", frozenset()
+                return failed(f"{tool} cannot re-analyze this file on its own")
             if after is None:
-                return f"{tool} cannot analyze the rewritten file (it does not compile)", frozenset()
+                return failed(f"{tool} cannot analyze the rewritten file (it does not compile)")
             old, new = Counter(f.rule_id for f in before), Counter(f.rule_id for f in after)
             added = new - old
             if added:
-                return f"{tool} reports new findings ({', '.join(sorted(added))})", frozenset()
+                return failed(f"{tool} reports new findings ({', '.join(sorted(added))})")
             resolved |= _resolved([f for f in targets if f.tool == tool], old, new, after)
+            left += [f for f in after if new_unit.start_line <= f.start_line <= new_unit.end_line]
         if not resolved:
-            return "the analyzer still reports the findings", frozenset()
-        return None, frozenset(resolved)
+            return failed("the analyzer still reports the findings")
+        return _Check(None, frozenset(resolved), before_k, len(_counted(left)), score)
 
     def _analyze_many(self, tool: str, items: Sequence[tuple[str, str]]) -> int:
         """Analyze many (path, text) versions in one run; returns the number of runs made (0 or 1).
@@ -355,10 +465,22 @@ def _same_unit(index, unit: Unit) -> Unit | None:
     return index.find(unit.name, near=unit.start_line)
 
 
-def _signature(source: str) -> str:
-    """A method's header (annotations, modifiers, name, parameters, throws) without whitespace."""
-    header = source.split("{", 1)[0]
-    return re.sub(r"\s+", "", header)
+def _signature_change(unit: Unit, new_unit: Unit) -> str | None:
+    """Why ``new_unit`` does not keep ``unit``'s signature, or ``None`` when it does."""
+    from promsec_ci.java.signature import method_signature
+
+    name = unit.name.rsplit(".", 1)[-1]
+    old, new = method_signature(unit.source, name), method_signature(new_unit.source, name)
+    if new is None:
+        return f"{name} cannot be read in the rewrite"
+    if old is not None and new != old:
+        return f"the method's signature changed ({old.describe()} -> {new.describe()})"
+    return None
+
+
+def _counted(findings: Sequence[Finding]) -> set[tuple[str, str, int]]:
+    """Unique CWE findings, one per (tool, rule, line): the ``k`` of a Java unit."""
+    return {(f.tool, f.rule_id, f.start_line) for f in findings if f.cwe is not None and not f.suppressed}
 
 
 def _resolved(targets: Sequence[Finding], old: Counter, new: Counter, after: Sequence[Finding]) -> set[str]:

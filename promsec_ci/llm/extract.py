@@ -4,6 +4,8 @@ Handles fenced blocks with or without a language tag (```` ``` ```` or ``~~~``, 
 prose before and after, several blocks (the one defining the wanted function wins), and bare
 code with prose around it (the longest run of lines that parses and defines the function).
 
+Java methods come out of ``java`` blocks (``extract_java_method``), read with tree-sitter-java.
+
 Sample::
 
     Here is the fixed function:
@@ -42,6 +44,28 @@ def extract_function(answer: str, name: str) -> str | None:
         if _defines(code, name):
             return code + "\n"
     return _bare_code(answer, name)
+
+
+def extract_java_method(answer: str, name: str) -> str | None:
+    """The code (dedented) of the first block that declares Java method ``name``, imports included.
+
+    The block may hold the method alone, or a whole class around it; a ```` ```java ```` or
+    untagged block is preferred, and an answer without fences is tried whole.
+
+    Args:
+        answer: the model's whole answer.
+        name: the bare method name (``find``, not ``Users.find``).
+    """
+    from promsec_ci.java.signature import method_node
+
+    blocks = fenced_blocks(answer)
+    ordered = [body for tag, body in blocks if tag in ("java", "")] + [body for tag, body in blocks
+                                                                     if tag not in ("java", "")]
+    for body in ordered or [answer]:
+        code = textwrap.dedent(body).strip("\n")
+        if code and method_node(code, name) is not None:
+            return code + "\n"
+    return None
 
 
 def extract_any_code(answer: str) -> str | None:

@@ -16,6 +16,11 @@
 When a regeneration is rejected, the next iteration keeps ĉ_t and its prompt and tells the model
 why the previous attempt failed, so that temperature 0 and the cache do not replay the same answer.
 
+Java methods go through the same loop: the caller passes the language's verifier (the pipeline
+passes its ``JavaFixer``), ĉ is the Java operators' best candidate, and the code handling
+(extraction from a ``java`` block, splice, imports, secrets, capabilities) comes from
+``languages.JAVA``.
+
 Baselines: ``a1`` inverts the original code (no gGAN); ``bl1`` asks for a repair with Pearce et
 al.'s seven templates, from no analyzer context to all of it, stopping at the first clean fix;
 ``bl2`` repeats bl1 from the best candidate so far (greedy on fewest CWEs); ``a2`` (no LLM) never
@@ -29,19 +34,18 @@ import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from promsec_ci.analyzers.bandit import BanditAnalyzer
 from promsec_ci.config import Options
 from promsec_ci.fingerprints import normalise_code
 from promsec_ci.llm import prompts
 from promsec_ci.llm.client import BudgetExhausted, LLMClient, LLMError
-from promsec_ci.llm.extract import extract_function, extract_prompt, looks_like_refusal
-from promsec_ci.llm.guard import carries_override, new_capability, placeholder_left
-from promsec_ci.llm.redact import password_lines, redact
-from promsec_ci.llm.splice import splice
+from promsec_ci.llm.extract import extract_prompt, looks_like_refusal
+from promsec_ci.llm.guard import carries_override, placeholder_left
+from promsec_ci.llm.languages import LANGUAGES, CodeLanguage, PythonVerifier, UnitVerifier
+from promsec_ci.llm.redact import redact
 from promsec_ci.records import Cost, Finding, Fix, Notice, Unit
-from promsec_ci.units import MODULE, UnitIndex
+from promsec_ci.units import MODULE
 
 
 @dataclass(frozen=True)
@@ -107,38 +111,37 @@ class LLMLoop:
         self.root = root
         self.client = client
         self.analyzer = CountingAnalyzer(options.tests, options.skip)
-        self._verifier = None
-        self._search = None
+        self.python = PythonVerifier(options, root, self.analyzer)
         self._budget_told = False
         # Where the loop's own time goes, for benchmarks: verification and the in-loop operator search.
         self.verify_seconds = 0.0
         self.search_seconds = 0.0
 
-    @property
-    def verifier(self):
-        if self._verifier is None:
-            from promsec_ci.verify.static import StaticVerifier
-
-            self._verifier = StaticVerifier(self.options, self.analyzer)
-        return self._verifier
-
-    def improve(self, unit: Unit, findings: list[Finding], text: str, outcome) -> LLMOutcome:
+    def improve(self, unit: Unit, findings: list[Finding], text: str, outcome,
+                verifier: UnitVerifier | None = None) -> LLMOutcome:
         """Try to do better than the operator search's ``outcome`` for ``unit`` of ``text``.
 
         Args:
             unit: the flagged unit.
             findings: its findings.
             text: the whole scanned file.
-            outcome: the operator search's ``SearchOutcome`` (fix, cwes_left, best_text, ...).
+            outcome: the operators' outcome (``SearchOutcome`` or ``JavaFixOutcome``: fix,
+                cwes_left, best_text, operators, directives, verifications, cost).
+            verifier: how candidates of ``unit``'s language are verified; Python's by default
+                (a Java unit needs the run's ``JavaFixer``).
         """
         clock = time.perf_counter()
-        spent, runs, seconds = self.client.spent, self.analyzer.runs, self.analyzer.seconds
-        run = _Run(self, unit, [f for f in findings if not f.suppressed], text, outcome)
+        verifier = verifier or (self.python if unit.language == "python" else None)
+        language = LANGUAGES.get(unit.language)
+        runs, seconds = (verifier.analyzer_runs, verifier.analyzer_seconds) if verifier else (0, 0.0)
+        spent = self.client.spent
         notices: list[Notice] = []
-        if unit.name == MODULE or unit.language != "python":
+        if unit.name == MODULE or verifier is None or language is None:
             notices.append(Notice("LLM loop skipped: only functions and methods are regenerated",
                                   unit.path, "note"))
-        elif not self.client.budget_left():
+            return LLMOutcome(None, Cost(total_seconds=time.perf_counter() - clock), notices)
+        run = _Run(self, unit, [f for f in findings if not f.suppressed], text, outcome, language, verifier)
+        if not self.client.budget_left():
             if not self._budget_told:
                 notices.append(Notice("LLM budget spent: remaining units keep their operator fixes or none",
                                       unit.path))
@@ -163,8 +166,8 @@ class LLMLoop:
                                       f"{type(exc).__name__}: {exc}", unit.path, "error"))
             notices.extend(run.notices)
         cost = _minus(self.client.spent, spent) + Cost(
-            analyzer_runs=self.analyzer.runs - runs,
-            analyzer_seconds=self.analyzer.seconds - seconds,
+            analyzer_runs=verifier.analyzer_runs - runs,
+            analyzer_seconds=verifier.analyzer_seconds - seconds,
             total_seconds=time.perf_counter() - clock,
         )
         fix = run.fix(cost)
@@ -175,20 +178,15 @@ class LLMLoop:
         best = run.best or (run.candidates[-1] if run.candidates else None)
         return LLMOutcome(fix, cost, notices, best.prompt if best else None, len(run.candidates))
 
-    def operator_search(self, unit: Unit, findings: list[Finding], text: str):
-        """The operator search over a regenerated candidate (the gGAN step inside the loop)."""
-        if self._search is None:
-            from promsec_ci.search import FixSearch
-
-            self._search = FixSearch(self.options, self.root)
-        return self._search.search(unit, findings, text)
-
 
 class _Run:
     """One call of ``LLMLoop.improve``: the unit, the candidates so far, the best one."""
 
-    def __init__(self, loop: LLMLoop, unit: Unit, findings: list[Finding], text: str, outcome) -> None:
+    def __init__(self, loop: LLMLoop, unit: Unit, findings: list[Finding], text: str, outcome,
+                 language: CodeLanguage, verifier: UnitVerifier) -> None:
         self.loop = loop
+        self.language = language
+        self.verifier = verifier
         self.options = loop.options
         self.client = loop.client
         self.unit = unit
@@ -199,7 +197,8 @@ class _Run:
         self.candidates: list[_Candidate] = []
         self.best: _Candidate | None = None
         self.notices: list[Notice] = []
-        self.directives = _directives(outcome, findings)
+        self.directives = list(dict.fromkeys(
+            d for d in [*(getattr(outcome, "directives", ()) or ()), *verifier.directives(findings)] if d))
 
     # -- strategies -----------------------------------------------------------------------
 
@@ -255,7 +254,7 @@ class _Run:
             if greedy is None or greedy.text == base_text:
                 return
             base_text = greedy.text
-            located = _locate(base_text, self.unit)
+            located = self._locate(base_text)
             if located is None:
                 return
             unit = located
@@ -275,19 +274,19 @@ class _Run:
         def rejected(reason: str, text: str = "", function: str = "") -> _Candidate:
             return _Candidate(text, function, (), prompt, -1, 0.0, float("inf"), False, reason)
 
-        code = extract_function(answer, self.name)
+        code = self.language.extract(answer, self.name)
         if code is None:
             return rejected(f"no code defining {self.name} in the answer ({_quote(answer)})")
-        spliced = splice(self.text, self.unit, code, self.name)
+        spliced = self.language.splice(self.text, self.unit, code, self.name)
         if spliced is None:
             return rejected("the answer's function could not be put back in the file")
         reason = placeholder_left(spliced.function)
-        source_units = [self.unit.source, *(u.source for u in map(lambda t: _locate(t, self.unit), sources) if u)]
-        reason = reason or new_capability(spliced.function, source_units, self.text)
+        source_units = [self.unit.source, *(u.source for u in map(self._locate, sources) if u)]
+        reason = reason or self.language.new_capability(spliced.function, source_units, self.text)
         if reason:
             return rejected(reason, spliced.text, spliced.function)
         clock = time.perf_counter()
-        verdict = self.loop.verifier.verify(self.text, spliced.text, self.unit, self.findings)
+        verdict = self.verifier.verify(self.text, spliced.text, self.unit, self.findings)
         self.loop.verify_seconds += time.perf_counter() - clock
         score = self.options.alpha * verdict.cwes_left + self.options.beta * (1 - verdict.similarity)
         return _Candidate(spliced.text, spliced.function, spliced.imports, prompt, verdict.cwes_left,
@@ -297,13 +296,13 @@ class _Run:
 
     def _context(self, base_text: str) -> tuple[prompts.UnitContext | None, bool]:
         """The unit of ``base_text`` as it may be sent: dedented, imports it uses, secrets out."""
-        unit = _locate(base_text, self.unit) if base_text != self.text else self.unit
+        unit = self._locate(base_text) if base_text != self.text else self.unit
         if unit is None:
             unit = self.unit
             base_text = self.text
         source = textwrap.dedent(unit.source).strip("\n") + "\n"
-        redaction = redact(source, password_lines(source))
-        context = prompts.unit_context(base_text, redaction.text, self.name)
+        redaction = redact(source, self.language.secret_lines(source), self.language.name)
+        context = self.language.context(base_text, redaction.text, self.name)
         if not context.signature:
             self.notices.append(Notice(f"LLM loop skipped: {self.unit.name} is not a plain function",
                                        self.unit.path, "note"))
@@ -316,7 +315,7 @@ class _Run:
         Skipped when every finding left is one of the original's, same rule and same code: the
         search already failed on exactly those statements before the loop started.
         """
-        unit = _locate(candidate.text, self.unit)
+        unit = self._locate(candidate.text)
         if unit is None:
             return candidate.text
         findings = self._findings_in(candidate.text, unit)
@@ -325,7 +324,7 @@ class _Run:
             return candidate.text
         clock = time.perf_counter()
         try:
-            outcome = self.loop.operator_search(unit, findings, candidate.text)
+            outcome = self.verifier.operator_search(unit, findings, candidate.text)
         except ImportError:
             return candidate.text
         finally:
@@ -333,8 +332,11 @@ class _Run:
         return outcome.best_text or candidate.text
 
     def _findings_in(self, text: str, unit: Unit) -> list[Finding]:
-        found = self.loop.analyzer.analyze_text(text, unit.path) or []
-        return [f for f in found if unit.start_line <= f.start_line <= unit.end_line and not f.suppressed]
+        return self.verifier.findings_in(text, unit)
+
+    def _locate(self, text: str) -> Unit | None:
+        """The unit with this unit's qualified name in ``text``."""
+        return self.language.locate(text, self.unit)
 
     def fix(self, cost: Cost) -> Fix | None:
         """The best candidate as a Fix, when it beats the operator fix."""
@@ -350,7 +352,7 @@ class _Run:
         from promsec_ci.fixes import build_fix
 
         before = {f.cwe for f in self.findings if f.cwe}
-        unit = _locate(best.text, self.unit)
+        unit = self._locate(best.text)
         left = {f.cwe for f in self._findings_in(best.text, unit)} if unit else before
         operators = (f"llm:{self.client.model}",)
         if self.options.strategy == "promsec":
@@ -362,36 +364,12 @@ class _Run:
             cwes_removed=tuple(sorted(before - left)),
             added_imports=best.imports,
             similarity=best.similarity,
-            verifications=self.outcome.verifications + len(self.candidates),
+            verifications=getattr(self.outcome, "verifications", 0) + len(self.candidates),
             prompt=best.prompt,
             cost=self.outcome.cost + cost,
             description=f"regenerated by {self.client.model} from an optimized prompt ({self.options.strategy}); "
                         f"{best.k} CWE finding(s) left",
         )
-
-
-def _directives(outcome, findings: Sequence[Finding]) -> list[str]:
-    """Directives of the applied operators, then of every operator answering the findings' rules."""
-    from promsec_ci.rewrite import REGISTRY
-
-    directives = list(getattr(outcome, "directives", ()) or ())
-    for finding in findings:
-        for operator in REGISTRY.by_rule_id(finding.rule_id):
-            directives.append(operator.meta.directive)
-    return list(dict.fromkeys(d for d in directives if d))
-
-
-def _locate(text: str, unit: Unit) -> Unit | None:
-    """The unit with ``unit``'s qualified name in ``text``."""
-    return _locate_name(text, unit.path, unit.name)
-
-
-@lru_cache(maxsize=64)
-def _locate_name(text: str, path: str, name: str) -> Unit | None:
-    for candidate in UnitIndex(text, path).function_units():
-        if candidate.name == name:
-            return candidate
-    return None
 
 
 def _minus(after: Cost, before: Cost) -> Cost:

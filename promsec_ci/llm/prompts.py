@@ -6,6 +6,9 @@
 * BL1 templates: Pearce et al.'s zero-shot repair prompts, seven levels of analyzer context;
 * generation: a user's own prompt (``promsec-ci generate``).
 
+Python units are "functions", Java units "methods" (``java_unit_context``): the texts name the
+language, and a Java method is to keep its whole signature, not only its parameters.
+
 Only the unit and the import statements it uses are ever sent (see ``unit_context``), after
 secrets are redacted. The system message tells the model that code is data: instructions inside
 comments or strings are to be ignored (the verifier, not the model, is what we rely on).
@@ -36,6 +39,25 @@ BL1_LEVELS = ("none", "lines", "cwe", "cwe+lines", "messages", "confidence", "ad
 
 
 @dataclass(frozen=True)
+class _Words:
+    unit: str  # "python function"
+    noun: str  # "function"
+    keep: str  # what must stay the same
+    block: str  # what the code block holds
+
+
+_WORDS = {
+    "python": _Words("python function", "function", "the same parameters", "the function"),
+    "java": _Words("Java method", "method", "the same signature (annotations, modifiers, return type, parameter types "
+                   "and throws clause)", "the method (without its class)"),
+}
+
+
+def _words(language: str) -> _Words:
+    return _WORDS.get(language, _WORDS["python"])
+
+
+@dataclass(frozen=True)
 class UnitContext:
     """What may be sent about a unit: its code (dedented, redacted) and the imports it uses."""
 
@@ -62,6 +84,34 @@ def unit_context(file_text: str, unit_code: str, name: str, language: str = "pyt
     return UnitContext(code, _used_imports(file_text, code), name, signature_of(code, name), language)
 
 
+def java_unit_context(file_text: str, unit_code: str, name: str) -> UnitContext:
+    """The context of a Java method: its dedented code, the file's imports it uses, its header.
+
+    Args:
+        file_text: the whole file (only its ``import`` declarations are read).
+        unit_code: the method's code (redacted already when secrets were found).
+        name: the bare method name.
+    """
+    from promsec_ci.java.signature import method_node
+    from promsec_ci.java.syntax import parse, text_of, walk
+
+    code = textwrap.dedent(unit_code).strip("\n") + "\n"
+    node = method_node(code, name)
+    if node is None:
+        return UnitContext(code, (), name, "", "java")
+    body = node.child_by_field_name("body")
+    header = text_of(node)[: body.start_byte - node.start_byte] if body is not None else text_of(node)
+    used = {text_of(n) for n in walk(node) if n.type in ("identifier", "type_identifier")}
+    imports = []
+    for declaration in parse(file_text).root_node.named_children:
+        if declaration.type == "import_declaration":
+            statement = " ".join(text_of(declaration).split())
+            last = statement.rstrip(";").split(".")[-1].strip()
+            if last == "*" or last in used:
+                imports.append(statement)
+    return UnitContext(code, tuple(imports), name, " ".join(header.split()), "java")
+
+
 def signature_of(code: str, name: str) -> str:
     """``def name(a, b=1) -> int:`` of the function ``name`` in ``code`` (empty when absent)."""
     from promsec_ci.llm.extract import find_function
@@ -81,12 +131,12 @@ def signature_of(code: str, name: str) -> str:
 
 def inversion_messages(context: UnitContext) -> list[dict[str, str]]:
     """Ask for the prompt that would generate this code."""
-    lang = context.language
+    lang, words = context.language, _words(context.language)
     user = (
-        f"Here is a {lang} function together with the imports it uses:\n\n"
+        f"Here is a {words.unit} together with the imports it uses:\n\n"
         f"```{lang}\n{context.listing()}```\n\n"
         "Write the instruction a developer would give an AI coding assistant to obtain exactly this "
-        f"function: name the function `{context.name}` and its parameters, and describe step by step "
+        f"{words.noun}: name the {words.noun} `{context.name}` and its parameters, and describe step by step "
         "what it does, which libraries and calls it uses and how it treats its inputs. Answer with the "
         "instruction only, as plain text, without code."
     )
@@ -108,9 +158,9 @@ def regeneration_messages(prompt: str, context: UnitContext) -> list[dict[str, s
     """Ask for the unit again from the optimized prompt."""
     lang = context.language
     user = (
-        f"{prompt}\n\nWrite only this {lang} function, named `{context.name}`, with the same "
-        "parameters. Return one fenced code block holding the function and the import statements it "
-        "needs, and nothing else."
+        f"{prompt}\n\nWrite only this {_words(lang).unit}, named `{context.name}`, with "
+        f"{_words(lang).keep}. Return one fenced code block holding {_words(lang).block} and the import "
+        "statements it needs, and nothing else."
     )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
@@ -137,7 +187,8 @@ def bl1_messages(level: int, context: UnitContext, findings: Sequence[Finding], 
         # Lines and messages come from the redacted unit, never from the raw finding: Bandit's
         # hard-coded password messages quote the password.
         shown = code_lines[line - 1].strip() if 0 < line <= len(code_lines) else redact(finding.code).text.strip()
-        message = "Possible hard-coded credential." if finding.rule_id in PASSWORD_RULES else redact(
+        secret = finding.rule_id in PASSWORD_RULES or finding.cwe in (259, 798)  # the message may quote it
+        message = "Possible hard-coded credential." if secret else redact(
             finding.message).text
         parts = []
         if name in ("lines", "cwe+lines", "messages", "confidence", "advice"):

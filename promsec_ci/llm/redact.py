@@ -1,7 +1,9 @@
 """Data minimisation: hard-coded secrets are replaced by placeholders before anything is sent.
 
 Two sources: string literals Bandit flags as hard-coded passwords (B105 assignments, B106
-keyword arguments, B107 defaults), and well-known key shapes anywhere in the text (AWS access
+keyword arguments, B107 defaults) or, in Java, the same shapes found with tree-sitter
+(``java_password_lines``: a string assigned to a password-like name, the password argument of
+``getConnection``, a ``setPassword`` argument), and well-known key shapes anywhere in the text (AWS access
 keys, GitHub and GitLab tokens, Slack tokens, OpenAI-style ``sk-`` keys, Google API keys, PEM
 private keys).
 
@@ -53,16 +55,18 @@ class Redaction:
         return self.count > 0
 
 
-def redact(source: str, secret_lines: frozenset[int] | set[int] = frozenset()) -> Redaction:
+def redact(source: str, secret_lines: frozenset[int] | set[int] = frozenset(), language: str = "python") -> Redaction:
     """Replace secrets in ``source`` by ``REDACTED_SECRET_<n>``.
 
     Args:
         source: code (a unit, dedented or not).
-        secret_lines: 1-based lines of ``source`` where Bandit reported B105-B107; every non-empty
-            plain string literal on them is replaced.
+        secret_lines: 1-based lines of ``source`` where Bandit reported B105-B107 (or
+            ``java_password_lines`` found one); every non-empty plain string literal on them is replaced.
+        language: ``python`` or ``java`` (how string literals are found).
     """
     counter = _Counter()
-    text = _redact_literals(source, secret_lines, counter) if secret_lines else source
+    literals = _java_literals if language == "java" else _python_literals
+    text = _redact_literals(source, literals(source, secret_lines), counter) if secret_lines else source
     text = _ANY_KEY.sub(lambda _match: counter.next(), text)
     return Redaction(text, counter.count)
 
@@ -81,6 +85,38 @@ def _password_analyzer():
     return BanditAnalyzer(tests=PASSWORD_RULES)
 
 
+_SECRET_NAME = re.compile(r"(?i)pass(?:wd|word|phrase)?|pwd|secret|token|api_?key|credential")
+
+
+@lru_cache(maxsize=64)
+def java_password_lines(source: str) -> frozenset[int]:
+    """Lines of Java ``source`` holding a hard-coded password: a string literal assigned to a
+    password-like name (``password``, ``dbSecret``, ``API_KEY``), or passed as the password of
+    ``DriverManager.getConnection(url, user, "...")`` or to ``setPassword("...")``."""
+    from promsec_ci.java.syntax import first_line, text_of, walk
+
+    root, shift = _java_root(source)
+    lines: set[int] = set()
+    for node in walk(root):
+        value = None
+        if node.type in ("variable_declarator", "assignment_expression"):
+            declarator = node.type == "variable_declarator"
+            target = node.child_by_field_name("name" if declarator else "left")
+            if target is not None and _SECRET_NAME.search(text_of(target).rsplit(".", 1)[-1]):
+                value = node.child_by_field_name("value" if declarator else "right")
+        elif node.type == "method_invocation":
+            name_node, args = node.child_by_field_name("name"), node.child_by_field_name("arguments")
+            values = args.named_children if args is not None else []
+            name = text_of(name_node) if name_node is not None else ""
+            if name == "getConnection" and len(values) == 3:
+                value = values[2]
+            elif name == "setPassword" and len(values) == 1:
+                value = values[0]
+        if value is not None and value.type == "string_literal" and value.end_byte - value.start_byte > 2:
+            lines.add(first_line(value) - shift)
+    return frozenset(lines)
+
+
 def contains_placeholder(text: str) -> bool:
     return PLACEHOLDER_PREFIX in text
 
@@ -94,20 +130,60 @@ class _Counter:
         return f"{PLACEHOLDER_PREFIX}{self.count}"
 
 
-def _redact_literals(source: str, lines: set[int], counter: _Counter) -> str:
+def _python_literals(source: str, lines: frozenset[int] | set[int]) -> list[tuple[int, int, int, str, str]]:
+    """(row, start column, end column, opening, closing) of the one-line Python strings on ``lines``."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
-        return source
-    replacements = []
+        return []
+    found = []
     for token in tokens:
         if token.type != tokenize.STRING or token.start[0] not in lines or token.start[0] != token.end[0]:
             continue
         match = re.fullmatch(r"(?P<prefix>[rRbBuU]{0,2})(?P<quote>'''|\"\"\"|'|\")(?P<body>.*)(?P=quote)",
                              token.string, re.S)
         if match is not None and match["body"]:
-            new = f"{match['prefix']}{match['quote']}{counter.next()}{match['quote']}"
-            replacements.append((token.start[0] - 1, token.start[1], token.end[1], new))
+            opening = match["prefix"] + match["quote"]
+            found.append((token.start[0] - 1, token.start[1], token.end[1], opening, match["quote"]))
+    return found
+
+
+def _java_literals(source: str, lines: frozenset[int] | set[int]) -> list[tuple[int, int, int, str, str]]:
+    """The same for the one-line, non-empty Java string literals (columns in characters)."""
+    from promsec_ci.java.syntax import walk
+
+    root, shift = _java_root(source)
+    rows = source.splitlines()
+    found = []
+    for node in walk(root):
+        row = node.start_point[0] - shift
+        if node.type != "string_literal" or row + 1 not in lines or node.end_point[0] != node.start_point[0] \
+                or node.end_byte - node.start_byte <= 2 or not 0 <= row < len(rows):
+            continue
+        line = rows[row].encode("utf-8")
+        start = len(line[: node.start_point[1]].decode("utf-8"))
+        end = len(line[: node.end_point[1]].decode("utf-8"))
+        found.append((row, start, end, '"', '"'))
+    return found
+
+
+def _java_root(source: str):
+    """The syntax tree of Java ``source`` (a file, or a bare method parsed inside a class) and how
+    many lines the tree's rows are ahead of ``source``'s."""
+    from promsec_ci.java.signature import method_node
+    from promsec_ci.java.syntax import parse
+
+    root = parse(source).root_node
+    if root.has_error:
+        method = method_node(source)  # parsed in a one-line wrapper class
+        if method is not None:
+            return method, 1
+    return root, 0
+
+
+def _redact_literals(source: str, literals: list[tuple[int, int, int, str, str]], counter: _Counter) -> str:
+    replacements = [(row, col, end, f"{opening}{counter.next()}{closing}")
+                    for row, col, end, opening, closing in literals]
     out = source.splitlines(keepends=True)
     # Right to left so earlier columns on the same line stay valid.
     for row, col, end, new in reversed(replacements):

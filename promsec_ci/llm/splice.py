@@ -3,6 +3,10 @@ decorators, and the module-level imports the new code needs.
 
 The decorators always come from the original: a model that drops ``@login_required`` must not be
 able to drop it from the fix.
+
+Java methods (``splice_java``) replace the whole method, annotations included (the verifier holds
+the regeneration to the original's annotations and signature), and their ``import`` declarations
+go after the file's own.
 """
 
 from __future__ import annotations
@@ -51,8 +55,7 @@ def splice(text: str, unit: Unit, code: str, name: str) -> Spliced | None:
         return None
     def_line = unit_lines[def_offset]
     indent = def_line[: len(def_line) - len(def_line.lstrip())]
-    body = textwrap.indent(function if function.endswith("\n") else function + "\n", indent,
-                           lambda line: bool(line.strip()))
+    body = _indented(function, indent)
     new_lines = [*lines[: unit.start_line - 1], *unit_lines[:def_offset], body, *lines[unit.end_line :]]
     new_text = "".join(new_lines)
     imports = tuple(ast.unparse(n) for n in tree.body
@@ -97,6 +100,66 @@ def add_imports(text: str, imports: tuple[str, ...]) -> tuple[str, tuple[str, ..
     if not added:
         return text, ()
     return AddImportsVisitor(context).transform_module(module).code, tuple(added)
+
+
+def splice_java(text: str, unit: Unit, code: str, name: str) -> Spliced | None:
+    """Replace Java method ``unit`` of ``text`` by method ``name`` from ``code``.
+
+    Args:
+        text: the original file.
+        unit: the method being replaced (lines of ``text``).
+        code: extracted code holding the method (alone or in a class) and, maybe, imports.
+        name: the bare method name.
+
+    Returns ``None`` when ``code`` lacks the method or the original method shares its first or
+    last line with other code.
+    """
+    from promsec_ci.java.signature import method_node
+    from promsec_ci.java.syntax import first_line, parse, text_of, walk
+
+    node = method_node(code, name)
+    if node is None:
+        return None
+    function = textwrap.dedent(" " * node.start_point[1] + text_of(node)) + "\n"
+    data = text.encode("utf-8")
+    original = next((n for n in walk(parse(text).root_node)
+                     if n.type == node.type and first_line(n) == unit.start_line), None)
+    if original is None:
+        return None
+    line_start = data.rfind(b"\n", 0, original.start_byte) + 1
+    line_end = data.find(b"\n", original.end_byte)
+    before = data[line_start : original.start_byte].decode("utf-8")
+    after = data[original.end_byte : line_end if line_end >= 0 else len(data)].decode("utf-8")
+    if before.strip() or after.strip():
+        return None
+    lines = text.splitlines(keepends=True)
+    new_text = "".join([*lines[: unit.start_line - 1], _indented(function, before), *lines[unit.end_line :]])
+    imports = tuple(" ".join(text_of(n).split()) for n in parse(code).root_node.named_children
+                    if n.type == "import_declaration")
+    new_text, added = add_java_imports(new_text, imports)
+    return Spliced(new_text, function, added)
+
+
+def add_java_imports(text: str, imports: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """Add each ``import ...;`` declaration ``text`` lacks, after its last import (or its package)."""
+    from promsec_ci.java.syntax import last_line, parse, text_of
+
+    root = parse(text).root_node
+    present = {" ".join(text_of(n).split()) for n in root.named_children if n.type == "import_declaration"}
+    added = tuple(dict.fromkeys(i for i in imports if i not in present))
+    if not added:
+        return text, ()
+    anchors = [n for n in root.named_children if n.type in ("import_declaration", "package_declaration")]
+    at = last_line(anchors[-1]) if anchors else 0
+    lines = text.splitlines(keepends=True)
+    block = "".join(f"{i}\n" for i in added)
+    return "".join([*lines[:at], block, *lines[at:]]), added
+
+
+def _indented(function: str, indent: str) -> str:
+    """``function`` (dedented) indented by ``indent``, ending with a newline."""
+    return textwrap.indent(function if function.endswith("\n") else function + "\n", indent,
+                           lambda line: bool(line.strip()))
 
 
 def _def_offset(unit_lines: list[str]) -> int | None:
