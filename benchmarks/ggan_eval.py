@@ -5,9 +5,11 @@ Prints, measured in this run:
 1. Ranking over the full action space (every statement x every operator answering one of the
    unit's rules, each edit measured with Bandit): how often the top-ranked edit verifies, and
    the edits verified until the first one that does, gGAN order vs enumeration order.
-2. The real fixer (``search.FixSearch`` + ``verify.static``) with and without the gGAN:
-   fix rate, verifications per fixed finding, and how often the first gGAN-ranked candidate
-   verifies on the units it fixes.
+2. The real fixer (``search.FixSearch`` + ``verify.static``) with the gGAN, with plain
+   enumeration (``--no-ggan``: every candidate of a level verified, argmin kept) and with
+   enumeration order stopping at the first hit: fix rate, verifications per fixed finding, mean
+   similarity of the fixes, how often the gGAN picks enumeration's argmin, and how often the
+   first gGAN-ranked candidate verifies on the units it fixes.
 3. Median graph build + generator forward per unit; model file size.
 4. Q5: the same ranking metrics for CFG, AST and DFG models (same seed and epochs).
 5. Q6: a CFG model trained without any CWE-78 unit, ranked on CWE-78 units.
@@ -58,19 +60,37 @@ def ranking_metrics(ranker, samples) -> dict:
     }
 
 
+class EnumerationOrder:
+    """A ranker that keeps the enumeration order: first-hit search with no model's opinion."""
+
+    def rank(self, unit, text, findings, edits):
+        return list(edits)
+
+
 def fixer_metrics(samples_by_record, model_dir: Path) -> dict:
-    """FixSearch with the gGAN ranker vs plain enumeration on the held-out flagged units."""
+    """FixSearch with the gGAN ranker vs plain enumeration on the held-out flagged units.
+
+    ``enum`` is the fixer's ``--no-ggan`` mode (every candidate of a beam level verified, the
+    argmin of alpha*k + beta*d kept); ``enum_first_hit`` verifies in enumeration order and stops
+    at the first candidate with no CWE left, like the gGAN, as a reference for what the ranking
+    itself buys.
+    """
     from promsec_ci.config import Options
     from promsec_ci.search import FixSearch
 
-    modes = {"ggan": Options(ggan=True, model_dir=str(model_dir)), "enum": Options(ggan=False)}
+    modes = {"ggan": (Options(ggan=True, model_dir=str(model_dir)), None),
+             "enum": (Options(ggan=False), None),
+             "enum_first_hit": (Options(ggan=False), EnumerationOrder())}
     out = {}
     first_ok = []
-    for mode, options in modes.items():
-        search = FixSearch(options, ".")
+    chosen: dict[str, list] = {}
+    for mode, (options, ranker) in modes.items():
+        search = FixSearch(options, ".", ranker=ranker)
         if mode == "ggan" and search.ranker is None:
             return {"error": "model did not load: " + "; ".join(n.message for n in search.notices)}
         units = fixed_units = fixed_findings = verifications = 0
+        similarities = []
+        chosen[mode] = []
         clock = time.perf_counter()
         for sample in samples_by_record:
             unit = sample.unit
@@ -78,8 +98,10 @@ def fixer_metrics(samples_by_record, model_dir: Path) -> dict:
             outcome = search.search(unit, targets, sample.text)
             units += 1
             verifications += outcome.verifications
+            chosen[mode].append(outcome.fix.edits if outcome.fix else None)
             if outcome.fix is not None:
                 fixed_units += 1
+                similarities.append(outcome.fix.similarity)
                 before = len(search.verifier.cwe_findings(sample.text, unit, (unit.start_line, unit.end_line),
                                                           targets))
                 fixed_findings += max(1, before - outcome.cwes_left)
@@ -90,13 +112,16 @@ def fixer_metrics(samples_by_record, model_dir: Path) -> dict:
                      "verifications": verifications,
                      "verifications_per_fixed_finding": round(verifications / fixed_findings, 3)
                      if fixed_findings else None,
+                     "mean_fix_similarity": round(statistics.mean(similarities), 4) if similarities else None,
                      "seconds": round(time.perf_counter() - clock, 1)}
-    g, e = out["ggan"], out["enum"]
-    if g["verifications_per_fixed_finding"] and e["verifications_per_fixed_finding"]:
-        ratio = g["verifications_per_fixed_finding"] / e["verifications_per_fixed_finding"]
-        out["verification_ratio"] = round(ratio, 3)
+    g, e, h = out["ggan"], out["enum"], out["enum_first_hit"]
+    for name, other in (("verification_ratio", e), ("verification_ratio_vs_first_hit", h)):
+        if g["verifications_per_fixed_finding"] and other["verifications_per_fixed_finding"]:
+            out[name] = round(g["verifications_per_fixed_finding"] / other["verifications_per_fixed_finding"], 3)
     if g["fix_rate"] is not None:
         out["fix_rate_diff_points"] = round(100 * (g["fix_rate"] - e["fix_rate"]), 2)
+    both = [(a, b) for a, b in zip(chosen["ggan"], chosen["enum"], strict=True) if a is not None and b is not None]
+    out["same_fix_as_enum_argmin"] = round(sum(a == b for a, b in both) / len(both), 4) if both else None
     out["first_ggan_candidate_verified"] = round(sum(first_ok) / len(first_ok), 4) if first_ok else None
     return out
 

@@ -6,10 +6,13 @@ applied at the finding's line (and, when none applies there, at the unit's later
 for data-flow cases such as SQL built on one line and executed on another). Edits compose: a
 small beam keeps the best partial rewrites and extends them while CWEs remain.
 
-Candidates are verified in the gGAN ranker's order when a model loads, otherwise in
-enumeration order. The objective is the paper's ``alpha * k + beta * d`` (k: CWEs left in the
-unit, d: 1 - token similarity); the search stops at the first verified candidate with k == 0,
-else keeps the best verified one with fewer CWEs than before.
+The objective is the paper's ``alpha * k + beta * d`` (k: CWEs left in the unit, d: 1 - token
+similarity). With the gGAN ranker, candidates are verified in its order and the search stops at
+the first verified candidate with k == 0. Without it (plain enumeration, ``--no-ggan``) nothing
+says which candidate is best, so every candidate of a beam level is verified and the argmin is
+kept; the search stops after the first level at which a candidate reached k == 0 (the chain of
+several edits counts as reached before the first level). Either way, when no candidate
+reaches k == 0, the best verified one with fewer CWEs than before is kept.
 """
 
 from __future__ import annotations
@@ -79,16 +82,19 @@ class FixSearch:
         options: objective weights, thresholds, ``ggan`` on/off.
         root: repository root (the gGAN model directory is resolved against it).
         registry: the operators to use (the project's registry by default).
+        ranker: orders candidate edits (anything with the gGAN ranker's ``rank``); by default the
+            gGAN model when ``options.ggan`` and it loads, else none (plain enumeration).
     """
 
-    def __init__(self, options: Options, root: str, registry: OperatorRegistry | None = None) -> None:
+    def __init__(self, options: Options, root: str, registry: OperatorRegistry | None = None,
+                 ranker=None) -> None:
         self.options = options
         self.root = root
         self.registry = registry if registry is not None else _configured_registry(options, root)
         self.verifier = StaticVerifier(options)
         self.notices: list[Notice] = []
         self._run_notices: list[Notice] = []
-        self.ranker = self._load_ranker() if options.ggan else None
+        self.ranker = ranker if ranker is not None else self._load_ranker() if options.ggan else None
         self.behavior = None
         if options.verify_behavior:  # runs candidate code in a sandbox: only when the user opts in
             from promsec_ci.verify.behavior import BehaviorChecker
@@ -147,13 +153,15 @@ class FixSearch:
             return candidate
 
         done = False
+        exhaustive = self.ranker is None  # no model: the best candidate is known only after verifying all
         if targets and k_before > 1:
             # Several CWEs: first the chain of each state's top-ranked edit, verified once as a whole.
             chain = _chain(text, edits_of, min(max(MAX_DEPTH, k_before + 2), MAX_CHAIN))
             if chain is not None and chain[0] not in seen:
                 head = verify(*chain)
                 done = head.inspection.verdict.ok and head.k == 0
-        beam = [(text, (), ())] if targets and k_before and not done else []
+        # Plain enumeration still verifies the first level, the alternatives to the chain.
+        beam = [(text, (), ())] if targets and k_before and (exhaustive or not done) else []
         for _ in range(MAX_DEPTH):
             next_beam: list[_Candidate] = []
             for state_text, ops, imports in beam:
@@ -164,6 +172,8 @@ class FixSearch:
                     verdict = candidate.inspection.verdict
                     if verdict.ok and verdict.cwes_left == 0:
                         done = True
+                        if exhaustive:
+                            continue
                         break
                     if candidate.inspection.region is not None and verdict.new_findings == 0 and 0 < verdict.cwes_left:
                         next_beam.append(candidate)

@@ -57,16 +57,33 @@ TWO_HASHES = textwrap.dedent('''\
     ''')
 
 
-def setup(text: str, *operators: Operator, rule: str | None = None, **options):
+class InOrder:
+    """A ranker that keeps the enumeration order: the ranked search without a model's opinion."""
+
+    def rank(self, unit, text, findings, edits):
+        return list(edits)
+
+
+class Prefer:
+    """A ranker that puts one operator first."""
+
+    def __init__(self, operator: str) -> None:
+        self.operator = operator
+
+    def rank(self, unit, text, findings, edits):
+        return sorted(edits, key=lambda edit: edit[1] != self.operator)
+
+
+def setup(text: str, *operators: Operator, rule: str | None = None, ranker=None, **options):
     findings = [f for f in BanditAnalyzer().analyze_text(text, "m.py") if rule is None or f.rule_id == rule]
     unit = UnitIndex(text, "m.py").locate(findings[0].start_line)
     findings = [f for f in findings if unit.start_line <= f.start_line <= unit.end_line]
-    search = FixSearch(Options(ggan=False, **options), ".", registry=OperatorRegistry(operators))
+    search = FixSearch(Options(ggan=False, **options), ".", registry=OperatorRegistry(operators), ranker=ranker)
     return search, unit, findings
 
 
 def test_edits_compose_until_no_cwe_is_left():
-    search, unit, findings = setup(TWO_HASHES, SHA256, rule="B324")
+    search, unit, findings = setup(TWO_HASHES, SHA256, rule="B324", ranker=InOrder())
     outcome = search.search(unit, findings, TWO_HASHES)
     fix = outcome.fix
     assert fix is not None and outcome.cwes_left == 0
@@ -81,10 +98,31 @@ def test_edits_compose_until_no_cwe_is_left():
 def test_the_chain_reaches_more_cwes_than_the_beam_depth():
     lines = "".join(f"    d{i} = hashlib.md5(data + b'{i}').hexdigest()\n" for i in range(6))
     text = f"import hashlib\n\n\ndef digests(data):\n{lines}    return d0, d1, d2, d3, d4, d5\n"
-    search, unit, findings = setup(text, SHA256, rule="B324")
+    search, unit, findings = setup(text, SHA256, rule="B324", ranker=InOrder())
     assert len(findings) == 6
     outcome = search.search(unit, findings, text)
     assert outcome.cwes_left == 0 and outcome.verifications == 1
+
+
+def test_plain_enumeration_verifies_every_alternative_of_a_level_and_keeps_the_argmin():
+    text = "import hashlib\n\n\ndef key(data, n):\n    n += 1\n    return hashlib.md5(data).hexdigest() * n\n"
+    longer = LineReplace("t-sha3", "B324", "hashlib.md5(data)", "hashlib.sha3_256(bytes(data))")
+    search, unit, findings = setup(text, longer, SHA256)
+    outcome = search.search(unit, findings, text)
+    # both verify with no CWE left; the first enumerated one is further from the original
+    assert outcome.verifications == 2 and outcome.cwes_left == 0
+    assert outcome.fix.operators == ("t-sha256",)
+
+    ranked = setup(text, longer, SHA256, ranker=InOrder())[0].search(unit, findings, text)
+    assert ranked.verifications == 1 and ranked.fix.operators == ("t-sha3",)
+
+
+def test_plain_enumeration_checks_the_first_level_even_when_the_chain_verifies():
+    lines = "".join(f"    d{i} = hashlib.md5(data + b'{i}').hexdigest()\n" for i in range(3))
+    text = f"import hashlib\n\n\ndef digests(data):\n{lines}    return d0, d1, d2\n"
+    search, unit, findings = setup(text, SHA256, rule="B324")
+    outcome = search.search(unit, findings, text)
+    assert outcome.cwes_left == 0 and outcome.verifications == 1 + 3  # the chain, then 3 single edits
 
 
 def test_when_the_chain_fails_the_beam_still_finds_the_composition():
@@ -99,16 +137,12 @@ def test_when_the_chain_fails_the_beam_still_finds_the_composition():
 
 def test_a_failing_candidate_costs_a_verification_and_the_ranker_order_is_followed():
     text = "import hashlib\n\n\ndef key(data, n):\n    n += 1\n    return hashlib.md5(data).hexdigest() * n\n"
-    search, unit, findings = setup(text, EVAL, SHA256)
+    search, unit, findings = setup(text, EVAL, SHA256, ranker=InOrder())
     outcome = search.search(unit, findings, text)
     assert outcome.fix.operators == ("t-sha256",)
-    assert outcome.verifications == 2  # enumeration tries the eval rewrite first; it adds B307
+    assert outcome.verifications == 2  # enumeration order tries the eval rewrite first; it adds B307
 
-    class Prefer:
-        def rank(self, unit, text, findings, edits):
-            return sorted(edits, key=lambda edit: edit[1] != "t-sha256")
-
-    search.ranker = Prefer()
+    search = setup(text, EVAL, SHA256, ranker=Prefer("t-sha256"))[0]
     ranked = search.search(unit, findings, text)
     assert ranked.fix.operators == ("t-sha256",) and ranked.verifications == 1
 
