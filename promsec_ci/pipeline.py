@@ -132,6 +132,7 @@ def fix_findings(
 
     fixes = {}
     cost = Cost()
+    java_fixer = None
     java_jobs = [(units[k], group, files[k[0]].text) for k, group in by_unit.items() if units[k].language == "java"]
     if java_jobs:
         from promsec_ci.java.fixer import JavaFixer
@@ -141,28 +142,23 @@ def fix_findings(
     for key, unit_findings in by_unit.items():
         unit = units[key]
         text = files[unit.path].text
-        if unit.language == "java":
-            java_outcome = java_fixer.fix(unit, unit_findings, text)
-            cost = cost + java_outcome.cost
-            notices.extend(java_outcome.notices)
-            fixes.update({f.fingerprint: java_outcome.fix for f in unit_findings
-                          if java_outcome.fix is not None and f.fingerprint in java_outcome.resolved})
-            continue
-        outcome = search.search(unit, unit_findings, text)
+        # Java units: the Java operators, and the JavaFixer verifies (javac + the Java analyzer).
+        fixer = java_fixer if unit.language == "java" and java_fixer is not None else search
+        outcome = fixer.search(unit, unit_findings, text)
         cost = cost + outcome.cost
         notices.extend(outcome.notices)
         fix = outcome.fix
         if llm_loop is not None and (fix is None or outcome.cwes_left > 0):
-            llm_outcome = llm_loop.improve(unit, unit_findings, text, outcome)
+            llm_outcome = llm_loop.improve(unit, unit_findings, text, outcome, None if fixer is search else fixer)
             cost = cost + llm_outcome.cost
             notices.extend(llm_outcome.notices)
             llm_fix = llm_outcome.fix
-            if llm_fix is not None and search.behavior is not None:  # --verify-behavior covers LLM fixes too
+            if llm_fix is not None and search.behavior is not None and fixer is search:  # --verify-behavior
                 llm_fix = search.behavior.check_fix(text, unit, unit_findings, llm_fix, notices)
             fix = llm_fix or fix
         if fix is not None:
             # A fix is attached only to the findings it removes, not to every finding of the unit.
-            resolved = search.resolved(fix, unit_findings, text)
+            resolved = fixer.resolved(fix, unit_findings, text)
             for finding in unit_findings:
                 if finding.fingerprint in resolved:
                     fixes[finding.fingerprint] = fix

@@ -8,7 +8,7 @@ original compiled alone, and the analyzers that reported the findings, re-run on
 file, report fewer of them and nothing new.
 
 The same checks serve the LLM loop (``promsec_ci/llm/loop.py``), which takes a ``JavaFixer`` as
-its verifier for Java units: ``verify``, ``findings_in``, ``operator_search``, ``directives``.
+its verifier for Java units: ``verify``, ``findings_in``, ``search``, ``directives``.
 """
 
 from __future__ import annotations
@@ -192,9 +192,9 @@ class JavaFixer:
                          if located.start_line <= f.start_line <= located.end_line and not f.suppressed)
         return found
 
-    def operator_search(self, unit: Unit, findings: Sequence[Finding], text: str) -> JavaFixOutcome:
-        """The Java operators over ``text`` (a regeneration, inside the loop): ``fix`` under the
-        loop's name for it."""
+    def search(self, unit: Unit, findings: Sequence[Finding], text: str) -> JavaFixOutcome:
+        """``fix`` under ``FixSearch``'s name: the pipeline and the LLM loop (over a regeneration)
+        call both languages' operator search the same way."""
         return self.fix(unit, findings, text)
 
     def directives(self, findings: Sequence[Finding]) -> list[str]:

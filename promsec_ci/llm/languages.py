@@ -27,7 +27,7 @@ class UnitVerifier(Protocol):
     """The loop's verifier for one language.
 
     ``verify`` returns a ``promsec_ci.verify.static.Verdict`` (``ok``, ``reason``, ``cwes_left``,
-    ``similarity``); ``operator_search`` returns an outcome with ``best_text`` (the operators'
+    ``similarity``); ``search`` (the operator search) returns an outcome with ``best_text`` (the operators'
     best candidate, ``None`` when none applied); ``analyzer_runs`` / ``analyzer_seconds`` are
     running totals the loop reads before and after each unit.
     """
@@ -42,7 +42,7 @@ class UnitVerifier(Protocol):
 
     def findings_in(self, text: str, unit: Unit) -> list[Finding]: ...
 
-    def operator_search(self, unit: Unit, findings: Sequence[Finding], text: str) -> Any: ...
+    def search(self, unit: Unit, findings: Sequence[Finding], text: str) -> Any: ...
 
     def directives(self, findings: Sequence[Finding]) -> list[str]: ...
 
@@ -136,7 +136,7 @@ class PythonVerifier:
         found = self.analyzer.analyze_text(text, unit.path) or []
         return [f for f in found if unit.start_line <= f.start_line <= unit.end_line and not f.suppressed]
 
-    def operator_search(self, unit: Unit, findings: Sequence[Finding], text: str):
+    def search(self, unit: Unit, findings: Sequence[Finding], text: str):
         """The operator search over a regenerated candidate (the gGAN step inside the loop)."""
         if self._search is None:
             from promsec_ci.search import FixSearch

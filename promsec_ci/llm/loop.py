@@ -324,7 +324,7 @@ class _Run:
             return candidate.text
         clock = time.perf_counter()
         try:
-            outcome = self.verifier.operator_search(unit, findings, candidate.text)
+            outcome = self.verifier.search(unit, findings, candidate.text)
         except ImportError:
             return candidate.text
         finally:
