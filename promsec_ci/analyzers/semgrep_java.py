@@ -49,7 +49,8 @@ class SemgrepJavaAnalyzer:
     def __init__(
         self, rules: str | os.PathLike[str] = RULES_FILE, timeout: float = 300.0, note: str | None = None
     ) -> None:
-        self.rules = Path(rules)
+        # Absolute: semgrep runs inside a scratch folder, where a relative path would not resolve.
+        self.rules = Path(rules).resolve()
         self.note = note
         self.timeout = timeout
         self.executable = find_semgrep()
@@ -78,9 +79,9 @@ class SemgrepJavaAnalyzer:
         return analysis
 
     def analyze_text(self, text: str, path: str) -> list[Finding] | None:
-        """Findings in one Java source, or ``None`` when Semgrep could not parse it."""
+        """Findings in one Java source, or ``None`` when Semgrep could not parse it or did not run."""
         analysis = self.analyze([FileChange(path=path, text=text)])
-        if any(n.path == path for n in analysis.notices):
+        if any(n.path == path or n.level == "error" for n in analysis.notices):
             return None
         return analysis.findings
 
@@ -138,6 +139,10 @@ def parse_semgrep_json(report: dict, names: dict[str, str], sources: dict[str, s
             kind = kind[0] if kind else "error"
         if path is not None:
             notices.append(Notice(f"semgrep could not analyze this file ({kind})", path))
+        elif not error.get("path") and error.get("level") == "error":
+            # A run-level error (bad rules file, missing config) would otherwise pass as "no findings".
+            message = str(error.get("message") or kind).strip().splitlines()[0]
+            notices.append(Notice(f"semgrep failed: {message}", level="error"))
     return Analysis(findings=findings, notices=notices)
 
 
