@@ -10,7 +10,10 @@
    wall time including interpreter and JVM start, per backend, best of N runs; then the same scan
    with verified fixes, once per backend.
 
-    python benchmarks/java_eval.py [--data FILE] [--repeat 2] [--skip-speed] [--skip-quality]
+    python benchmarks/java_eval.py [--data FILE] [--rules FILE] [--repeat 2] [--skip-speed] [--skip-quality]
+
+``--rules`` scores another Semgrep rules file in place of ``promsec_ci/analyzers/java_rules.yaml``
+(for trying a rule change before making it).
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ def _row(label: str, row) -> str:
     return f"{label:>5}  {tp + fp + fn + tn:>5}  {tp:>3} {fp:>3} {fn:>3} {tn:>3}  {precision:>9}  {recall:>6}"
 
 
-def quality(data: Path) -> None:
+def quality(data: Path, rules: Path | None = None) -> None:
     from promsec_ci.analyzers.semgrep_java import SemgrepJavaAnalyzer, find_semgrep
     from promsec_ci.analyzers.spotbugs import SpotBugsAnalyzer, find_engine
     from promsec_ci.records import FileChange
@@ -85,12 +88,16 @@ def quality(data: Path) -> None:
     print(f"OWASP Benchmark sample: {len(cases)} cases ({sum(c['vulnerable'] for c in cases)} vulnerable), "
           f"{len({c['cwe_id'] for c in cases})} CWEs")
     if find_semgrep():
-        analyzer = SemgrepJavaAnalyzer()
+        analyzer = SemgrepJavaAnalyzer(rules=rules) if rules else SemgrepJavaAnalyzer()
         start = time.perf_counter()
         analysis = analyzer.analyze(files)
         seconds = time.perf_counter() - start
-        print_table(f"semgrep {analyzer.version} on source", score(cases, flagged_cases(analysis.findings, cases)),
+        print_table(f"semgrep {analyzer.version} on source ({analyzer.rules.name})",
+                    score(cases, flagged_cases(analysis.findings, cases)),
                     f"all {len(cases)} cases, {seconds:.1f} s, {len(analysis.notices)} notices")
+        for notice in analysis.notices:
+            if notice.level == "error":
+                print(f"  error: {notice.message}")
     else:
         print("\nsemgrep: not installed")
     engine = find_engine()
@@ -213,12 +220,13 @@ def speed(repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--rules", type=Path, default=None, help="Semgrep rules file to score (default: the project's)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
     if not args.skip_quality:
-        quality(args.data)
+        quality(args.data, args.rules)
     if not args.skip_speed:
         speed(args.repeat)
 
