@@ -62,3 +62,26 @@ def test_refusals():
     assert looks_like_refusal("I'm sorry, but I cannot help.")
     assert looks_like_refusal("I can't assist with that request.")
     assert not looks_like_refusal("Write a function that I cannot break.")
+
+
+JAVA_METHOD = "public int count(String name) {\n    return name.length();\n}\n"
+
+
+@pytest.mark.parametrize("answer", [
+    f"Sure:\n```java\nimport java.util.List;\n\n{JAVA_METHOD}```\nDone.",
+    f"```\n{JAVA_METHOD}```",
+    f"```python\nprint(1)\n```\n```java\nclass Users {{\n{JAVA_METHOD}}}\n```",
+    JAVA_METHOD,
+])
+def test_java_method_is_extracted(answer):
+    from promsec_ci.llm.extract import extract_java_method
+
+    code = extract_java_method(answer, "count")
+    assert code is not None and "return name.length();" in code
+
+
+def test_java_answer_without_the_method_gives_nothing():
+    from promsec_ci.llm.extract import extract_java_method
+
+    assert extract_java_method(f"```java\n{JAVA_METHOD}```", "total") is None
+    assert extract_java_method("I cannot help with that.", "count") is None

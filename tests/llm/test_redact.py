@@ -42,3 +42,23 @@ def test_nothing_to_redact():
     source = "def f(x):\n    return x + 1\n"
     result = redact(source, password_lines(source))
     assert result.text == source and not result.redacted
+
+
+def test_java_password_literals_and_key_shapes_are_replaced():
+    from promsec_ci.llm.redact import java_password_lines
+
+    source = textwrap.dedent('''\
+        public Connection open(String url) throws Exception {
+            String dbPassword = "hunter22";
+            Connection c = DriverManager.getConnection(url, "admin", "s3cr3t!");
+            String greeting = "hello";
+            this.apiKey = "AKIAABCDEFGHIJKLMNOP";
+            return c;
+        }
+    ''')
+    lines = java_password_lines(source)
+    result = redact(source, lines, "java")
+
+    assert lines == {2, 3, 5}
+    assert "hunter22" not in result.text and "s3cr3t!" not in result.text and "AKIA" not in result.text
+    assert '"hello"' in result.text and result.count == 4  # the user name shares the password's line
