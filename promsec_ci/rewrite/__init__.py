@@ -10,6 +10,7 @@ from promsec_ci.rewrite.bind_localhost import BindLocalhost
 from promsec_ci.rewrite.chmod_restrict import ChmodRestrict
 from promsec_ci.rewrite.eval_literal_eval import EvalLiteralEval
 from promsec_ci.rewrite.eval_safe_arithmetic import EvalSafeArithmetic
+from promsec_ci.rewrite.exec_to_getattr import ExecToGetattr
 from promsec_ci.rewrite.flask_debug_off import FlaskDebugOff
 from promsec_ci.rewrite.ftp_tls import FtpTls
 from promsec_ci.rewrite.hash_not_for_security import HashNotForSecurity
@@ -41,6 +42,7 @@ ALL_OPERATORS: list[Operator] = [
     ChmodRestrict,
     EvalLiteralEval,
     EvalSafeArithmetic,
+    ExecToGetattr,
     FlaskDebugOff,
     FtpTls,
     HashNotForSecurity,

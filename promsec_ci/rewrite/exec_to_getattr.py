@@ -1,0 +1,337 @@
+"""B102 / B307 / CWE-95: ``exec``/``eval`` of code whose only dynamic parts are attribute names
+-> ``getattr`` / ``setattr`` with the same names, so no value can add code.
+
+The code string is taken apart (``string_build``), a sentinel identifier stands in for each
+spliced value, and the template is parsed: every sentinel must sit inside an attribute name
+(``obj.name%d``, ``self.<name>``), nowhere else. The template must be one expression (``eval``)
+or one assignment or expression statement (``exec``); it is then written out as plain code with
+each dynamic attribute read as ``getattr(obj, name)`` and each dynamic attribute assignment as
+``setattr(obj, name, value)``, the name built as the original built it. A template that binds
+a bare name (``x = self.<name>``) is rewritten only at module or class level, where ``exec``
+binds it in the same namespace; inside a function ``exec`` could not rebind the local, so the
+rewrite would change behaviour and is refused. A code string held in a variable is followed to
+its one assignment (``data_flow``), which goes away with the ``exec``. ``exec``/``eval`` with
+explicit globals or locals, and templates with any other dynamic part, stay unfixed.
+
+Sample::
+
+    exec("ruby.cntrl%d = cntrl" % i)          ->  setattr(ruby, "cntrl%d" % i, cntrl)
+    cmd = 'sw = self.' + routine; exec(cmd)   ->  sw = getattr(self, routine)
+    eval("api.TLV_%s" % t)                    ->  getattr(api, "TLV_%s" % t)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
+from promsec_ci.rewrite.cst_tools import parse
+from promsec_ci.rewrite.data_flow import find_assignment, names, single_use, stored
+from promsec_ci.rewrite.resolve import import_aliases, statement_at
+from promsec_ci.rewrite.shell_argv import as_str
+from promsec_ci.rewrite.string_build import Built, Slot, Text, decompose, fstring_of, plus_chain, render_string
+
+_SENTINEL = "PROMSECSLOT{}X"
+_SENTINEL_RE = re.compile(r"PROMSECSLOT(\d+)X")
+_ATOMS = (cst.Call, cst.Attribute, cst.Name, cst.Subscript)
+
+
+def _builtin_call(call: cst.Call, aliases: Mapping[str, str]) -> str | None:
+    """``exec`` or ``eval`` for a call of the builtin with one positional argument, else ``None``."""
+    func = call.func
+    if not isinstance(func, cst.Name) or func.value not in ("exec", "eval") or func.value in aliases:
+        return None
+    if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return None
+    return func.value
+
+
+def template_of(built: Built) -> tuple[str, list[Slot]] | None:
+    """The code text with a sentinel identifier per spliced value, and the values in order."""
+    if _SENTINEL_RE.search(built.literal_text):
+        return None
+    text, slots = "", []
+    for part in built.parts:
+        if isinstance(part, Text):
+            text += part.text
+        else:
+            text += _SENTINEL.format(len(slots))
+            slots.append(part)
+    return text, slots
+
+
+def _sentinels_only_in_attributes(tree: ast.AST, count: int) -> bool:
+    """Every sentinel occurs exactly once in the template, always inside an attribute name."""
+    seen: list[int] = []
+    for node in ast.walk(tree):
+        for value in _identifiers(node):
+            found = [int(m.group(1)) for m in _SENTINEL_RE.finditer(value)]
+            if found and not isinstance(node, ast.Attribute):
+                return False
+            seen += found
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SENTINEL_RE.search(node.value):
+            return False
+    return sorted(seen) == list(range(count))
+
+
+def _identifiers(node: ast.AST) -> list[str]:
+    values = []
+    for field in ("id", "attr", "name", "arg", "module", "asname"):
+        value = getattr(node, field, None)
+        if isinstance(value, str):
+            values.append(value)
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        values += node.names
+    return values
+
+
+class _Dynamic(cst.CSTTransformer):
+    """Writes the parsed template out with ``getattr``/``setattr`` for the dynamic attributes."""
+
+    def __init__(self, slots: list[Slot], built: Built, tuple_operand: bool) -> None:
+        super().__init__()
+        self.slots = slots
+        self.built = built
+        self.tuple_operand = tuple_operand
+
+    def name_of(self, attr: str) -> cst.BaseExpression:
+        parts: list[Text | Slot] = []
+        position = 0
+        for match in _SENTINEL_RE.finditer(attr):
+            if match.start() > position:
+                parts.append(Text(attr[position:match.start()], 0))
+            parts.append(self.slots[int(match.group(1))])
+            position = match.end()
+        if position < len(attr):
+            parts.append(Text(attr[position:], 0))
+        return render_like(parts, self.built, self.tuple_operand)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if not _SENTINEL_RE.search(original_node.attr.value):
+            return updated_node
+        return cst.Call(func=cst.Name("getattr"),
+                        args=[_arg(updated_node.value, True), _arg(self.name_of(original_node.attr.value), False)])
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.BaseSmallStatement:
+        target = original_node.targets[0].target
+        if len(original_node.targets) != 1 or not isinstance(target, cst.Attribute) \
+                or not _SENTINEL_RE.search(target.attr.value):
+            return updated_node
+        # The target was rewritten as a getattr call on the way up; rebuild it as setattr.
+        owner = updated_node.targets[0].target.args[0].value
+        return cst.Expr(cst.Call(func=cst.Name("setattr"), args=[
+            _arg(owner, True), _arg(self.name_of(target.attr.value), True), _arg(updated_node.value, False)]))
+
+
+def _arg(value: cst.BaseExpression, comma: bool) -> cst.Arg:
+    return cst.Arg(value=value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if comma
+                   else cst.MaybeSentinel.DEFAULT)
+
+
+def render_like(parts: list[Text | Slot], built: Built, tuple_operand: bool = True) -> cst.BaseExpression:
+    """``parts`` as a string expression built the way ``built`` was (``%``, ``format``, f-string,
+    ``+``), so each value is converted to text exactly as before (``%d`` stays ``%d``).
+
+    Args:
+        parts: literal text and values, a sub-sequence of ``built.parts``.
+        built: the original build.
+        tuple_operand: the original ``%`` took a tuple (one value then stays a 1-tuple, since a
+            tuple value would otherwise be spread over the specifiers).
+    """
+    like = built.pieces[0] if built.pieces else None
+    slots = [p for p in parts if isinstance(p, Slot)]
+    if not slots:
+        return render_string("".join(p.text for p in parts), like)
+    if built.kind == "add" and all(s.conversion == "raw" for s in slots):
+        return plus_chain(parts, like) if len(parts) > 1 else slots[0].node
+    if built.kind == "percent":
+        specs = {"str": "%s", "int": "%d", "float": "%f"}
+        text = "".join(p.text.replace("%", "%%") if isinstance(p, Text) else specs[p.conversion] for p in parts)
+        values: cst.BaseExpression = cst.Tuple([cst.Element(s.node) for s in slots]) \
+            if len(slots) > 1 or tuple_operand else _parenthesized(slots[0].node)
+        return cst.BinaryOperation(left=render_string(text, like), operator=cst.Modulo(), right=values)
+    if len(parts) == 1:
+        return as_str(slots[0])
+    if built.kind == "fstring":
+        return fstring_of(parts, like)
+    text = "".join(p.text.replace("{", "{{").replace("}", "}}") if isinstance(p, Text) else "{}" for p in parts)
+    return cst.Call(func=cst.Attribute(value=render_string(text, like), attr=cst.Name("format")),
+                    args=[cst.Arg(s.node, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                                  if i < len(slots) - 1 else cst.MaybeSentinel.DEFAULT)
+                          for i, s in enumerate(slots)])
+
+
+def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    if isinstance(node, (*_ATOMS, cst.SimpleString, cst.Integer)) or getattr(node, "lpar", None):
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def plain_code(kind: str, argument: cst.BaseExpression) -> cst.CSTNode | None:
+    """The code ``argument`` builds, written without ``exec``/``eval``: an expression (``eval``)
+    or a small statement (``exec``), or ``None`` when a dynamic part is not an attribute name."""
+    built = decompose(argument)
+    if built is None:
+        return None
+    tuple_operand = isinstance(argument, cst.BinaryOperation) and isinstance(argument.right, cst.Tuple)
+    template = template_of(built)
+    if template is None:
+        return None
+    text, slots = template
+    try:
+        tree = ast.parse(text.strip(), mode="eval" if kind == "eval" else "exec")
+    except (SyntaxError, ValueError):
+        return None
+    if not _sentinels_only_in_attributes(tree, len(slots)):
+        return None
+    scoped = (ast.NamedExpr, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await)
+    if any(isinstance(node, scoped) for node in ast.walk(tree)):
+        return None
+    try:
+        if kind == "eval":
+            parsed: cst.CSTNode = cst.parse_expression(text.strip())
+        else:
+            if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.Assign, ast.Expr)):
+                return None
+            line = cst.parse_statement(text.strip())
+            if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+                return None
+            parsed = line.body[0].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    except cst.ParserSyntaxError:
+        return None
+    if isinstance(parsed, cst.Assign) and len(parsed.targets) != 1:
+        return None
+    return parsed.visit(_Dynamic(slots, built, tuple_operand))
+
+
+def _binds_names(node: cst.CSTNode) -> bool:
+    """Whether the statement binds a variable (not an attribute or item of an object)."""
+    return isinstance(node, cst.Assign) and not isinstance(node.targets[0].target, (cst.Attribute, cst.Subscript))
+
+
+def _in_function(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    current = parents.get(node)
+    while current is not None:
+        if isinstance(current, (cst.FunctionDef, cst.Lambda)):
+            return True
+        if isinstance(current, cst.ClassDef):
+            return False
+        current = parents.get(current)
+    return False
+
+
+class ExecToGetattrOperator(Operator):
+    """See the module docstring."""
+
+    meta = OperatorMeta(
+        name="exec-to-getattr",
+        cwes=(95,),
+        rule_ids=("B102", "B307"),
+        directive=("Access the dynamically named attribute with getattr or setattr instead of building code "
+                   "for exec or eval."),
+        summary="Read or set a dynamically named attribute with getattr/setattr instead of exec/eval of code.",
+        references=(
+            "https://cwe.mitre.org/data/definitions/95.html",
+            "https://docs.python.org/3/library/functions.html#getattr",
+            "https://docs.python.org/3/library/functions.html#setattr",
+        ),
+        review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+    )
+
+    def apply(self, source: str, line: int) -> Rewrite | None:
+        module = parse(source)
+        if module is None:
+            return None
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        parents = wrapper.resolve(ParentNodeProvider)
+        statement = statement_at(module, positions, line)
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        aliases = import_aliases(module)
+        for small in statement.body:
+            replacements = self._edit(small, statement, aliases, parents)
+            if replacements is not None:
+                return Rewrite(text=module.visit(_Swap(replacements)).code, line=line)
+        return None
+
+    def _edit(self, small: cst.BaseSmallStatement, statement: cst.SimpleStatementLine,
+              aliases: Mapping[str, str], parents: Mapping[cst.CSTNode, cst.CSTNode]) -> dict | None:
+        for call in _calls(small):
+            kind = _builtin_call(call, aliases)
+            if kind is None or (kind == "exec" and not (isinstance(small, cst.Expr) and small.value is call)):
+                continue
+            argument = call.args[0].value
+            assignment = None
+            if isinstance(argument, cst.Name):
+                flow = _flow(statement, argument, parents)
+                if flow is None:
+                    continue
+                assignment, argument = flow
+            code = plain_code(kind, argument)
+            if code is None or (kind == "exec" and _binds_names(code) and _in_function(statement, parents)):
+                continue
+            if kind == "exec":
+                inner = {small: code.with_changes(semicolon=small.semicolon)}
+            else:
+                inner = {call: code if isinstance(code, _ATOMS)
+                         else code.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])}
+            if assignment is None:
+                return inner
+            # The code string's variable goes with the exec: its comments move to the next statement.
+            following = _next_sibling(assignment, parents)
+            moved = [*assignment.leading_lines, *following.leading_lines]
+            return {**inner, assignment: cst.RemovalSentinel.REMOVE,
+                    following: lambda updated, lines=moved: updated.with_changes(leading_lines=lines)}
+        return None
+
+
+def _next_sibling(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
+    body = parents[statement].body
+    return body[list(body).index(statement) + 1]
+
+
+class _Swap(cst.CSTTransformer):
+    """Replaces original nodes, by identity, with a node, a removal, or ``f(updated node)``."""
+
+    def __init__(self, replacements: Mapping[cst.CSTNode, object]) -> None:
+        super().__init__()
+        self.replacements = replacements
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
+        replacement = self.replacements.get(original_node)
+        if replacement is None:
+            return super().on_leave(original_node, updated_node)
+        return replacement(updated_node) if callable(replacement) else replacement
+
+
+def _calls(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(_Collect())
+    return found
+
+
+def _flow(statement: cst.CSTNode, name: cst.Name, parents: Mapping[cst.CSTNode, cst.CSTNode]):
+    """``(assignment, value)`` when ``name`` holds a built string assigned earlier in the block,
+    read only here, and nothing the build reads is rebound in between."""
+    assignment = find_assignment(statement, name.value, parents, lambda v: decompose(v) is not None)
+    flow = single_use(assignment, parents) if assignment is not None else None
+    if flow is None or flow.use is not name:
+        return None
+    read = set(names(flow.value))
+    if any(read & stored(between) for between in flow.between):
+        return None
+    return assignment, flow.value
+
+
+ExecToGetattr = ExecToGetattrOperator()
