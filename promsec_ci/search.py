@@ -29,6 +29,7 @@ from promsec_ci.rewrite import REGISTRY, OperatorRegistry
 from promsec_ci.verify.static import Inspection, StaticVerifier, map_region
 
 BEAM_WIDTH = 3
+GREEDY_WIDTH = 3  # beam width when the gGAN ranks the edits
 MAX_DEPTH = 4
 MAX_CHAIN = 16  # the chain may fix more CWEs than the beam's depth reaches
 MAX_FOLLOW_LINES = 8  # later statements tried for a finding no operator fixes at its own line
@@ -161,10 +162,11 @@ class FixSearch:
                 head = verify(*chain)
                 done = head.inspection.verdict.ok and head.k == 0
         # Plain enumeration still verifies the first level, the alternatives to the chain.
-        beam = [(text, (), ())] if targets and k_before and (exhaustive or not done) else []
+        beam = [(text, (), (), k_before)] if targets and k_before and (exhaustive or not done) else []
+        width = BEAM_WIDTH if exhaustive else GREEDY_WIDTH
         for _ in range(MAX_DEPTH):
             next_beam: list[_Candidate] = []
-            for state_text, ops, imports in beam:
+            for state_text, ops, imports, k_state in beam:
                 for _line, operator, rewrite in edits_of(state_text):
                     if rewrite.text in seen:
                         continue
@@ -177,12 +179,14 @@ class FixSearch:
                         break
                     if candidate.inspection.region is not None and verdict.new_findings == 0 and 0 < verdict.cwes_left:
                         next_beam.append(candidate)
+                        if not exhaustive and verdict.ok and verdict.cwes_left < k_state:
+                            break  # ranked: the first verified step forward is followed
                 if done:
                     break
             if done or not next_beam:
                 break
             next_beam.sort(key=lambda c: (not c.inspection.verdict.ok, c.score))
-            beam = [(c.text, c.operators, c.imports) for c in next_beam[:BEAM_WIDTH]]
+            beam = [(c.text, c.operators, c.imports, c.k) for c in next_beam[:width]]
 
         cost = Cost(
             analyzer_runs=self.verifier.analyzer_runs - runs,

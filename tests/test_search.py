@@ -226,3 +226,13 @@ def test_sql_fix_uses_the_placeholder_of_the_repository_driver(tmp_path):
     fix = FixSearch(Options(ggan=False), str(tmp_path)).search(unit, findings, source).fix
     assert fix is not None
     assert 'cursor.execute("SELECT * FROM users WHERE name = %s", (name,))' in fix.edits[0].text
+
+
+def test_ranked_search_follows_the_first_verified_step_and_enumeration_checks_its_siblings():
+    # one edit keeps enough similarity, two do not: the best reachable is one CWE left
+    ranked, unit, findings = setup(TWO_HASHES, SHA256, rule="B324", ranker=InOrder(), min_similarity=0.97)
+    plain = setup(TWO_HASHES, SHA256, rule="B324", min_similarity=0.97)[0]
+    greedy, every = ranked.search(unit, findings, TWO_HASHES), plain.search(unit, findings, TWO_HASHES)
+    assert greedy.cwes_left == every.cwes_left == 1
+    assert greedy.rejections == every.rejections == ("token similarity 0.96 < 0.97",)  # the chain of both
+    assert greedy.verifications == 2 and every.verifications == 3  # chain + first edit vs chain + both edits
