@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import libcst as cst
 
 from promsec_ci.rewrite.cst_tools import dotted_name, reads_of
+from promsec_ci.rewrite.data_flow import stored
 
 DATA = "data"
 ARITHMETIC = "arithmetic"
@@ -66,6 +67,11 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
     argument = call.args[0].value
     if isinstance(argument, cst.SimpleString) and isinstance(argument.evaluated_value, str):
         return constant_intent(argument.evaluated_value)
+    if isinstance(argument, cst.Name):
+        allowed = guarded_constants(argument, parents)
+        if allowed:
+            intents = {constant_intent(value) for value in allowed}
+            return intents.pop() if len(intents) == 1 else None
     data = arithmetic = 0
     words = _words(argument)
     target = _assigned_name(call, parents)
@@ -82,6 +88,49 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
         return DATA
     if arithmetic and not data:
         return ARITHMETIC
+    return None
+
+
+def guarded_constants(name: cst.Name, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> frozenset[str] | None:
+    """The string constants ``name`` must equal where it is read, by an enclosing ``if`` whose
+    test is ``name in ("a", "b")`` or ``name == "a" or name == "b"`` and whose body does not
+    rebind it before; ``None`` when no such guard holds."""
+    child: cst.CSTNode = name
+    current = parents.get(name)
+    while current is not None and not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Module)):
+        if isinstance(current, cst.If) and child is current.body:
+            allowed = _equal_to_constants(current.test, name.value)
+            if allowed is not None and name.value not in stored(current.body):
+                return allowed
+        child, current = current, parents.get(current)
+    return None
+
+
+def _equal_to_constants(test: cst.BaseExpression, name: str) -> frozenset[str] | None:
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        left, right = _equal_to_constants(test.left, name), _equal_to_constants(test.right, name)
+        return None if left is None or right is None else left | right
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    sides = (test.left, target.comparator)
+    if isinstance(target.operator, cst.Equal):
+        values = [side for side in sides if not (isinstance(side, cst.Name) and side.value == name)]
+        if len(values) == 1 and _string_constant(values[0]) is not None:
+            return frozenset({_string_constant(values[0])})
+        return None
+    if isinstance(target.operator, cst.In) and isinstance(test.left, cst.Name) and test.left.value == name \
+            and isinstance(target.comparator, (cst.Tuple, cst.List, cst.Set)):
+        strings = [_string_constant(e.value) for e in target.comparator.elements]
+        if strings and all(isinstance(e, cst.Element) for e in target.comparator.elements) and None not in strings:
+            return frozenset(strings)
+    return None
+
+
+def _string_constant(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
     return None
 
 

@@ -1,5 +1,7 @@
 """eval-literal-eval: eval of literal-shaped data -> ast.literal_eval."""
 
+from textwrap import dedent
+
 import pytest
 
 from promsec_ci.rewrite.eval_literal_eval import EvalLiteralEval
@@ -69,6 +71,60 @@ def test_named_data_used_as_mapping():
         """,
         "B307",
     )
+
+
+def test_value_guarded_to_literal_strings():
+    check(
+        EvalLiteralEval,
+        """\
+        import os
+
+        def debug():
+            flag = os.getenv('DEBUG', 'False')
+            if flag in ('True', 'False'):
+                return eval(flag)
+            raise RuntimeError(flag)
+        """,
+        6,
+        """\
+        import os
+        import ast
+
+        def debug():
+            flag = os.getenv('DEBUG', 'False')
+            if flag in ('True', 'False'):
+                return ast.literal_eval(flag)
+            raise RuntimeError(flag)
+        """,
+        "B307",
+    )
+
+
+def test_value_guarded_by_an_equality_chain_in_an_elif():
+    source = """\
+        def level(s):
+            if s == "x":
+                return 0
+            elif s == "1" or "2" == s:
+                return eval(s)
+        """
+    rewrite = EvalLiteralEval.apply(dedent(source), 5)
+    assert rewrite is not None and "ast.literal_eval(s)" in rewrite.text
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("def f(s):\n    if s in ('True', 'os.system'):\n        return eval(s)\n", 3),
+        ("def f(s):\n    if s in ('True', 'False'):\n        s = s + '()'\n        return eval(s)\n", 4),
+        ("def f(s):\n    if s in ('True', 'False'):\n        pass\n    else:\n        return eval(s)\n", 5),
+        ("def f(s, t):\n    if t in ('True', 'False'):\n        return eval(s)\n", 3),
+        ("def f(s):\n    if s == 'True' and s:\n        return eval(s)\n", 3),
+    ],
+    ids=["code-among-the-values", "rebound", "else-branch", "other-name", "and"],
+)
+def test_refuses_guards_that_do_not_hold(source, line):
+    assert refuses(EvalLiteralEval, source, line)
 
 
 @pytest.mark.parametrize(
