@@ -397,8 +397,10 @@ class _Builder:
             field = combined[i + 1:end]
             parts += _texts_unbraced(segments, literal_start, i, pending)
             pending = []
+            field, _, spec = field.partition(":")
             name, _, conversion = field.partition("!")
-            if ":" in field or conversion not in ("", "s") or "{" in field:
+            # ``{0:s}`` formats a string as ``{0}`` does (and refuses anything else).
+            if spec not in ("", "s") or conversion not in ("", "s") or "{" in field:
                 return None
             if name == "":
                 value = positional[auto] if auto < len(positional) else None

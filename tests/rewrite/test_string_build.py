@@ -38,6 +38,7 @@ def joined(code: str) -> list[tuple[str, str]]:
         ("'id={id}'.format(**kw)", [("text", "id="), ("str", 'kw["id"]')]),
         ("f'x={x!s}' 'tail'", [("text", "x="), ("str", "x"), ("text", "tail")]),
         ("'p' + ('%s' % v)", [("text", "p"), ("str", "v")]),
+        ("'--project {0:s} {1!s:s}'.format(a, b)", [("text", "--project "), ("str", "a"), ("text", " "), ("str", "b")]),
     ],
 )
 def test_decompose(code, expected):
@@ -45,8 +46,8 @@ def test_decompose(code, expected):
 
 
 @pytest.mark.parametrize("code", ["'%5d' % x", "'%r' % x", "'{:>4}'.format(x)", "'{!r}'.format(x)", "f'{x:>3}'",
-                                  "f'{x=}'", "'{0.attr}'.format(o)", "'{}'.format(*a)", "'%s %s' % t", "a + b",
-                                  "b'x' + y", "'constant'", "x"])
+                                  "'{0:d}'.format(x)", "f'{x=}'", "'{0.attr}'.format(o)", "'{}'.format(*a)",
+                                  "'%s %s' % t", "a + b", "b'x' + y", "'constant'", "x"])
 def test_decompose_refuses(code):
     assert decompose(cst.parse_expression(code)) is None
 
