@@ -43,6 +43,10 @@ def argv_for(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
         like = node if isinstance(node, cst.SimpleString) else None
         words = split_words([Text(value, 0)])
         return None if words is None else [_word_node(w, like, "fstring") for w in words]
+    items = joined_items(node)
+    if items is not None:
+        words = split_words(_join_parts(items))
+        return None if words is None else [_word_node(word, None, "add") for word in words]
     built = decompose(node)
     if built is None:
         return None
@@ -51,6 +55,52 @@ def argv_for(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
         return None
     like = built.pieces[0] if built.pieces else None
     return [_word_node(word, like, built.kind) for word in words]
+
+
+def joined_list(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``items`` for ``" ".join(items)``, else ``None``."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "join"):
+        return None
+    separator = node.func.value
+    if not (isinstance(separator, cst.SimpleString) and separator.evaluated_value == " "):
+        return None
+    if len(node.args) != 1 or node.args[0].star or node.args[0].keyword is not None:
+        return None
+    return node.args[0].value
+
+
+def joined_items(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    """The items of ``" ".join([a, b, ...])`` (a list or tuple display), else ``None``."""
+    items = joined_list(node)
+    if not isinstance(items, (cst.List, cst.Tuple)) or not items.elements:
+        return None
+    if not all(isinstance(element, cst.Element) for element in items.elements):
+        return None
+    return [element.value for element in items.elements]
+
+
+def _join_parts(items: list[cst.BaseExpression]) -> list[Text | Slot]:
+    parts: list[Text | Slot] = []
+    for index, item in enumerate(items):
+        if index:
+            parts.append(Text(" ", 0))
+        value = item.evaluated_value if isinstance(item, (cst.SimpleString, cst.ConcatenatedString)) else None
+        parts.append(Text(value, 0) if isinstance(value, str) else Slot(item, "raw"))
+    return parts
+
+
+def items_are_words(items: list[cst.BaseExpression]) -> bool:
+    """Whether ``" ".join(items)`` run through a shell gives back exactly ``items``: each constant
+    item is one plain word (no quotes, escapes, spaces or shell syntax) and the program is one."""
+    words = split_words(_join_parts(items))
+    if words is None or len(words) != len(items):
+        return False
+    for word, item in zip(words, items, strict=True):
+        if len(word) != 1 or (isinstance(word[0], Text) and word[0].text != getattr(item, "evaluated_value", None)):
+            return False
+        if isinstance(word[0], Slot) and word[0].node is not item:
+            return False
+    return True
 
 
 def split_words(parts: list[Text | Slot]) -> list[list[Text | Slot]] | None:
@@ -201,6 +251,9 @@ def command_list(node: cst.BaseExpression, list_names: frozenset[str] = frozense
     itself when ``prepare_flow`` already made it hold one."""
     if isinstance(node, cst.Name) and node.value in list_names:
         return node
+    items = joined_list(node)
+    if isinstance(items, cst.Name) and items.value in list_names:
+        return items
     argv = argv_for(node)
     return None if argv is None else argv_list(argv)
 
@@ -235,6 +288,14 @@ def prepare_flow(source: str, line: int,
     statement.visit(_Calls())
     for call in calls:
         command = command_of(call, aliases)
+        joined = joined_list(command) if command is not None else None
+        if isinstance(joined, cst.Name):
+            # " ".join(args) of a list of plain words: the list itself is the argument list.
+            assignment = find_assignment(statement, joined.value, parents, _is_word_list)
+            flow = single_use(assignment, parents) if assignment is not None else None
+            if flow is not None and flow.use is joined:
+                return source, line, joined.value
+            continue
         if not isinstance(command, cst.Name):
             continue
         assignment = find_assignment(statement, command.value, parents, lambda v: argv_for(v) is not None)
@@ -246,6 +307,14 @@ def prepare_flow(source: str, line: int,
         text = module.visit(NodeSwapper({flow.value: argv_list(argv_for(flow.value))})).code
         return text, line - shift, command.value
     return None
+
+
+def _is_word_list(value: cst.BaseExpression) -> bool:
+    if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
+        return False
+    if not all(isinstance(element, cst.Element) for element in value.elements):
+        return False
+    return items_are_words([element.value for element in value.elements])
 
 
 def apply_with_flow(source: str, line: int, transformer: Callable[..., StatementTransformer],

@@ -57,13 +57,22 @@ class ShellCommandTransformer(StatementTransformer):
         if "executable" in keywords:
             return updated_node
         command = next((a for a in updated_node.args if a.keyword is None), keywords.get("args"))
-        if command is None or _is_constant(command.value) != self.constant:
+        if command is None or _is_constant(shell_string(command.value)) != self.constant:
             return updated_node
-        argv = command_list(command.value, self.list_names)
+        argv = command_list(shell_string(command.value), self.list_names)
         if argv is None:
             return updated_node
         args = [arg.with_changes(value=argv) if arg is command else arg for arg in updated_node.args]
         return updated_node.with_changes(args=_without(args, shell))
+
+
+def shell_string(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The command string the shell runs: ``["ls -l"]`` with ``shell=True`` runs ``ls -l`` (the
+    items after the first would be the shell's own ``$0``, ``$1``, so only one item is unwrapped)."""
+    if isinstance(node, (cst.List, cst.Tuple)) and len(node.elements) == 1 \
+            and isinstance(node.elements[0], cst.Element):
+        return node.elements[0].value
+    return node
 
 
 def _is_constant(node: cst.BaseExpression) -> bool:
@@ -100,7 +109,7 @@ def _command(call: cst.Call, aliases: Mapping[str, str]) -> cst.BaseExpression |
     command = next((a for a in call.args if a.keyword is None and not a.star), None)
     if shell is None or command is None or not (isinstance(shell.value, cst.Name) and shell.value.value == "True"):
         return None
-    return command.value
+    return shell_string(command.value)
 
 
 class SubprocessShellFalseOperator(Operator):

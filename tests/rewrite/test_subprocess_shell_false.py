@@ -138,3 +138,77 @@ def test_command_variable_becomes_a_list():
         "B602",
         SUBPROCESS_MARKERS,
     )
+
+
+def test_joined_word_list_variable_is_the_argument_list():
+    check(
+        SubprocessShellFalse,
+        """\
+        import subprocess
+
+        def exit_code(job):
+            args = ["bacct", "-l", str(job)]
+            log("checking " + str(job))
+            process = subprocess.Popen(" ".join(args), shell=True, stdout=subprocess.PIPE)
+            return process.communicate()
+        """,
+        6,
+        """\
+        import subprocess
+
+        def exit_code(job):
+            args = ["bacct", "-l", str(job)]
+            log("checking " + str(job))
+            process = subprocess.Popen(args, stdout=subprocess.PIPE)
+            return process.communicate()
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
+
+
+def test_joined_list_display_and_one_item_list_are_split():
+    check(
+        SubprocessShellFalse,
+        """\
+        import subprocess
+
+        def f(d, name):
+            subprocess.call(" ".join(["ls", "-l", d + "/x"]), shell=True)
+            subprocess.call(["gzip -k " + name], shell=True)
+        """,
+        4,
+        """\
+        import subprocess
+
+        def f(d, name):
+            subprocess.call(["ls", "-l", d + "/x"])
+            subprocess.call(["gzip -k " + name], shell=True)
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
+    fixed = SubprocessShellFalse.apply(dedent("""\
+        import subprocess
+
+        def f(name):
+            subprocess.call(["gzip -k " + name], shell=True)
+        """), 4)
+    assert fixed is not None and 'subprocess.call(["gzip", "-k", name])' in fixed.text
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'args = ["ls -l", d]\nsubprocess.call(" ".join(args), shell=True)',  # an item of two words
+        'args = ["ls", "*.py", d]\nsubprocess.call(" ".join(args), shell=True)',  # a glob
+        'args = ["ls", d]\nargs.append("|wc")\nsubprocess.call(" ".join(args), shell=True)',  # changed later
+        'args = [d, "-v"]\nsubprocess.call(" ".join(args), shell=True)',  # the program is a value
+        'args = ["ls", d]\nsubprocess.call(",".join(args), shell=True)',  # not a space join
+        'subprocess.call(["ls " + d, "x"], shell=True)',  # "x" would be the shell's $0
+    ],
+    ids=["two-words", "glob", "mutated", "value-program", "comma", "shell-args"],
+)
+def test_refuses_joins_that_need_the_shell(source):
+    text = "import subprocess\n\ndef f(d):\n" + "".join(f"    {line}\n" for line in source.splitlines())
+    assert refuses(SubprocessShellFalse, text, 3 + len(source.splitlines()))

@@ -29,6 +29,27 @@ def test_constant_command_split_with_shell_quoting():
     )
 
 
+def test_one_item_list_with_shell_is_its_command():
+    check(
+        SubprocessShellLiteral,
+        """\
+        import subprocess
+
+        def louder():
+            return subprocess.check_output(["amixer set 'Power Amplifier' 5%+"], shell=True)
+        """,
+        4,
+        """\
+        import subprocess
+
+        def louder():
+            return subprocess.check_output(["amixer", "set", "Power Amplifier", "5%+"])
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
+
+
 @pytest.mark.parametrize("command", ['"ls *.py"', '"ps aux | grep x"', '"echo $PATH"', '"cd /tmp && ls"',
                                      '"ls " + d'])
 def test_refuses(command):
