@@ -1,14 +1,19 @@
 """B605 / CWE-78: ``os.popen(command).read()`` -> ``subprocess.run([...], ...).stdout``, no shell.
 
-Only a pipe that is read at once is rewritten (``.read()``, ``.readlines()``): then the output
-string is all the caller used. The command is split into arguments at build time
-(``shell_argv``); commands that use shell syntax are left alone. Standard error still goes to
-the terminal, as with ``os.popen``; the exit status is ignored, as ``.read()`` ignored it.
+A pipe that is read at once (``.read()``, ``.readlines()``) becomes the output string. A pipe
+used as a file to read (``with os.popen(c) as p: p.readline()``, ``for line in os.popen(c)``,
+``p = os.popen(c)`` then only ``read``/``readline``/``readlines``/iteration and a ``close()``
+whose result is dropped) becomes ``io.StringIO`` over that string: the same lines, read after
+the command finished. A pipe whose ``close()`` result (the exit status) is used, that is
+written, or that is handed elsewhere is left alone. The command is split into arguments at
+build time (``shell_argv``); commands that use shell syntax are left alone. Standard error
+still goes to the terminal, as with ``os.popen``.
 
 Sample::
 
     out = os.popen("ls -l " + path).read()   ->  out = subprocess.run(["ls", "-l", path], stdout=subprocess.PIPE,
                                                                       text=True, check=False).stdout
+    for line in os.popen("ls " + d):         ->  for line in io.StringIO(subprocess.run(["ls", d], ...).stdout):
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
+from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer
+from promsec_ci.rewrite.cst_tools import StatementTransformer, reads_of
+from promsec_ci.rewrite.eval_intent import enclosing_scope
 from promsec_ci.rewrite.resolve import call_args, import_aliases, resolve
 from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, kwarg, module_alias, subprocess_call
 
@@ -34,34 +41,104 @@ class _Transformer(StatementTransformer):
         return True
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        func = original_node.func
-        if not self.in_target or not isinstance(func, cst.Attribute) or original_node.args:
+        if self.in_target and resolve(original_node.func, self.aliases) == "os.popen":
+            parent = self.get_metadata(ParentNodeProvider, original_node, None)
+            call = self.get_metadata(ParentNodeProvider, parent, None) if parent is not None else None
+            if not (isinstance(call, cst.Call) and self._read_at_once(call) is original_node):
+                return self._as_file(original_node, updated_node)
             return updated_node
-        if func.attr.value not in ("read", "readlines") or not isinstance(func.value, cst.Call):
+        popen = self._read_at_once(original_node)
+        if not self.in_target or popen is None:
             return updated_node
+        output = self._output(popen)
+        if output is None:
+            return updated_node
+        if original_node.func.attr.value == "readlines":
+            return cst.Call(func=cst.Attribute(value=output, attr=cst.Name("splitlines")),
+                            args=[kwarg("keepends", cst.Name("True"))])
+        return output.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
+
+    def _read_at_once(self, call: cst.Call) -> cst.Call | None:
+        """The ``os.popen(...)`` call of ``os.popen(...).read()`` / ``.readlines()``."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or call.args or func.attr.value not in ("read", "readlines"):
+            return None
         popen = func.value
-        if resolve(popen.func, self.aliases) != "os.popen":
-            return updated_node
+        if not isinstance(popen, cst.Call) or resolve(popen.func, self.aliases) != "os.popen":
+            return None
+        return popen
+
+    def _output(self, popen: cst.Call) -> cst.Attribute | None:
+        """``subprocess.run([...], stdout=PIPE, text=True, check=False).stdout`` for a reading popen."""
         args = call_args(popen)
         if args is None or args[1] or not 1 <= len(args[0]) <= 2:
-            return updated_node
+            return None
         if len(args[0]) == 2 and not (isinstance(args[0][1].value, cst.SimpleString)
                                       and args[0][1].value.evaluated_value == "r"):
-            return updated_node
+            return None
         command = command_list(args[0][0].value, self.list_names)
         if command is None:
-            return updated_node
+            return None
         pipe = cst.Attribute(value=cst.Name(module_alias(self.aliases, "subprocess") or "subprocess"),
                              attr=cst.Name("PIPE"))
         run = subprocess_call(self, "run", [
             cst.Arg(command), kwarg("stdout", pipe), kwarg("text", cst.Name("True")),
             kwarg("check", cst.Name("False")),
         ])
-        output = cst.Attribute(value=run, attr=cst.Name("stdout"))
-        if func.attr.value == "readlines":
-            return cst.Call(func=cst.Attribute(value=output, attr=cst.Name("splitlines")),
-                            args=[kwarg("keepends", cst.Name("True"))])
-        return output.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
+        return cst.Attribute(value=run, attr=cst.Name("stdout"))
+
+    def _as_file(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """``io.StringIO(<output>)`` for a pipe used only as a file to read (never its exit status)."""
+        parents = self.metadata[ParentNodeProvider]
+        if not _read_only_pipe(original, parents):
+            return updated
+        output = self._output(original)
+        if output is None:
+            return updated
+        name = module_alias(self.aliases, "io")
+        if name is None:
+            name = "io"
+            self.add_import("io")
+        string_io = cst.Attribute(value=cst.Name(name), attr=cst.Name("StringIO"))
+        return cst.Call(func=string_io, args=[cst.Arg(output)], lpar=original.lpar, rpar=original.rpar)
+
+
+_READS = frozenset({"read", "readline", "readlines"})
+
+
+def _read_only_pipe(popen: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether the pipe is only read (``readline``, iteration, ``with``) and closed without looking
+    at the exit status ``close()`` returns: then a file over the captured output does the same."""
+    parent = parents.get(popen)
+    if isinstance(parent, cst.WithItem):
+        bound = parent.asname.name if parent.asname is not None else None
+        return bound is None or (isinstance(bound, cst.Name) and _reads_only(bound.value, parent, parents))
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        return _reads_only(parent.targets[0].target.value, parent, parents)
+    return _file_use(popen, parents, close_ok=False)
+
+
+def _reads_only(name: str, binding: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    scope = enclosing_scope(binding, parents)
+    uses = [use for use in (reads_of(name, scope, parents) if scope is not None else [])
+            if not isinstance(parents.get(use), cst.AsName)]  # ``as p`` binds, it does not read
+    return bool(uses) and all(_file_use(use, parents, close_ok=True) for use in uses)
+
+
+def _file_use(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], close_ok: bool) -> bool:
+    parent = parents.get(node)
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+        return True
+    if isinstance(parent, cst.WithItem) and parent.asname is None:
+        return True
+    if not (isinstance(parent, cst.Attribute) and parent.value is node):
+        return False
+    call = parents.get(parent)
+    if not isinstance(call, cst.Call) or call.func is not parent:
+        return False
+    if parent.attr.value == "close":
+        return close_ok and not call.args and isinstance(parents.get(call), cst.Expr)
+    return parent.attr.value in _READS
 
 
 def _command(call: cst.Call, aliases: Mapping[str, str]) -> cst.BaseExpression | None:

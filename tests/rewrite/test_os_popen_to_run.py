@@ -74,3 +74,89 @@ def test_same_output_and_injection_closed(tmp_path):
     assert new("hello") == old("hello") == "hello\n"
     assert old("a; echo injected") == "a\ninjected\n"
     assert new("a; echo injected") == "a; echo injected\n"
+
+
+def test_pipe_read_as_a_file_in_with_becomes_a_file_over_the_output():
+    run = "subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False).stdout"
+    check(
+        OsPopenToRun,
+        """\
+        import os
+
+        def command_of(pid):
+            cmd = 'ps -p %s -o command=' % (pid,)
+            with os.popen(cmd, 'r') as p:
+                return p.readline().strip()
+        """,
+        5,
+        f"""\
+        import os
+        import io
+        import subprocess
+
+        def command_of(pid):
+            cmd = ['ps', '-p', str(pid), '-o', 'command=']
+            with io.StringIO({run}) as p:
+                return p.readline().strip()
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )
+
+
+def test_iterated_pipe_closed_without_its_status():
+    run = "subprocess.run(['rpm', '-q', '-p', str(path), '-l'], stdout=subprocess.PIPE, text=True, check=False)"
+    check(
+        OsPopenToRun,
+        """\
+        import os
+
+        pfd = os.popen('rpm -q -p "%s" -l' % path)
+        files = [line.strip() for line in pfd]
+        pfd.close()
+        """,
+        3,
+        f"""\
+        import os
+        import io
+        import subprocess
+
+        pfd = io.StringIO({run}.stdout)
+        files = [line.strip() for line in pfd]
+        pfd.close()
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )
+
+
+def test_file_reads_give_the_same_lines_when_run(tmp_path):
+    source = """\
+    import os
+
+    def lines(word):
+        out = []
+        for line in os.popen("printf '%s\\\\n' a " + word):
+            out.append(line)
+        with os.popen("echo " + word) as p:
+            out.append(p.readline())
+        return out
+    """
+    fixed = OsPopenToRun.apply(dedent(source), 5)
+    fixed = OsPopenToRun.apply(fixed.text, 9)  # two imports added above
+    assert fixed is not None and "os.popen" not in fixed.text
+    old = run_module(tmp_path, "before", source)["lines"]
+    new = run_module(tmp_path, "after", fixed.text)["lines"]
+    assert new("b") == old("b") == ["a\n", "b\n", "b\n"]
+    assert new("x;id")[-1] == "x;id\n"
+
+
+def test_refuses_pipes_whose_status_or_object_escapes():
+    closes = "import os\n\ndef f(p):\n    fd = os.popen('ls ' + p)\n    lines = fd.readlines()\n    return fd.close()\n"
+    assert refuses(OsPopenToRun, closes, 4)
+    assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    return os.popen('ls ' + p).close()\n", 4)
+    passed = "import os\n\ndef f(p):\n    fd = os.popen('ls ' + p)\n    consume(fd)\n"
+    assert refuses(OsPopenToRun, passed, 4)
+    assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    with os.popen('tee ' + p, 'w') as fd:\n"
+                                 "        fd.write('b')\n", 4)
+    assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    return os.popen('ls ' + p).fileno()\n", 4)
