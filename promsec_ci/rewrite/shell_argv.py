@@ -302,8 +302,9 @@ def prepare_flow(source: str, line: int,
         flow = single_use(assignment, parents) if assignment is not None else None
         if flow is None or flow.use is not command:
             continue
-        value_pos = positions[flow.value]
-        shift = value_pos.end.line - value_pos.start.line  # the list is written on one line
+        # The assignment becomes one line (the value's parentheses go with it).
+        assignment_pos = positions[flow.assignment]
+        shift = assignment_pos.end.line - assignment_pos.start.line
         text = module.visit(NodeSwapper({flow.value: argv_list(argv_for(flow.value))})).code
         return text, line - shift, command.value
     return None

@@ -212,3 +212,28 @@ def test_joined_list_display_and_one_item_list_are_split():
 def test_refuses_joins_that_need_the_shell(source):
     text = "import subprocess\n\ndef f(d):\n" + "".join(f"    {line}\n" for line in source.splitlines())
     assert refuses(SubprocessShellFalse, text, 3 + len(source.splitlines()))
+
+
+def test_parenthesized_multiline_command_variable_in_a_loop():
+    check(
+        SubprocessShellFalse,
+        """\
+        import subprocess
+
+        for name in names:
+            cmd = (
+                'gcloud --project {0:s} functions deploy {1:s} '
+                '--runtime nodejs14'.format(project, name))
+            print(subprocess.check_call(cmd, shell=True))
+        """,
+        7,
+        """\
+        import subprocess
+
+        for name in names:
+            cmd = ['gcloud', '--project', str(project), 'functions', 'deploy', str(name), '--runtime', 'nodejs14']
+            print(subprocess.check_call(cmd))
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
