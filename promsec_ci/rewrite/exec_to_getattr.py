@@ -34,7 +34,16 @@ from promsec_ci.rewrite.cst_tools import parse
 from promsec_ci.rewrite.data_flow import find_assignment, names, single_use, stored
 from promsec_ci.rewrite.resolve import import_aliases, statement_at
 from promsec_ci.rewrite.shell_argv import as_str
-from promsec_ci.rewrite.string_build import Built, Slot, Text, decompose, fstring_of, plus_chain, render_string
+from promsec_ci.rewrite.string_build import (
+    Built,
+    Slot,
+    Text,
+    decompose,
+    fstring_of,
+    percent_of,
+    plus_chain,
+    render_string,
+)
 
 _SENTINEL = "PROMSECSLOT{}X"
 _SENTINEL_RE = re.compile(r"PROMSECSLOT(\d+)X")
@@ -150,11 +159,7 @@ def render_like(parts: list[Text | Slot], built: Built, tuple_operand: bool = Tr
     if built.kind == "add" and all(s.conversion == "raw" for s in slots):
         return plus_chain(parts, like) if len(parts) > 1 else slots[0].node
     if built.kind == "percent":
-        specs = {"str": "%s", "int": "%d", "float": "%f"}
-        text = "".join(p.text.replace("%", "%%") if isinstance(p, Text) else specs[p.conversion] for p in parts)
-        values: cst.BaseExpression = cst.Tuple([cst.Element(s.node) for s in slots]) \
-            if len(slots) > 1 or tuple_operand else _parenthesized(slots[0].node)
-        return cst.BinaryOperation(left=render_string(text, like), operator=cst.Modulo(), right=values)
+        return percent_of(parts, like, tuple_operand)
     if len(parts) == 1:
         return as_str(slots[0])
     if built.kind == "fstring":
@@ -164,12 +169,6 @@ def render_like(parts: list[Text | Slot], built: Built, tuple_operand: bool = Tr
                     args=[cst.Arg(s.node, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
                                   if i < len(slots) - 1 else cst.MaybeSentinel.DEFAULT)
                           for i, s in enumerate(slots)])
-
-
-def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
-    if isinstance(node, (*_ATOMS, cst.SimpleString, cst.Integer)) or getattr(node, "lpar", None):
-        return node
-    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def plain_code(kind: str, argument: cst.BaseExpression) -> cst.CSTNode | None:

@@ -23,7 +23,7 @@ from promsec_ci.rewrite.base import Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, parse, rewrite_at
 from promsec_ci.rewrite.data_flow import find_assignment, single_use
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, statement_at
-from promsec_ci.rewrite.string_build import Slot, Text, decompose, fstring_of, plus_chain, render_string
+from promsec_ci.rewrite.string_build import Slot, Text, decompose, fstring_of, percent_of, plus_chain, render_string
 
 _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
 _WORD_START_SYNTAX = set("#~!")
@@ -54,7 +54,9 @@ def argv_for(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
     if words is None:
         return None
     like = built.pieces[0] if built.pieces else None
-    return [_word_node(word, like, built.kind) for word in words]
+    tuple_operand = built.kind == "percent" and isinstance(node, cst.BinaryOperation) \
+        and isinstance(node.right, cst.Tuple)
+    return [_word_node(word, like, built.kind, tuple_operand) for word in words]
 
 
 def joined_list(node: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -191,9 +193,15 @@ def _has_fstring(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.FormattedString)
 
 
-def _word_node(word: list[Text | Slot], like: cst.BaseString | None, kind: str) -> cst.BaseExpression:
+def _word_node(word: list[Text | Slot], like: cst.BaseString | None, kind: str,
+               tuple_operand: bool = False) -> cst.BaseExpression:
     if not _has_slot(word):
         return render_string("".join(p.text for p in word), like)
+    if len(word) == 1 and word[0].conversion in ("raw", "str"):
+        return as_str(word[0])
+    if kind == "percent":
+        # Built as it was ("%s.tgz" % name, "%d" % n): the same text, and the same tokens to review.
+        return percent_of(word, like, tuple_operand)
     if len(word) == 1:
         return as_str(word[0])
     if kind == "add" and all(p.conversion == "raw" for p in word if isinstance(p, Slot)):

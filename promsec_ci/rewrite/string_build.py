@@ -187,6 +187,35 @@ def fstring_of(parts: list[Text | Slot], like: cst.BaseString | None = None) -> 
     return plus_chain(parts, like, convert=True)
 
 
+def percent_of(parts: list[Text | Slot], like: cst.BaseString | None = None,
+               tuple_operand: bool = False) -> cst.BaseExpression:
+    """``"text %s text" % x``: the parts as a ``%`` format, each value with its own conversion
+    (``%d`` stays ``%d``), so the text is exactly what the original ``%`` produced.
+
+    Args:
+        parts: literal text and values whose conversions are ``str``, ``int`` or ``float``.
+        like: a literal whose quotes to imitate.
+        tuple_operand: always pass the values as a tuple (the original ``%`` took one; a single
+            value that is itself a tuple would otherwise be spread over the specifiers).
+    """
+    specs = {"str": "%s", "int": "%d", "float": "%f", "raw": "%s"}
+    text = "".join(p.text.replace("%", "%%") if isinstance(p, Text) else specs[p.conversion] for p in parts)
+    values = [p.node for p in parts if isinstance(p, Slot)]
+    operand: cst.BaseExpression
+    if len(values) == 1 and tuple_operand:
+        operand = cst.Tuple([cst.Element(values[0], comma=cst.Comma())])
+    elif len(values) > 1:
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        operand = cst.Tuple([cst.Element(v, comma=comma if i < len(values) - 1 else cst.MaybeSentinel.DEFAULT)
+                             for i, v in enumerate(values)])
+    else:
+        operand = values[0]
+        if not isinstance(operand, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString,
+                                    cst.Integer, cst.Float)) and not getattr(operand, "lpar", None):
+            operand = operand.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.BinaryOperation(left=render_string(text, like), operator=cst.Modulo(), right=operand)
+
+
 def plus_chain(parts: list[Text | Slot], like: cst.BaseString | None = None,
                convert: bool = False) -> cst.BaseExpression:
     """``"%" + x + "%"``: the parts joined with ``+`` (``str(x)`` when ``convert`` and the value is

@@ -47,7 +47,7 @@ def test_used_result_becomes_returncode_and_quoted_words_stay_whole():
         import subprocess as sp
 
         def notify(word):
-            if sp.run(['notify-send', f'Cant find |{word}| on dictionary.com!'], check=False).returncode != 0:
+            if sp.run(['notify-send', 'Cant find |%s| on dictionary.com!' % word], check=False).returncode != 0:
                 print("failed")
         """,
         "B605",
@@ -55,7 +55,7 @@ def test_used_result_becomes_returncode_and_quoted_words_stay_whole():
     )
 
 
-def test_numbers_are_converted_to_str():
+def test_numbers_keep_their_conversion():
     check(
         OsSystemToRun,
         """\
@@ -71,7 +71,7 @@ def test_numbers_are_converted_to_str():
         import subprocess
 
         def stop(pid):
-            status = subprocess.run(["kill", "-TERM", str(pid)], check=False).returncode
+            status = subprocess.run(["kill", "-TERM", "%d" % pid], check=False).returncode
             return status
         """,
         "B605",

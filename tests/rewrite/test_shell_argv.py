@@ -28,10 +28,12 @@ def test_constant_commands_split_like_shlex(command):
     ("code", "expected"),
     [
         ('"ping -c 1 " + host', ['"ping"', '"-c"', '"1"', "host"]),
-        ("'cp \"%s\" /tmp/%s.bak' % (src, name)", ["'cp'", "str(src)", "f'/tmp/{name}.bak'"]),
+        ("'cp \"%s\" /tmp/%s.bak' % (src, name)", ["'cp'", "str(src)", "'/tmp/%s.bak' % (name,)"]),
         ('f"kill -9 {pid}"', ['"kill"', '"-9"', "str(pid)"]),
         ('"--user=" + user', None),  # the program would be the value's word: "--user=..." is first
         ('"scp " + src + " host:" + dst', ['"scp"', "src", '"host:" + dst']),
+        ('"sleep %d; x=%.1f" % (n, f)', None),
+        ('"head -n %d %s.log" % (n, name)', ['"head"', '"-n"', '"%d" % (n,)', '"%s.log" % (name,)']),
     ],
 )
 def test_values_stay_inside_their_word(code, expected):

@@ -23,7 +23,7 @@ def test_call_keeps_return_value_use():
         import subprocess
 
         def build(backdoor):
-            if subprocess.call(["javac", "-cp", "tmp/", f"tmp/{backdoor}"]) != 0:
+            if subprocess.call(["javac", "-cp", "tmp/", "tmp/%s" % backdoor]) != 0:
                 print("failed")
         """,
         "B602",
