@@ -27,7 +27,15 @@ from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewr
 from promsec_ci.rewrite.cst_tools import StatementTransformer, reads_of
 from promsec_ci.rewrite.eval_intent import enclosing_scope
 from promsec_ci.rewrite.resolve import call_args, import_aliases, resolve
-from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, kwarg, module_alias, subprocess_call
+from promsec_ci.rewrite.shell_argv import (
+    apply_with_flow,
+    command_list,
+    globs_allowed,
+    kwarg,
+    module_alias,
+    subprocess_call,
+    uses_glob,
+)
 
 
 class _Transformer(StatementTransformer):
@@ -76,9 +84,11 @@ class _Transformer(StatementTransformer):
         if len(args[0]) == 2 and not (isinstance(args[0][1].value, cst.SimpleString)
                                       and args[0][1].value.evaluated_value == "r"):
             return None
-        command = command_list(args[0][0].value, self.list_names)
+        command = command_list(args[0][0].value, self.list_names, globs_allowed(self.aliases))
         if command is None:
             return None
+        if uses_glob(command):
+            self.add_import("glob")
         pipe = cst.Attribute(value=cst.Name(module_alias(self.aliases, "subprocess") or "subprocess"),
                              attr=cst.Name("PIPE"))
         run = subprocess_call(self, "run", [

@@ -23,7 +23,14 @@ from libcst.metadata import ParentNodeProvider
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer
 from promsec_ci.rewrite.resolve import call_args, import_aliases, resolve
-from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, kwarg, subprocess_call
+from promsec_ci.rewrite.shell_argv import (
+    apply_with_flow,
+    command_list,
+    globs_allowed,
+    kwarg,
+    subprocess_call,
+    uses_glob,
+)
 
 _STATUS_DECODERS = frozenset({"os.WEXITSTATUS", "os.WIFEXITED", "os.waitstatus_to_exitcode", "os.WTERMSIG"})
 
@@ -44,10 +51,12 @@ class _Transformer(StatementTransformer):
         args = call_args(original_node)
         if args is None or len(args[0]) != 1 or args[1]:
             return updated_node
-        command = command_list(args[0][0].value, self.list_names)
+        command = command_list(args[0][0].value, self.list_names, globs_allowed(self.aliases))
         parent = self.get_metadata(ParentNodeProvider, original_node, None)
         if command is None or self._decodes_status(parent):
             return updated_node
+        if uses_glob(command):
+            self.add_import("glob")
         run = subprocess_call(self, "run", [cst.Arg(command), kwarg("check", cst.Name("False"))])
         if isinstance(parent, cst.Expr):
             return run.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)

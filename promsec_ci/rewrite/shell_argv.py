@@ -5,11 +5,16 @@ word rules (quotes, backslashes); every spliced value stays inside the word it w
 value becomes an argument of its own and can no longer add words or commands. Commands whose
 literal text uses the shell for more than word splitting are refused (``None``): pipes,
 redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, braces,
-``VAR=value`` prefixes, comments. So is a command whose program name is not a constant::
+``VAR=value`` prefixes, comments. So is a command whose program name is not a constant. File
+name patterns (``*``, ``?``) in words of plain literal text can be expanded as the shell does,
+``*(sorted(glob.glob(p)) or [p])`` (the matches in order, else the pattern itself; the shell
+sorts by the locale's collation, which is code point order in the C locale), when the caller
+asks (``globs=True``) and imports ``glob``::
 
     "ping -c 1 " + host               -> ["ping", "-c", "1", host]
     'tar xf "%s/%s.tgz"' % (d, name)  -> ["tar", "xf", f"{d}/{name}.tgz"]
     "ls | grep " + x                  -> None
+    "rm *.o " + d  (globs=True)       -> ["rm", *(sorted(glob.glob("*.o")) or ["*.o"]), d]
 """
 
 from __future__ import annotations
@@ -30,18 +35,25 @@ _WORD_START_SYNTAX = set("#~!")
 _DOUBLE_QUOTE_ESCAPES = set('$`"\\\n')
 
 
-def argv_for(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+class Pattern(Text):
+    """A word of unquoted literal text with ``*``/``?`` that the shell expands to file names."""
+
+
+def argv_for(node: cst.BaseExpression, globs: bool = False) -> list[cst.BaseExpression | cst.StarredElement] | None:
     """The argument list equivalent to running ``node`` (a str expression) through ``sh -c``.
 
     Args:
         node: a string literal or a string built with ``+``, ``%``, ``format`` or an f-string.
+        globs: expand words of plain literal text with ``*``/``?`` as the shell does
+            (``*(sorted(glob.glob(p)) or [p])``: the matches, else the pattern itself); the
+            caller imports ``glob`` (``uses_glob``). Without it such commands are refused.
     """
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and not _has_fstring(node):
         value = node.evaluated_value
         if not isinstance(value, str):
             return None
         like = node if isinstance(node, cst.SimpleString) else None
-        words = split_words([Text(value, 0)])
+        words = split_words([Text(value, 0)], globs)
         return None if words is None else [_word_node(w, like, "fstring") for w in words]
     items = joined_items(node)
     if items is not None:
@@ -50,7 +62,7 @@ def argv_for(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
     built = decompose(node)
     if built is None:
         return None
-    words = split_words(list(built.parts))
+    words = split_words(list(built.parts), globs)
     if words is None:
         return None
     like = built.pieces[0] if built.pieces else None
@@ -105,8 +117,14 @@ def items_are_words(items: list[cst.BaseExpression]) -> bool:
     return True
 
 
-def split_words(parts: list[Text | Slot]) -> list[list[Text | Slot]] | None:
-    """Split parts into shell words; ``None`` when the literal text needs a real shell."""
+def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text | Slot]] | None:
+    """Split parts into shell words; ``None`` when the literal text needs a real shell.
+
+    Args:
+        parts: the command's literal text and values.
+        globs: accept unquoted ``*``/``?`` in words of plain literal text (no quotes, escapes or
+            values), returned as one ``Pattern`` part; other glob words are refused.
+    """
     stream: list[str | Slot] = []
     for part in parts:
         if isinstance(part, Text):
@@ -118,6 +136,18 @@ def split_words(parts: list[Text | Slot]) -> list[list[Text | Slot]] | None:
     started = False
     state = "plain"
     i = 0
+    pattern = quoted = False
+
+    def finish() -> bool:
+        """Close the current word; ``False`` when it is a glob the rewrite cannot expand."""
+        nonlocal current, started, pattern, quoted
+        if pattern:
+            if quoted or _has_slot(current):
+                return False
+            current = [Pattern(current[0].text, 0)]
+        words.append(current)
+        current, started, pattern, quoted = [], False, False, False
+        return True
 
     def add(ch: str) -> None:
         if current and isinstance(current[-1], Text):
@@ -151,15 +181,21 @@ def split_words(parts: list[Text | Slot]) -> list[list[Text | Slot]] | None:
                 add(item)
             continue
         if item in " \t":
-            if started:
-                words.append(current)
+            if started and not finish():
+                return None
             current, started = [], False
+            continue
+        if globs and item in "*?":
+            pattern = started = True
+            add(item)
             continue
         if item in _SHELL_SYNTAX or (not started and item in _WORD_START_SYNTAX):
             return None
         if item == "=" and not words and not _has_slot(current):
             return None  # VAR=value cmd: an environment assignment, not a program name
         started = True
+        if item in "'\"\\":
+            quoted = True
         if item == "'":
             state = "single"
         elif item == '"':
@@ -176,10 +212,10 @@ def split_words(parts: list[Text | Slot]) -> list[list[Text | Slot]] | None:
             add(item)
     if state != "plain":
         return None
-    if started:
-        words.append(current)
-    if not words or _has_slot(words[0]):
-        return None  # no program, or a program chosen by a value
+    if started and not finish():
+        return None
+    if not words or _has_slot(words[0]) or (words[0] and isinstance(words[0][0], Pattern)):
+        return None  # no program, or a program chosen by a value or a file name pattern
     return words
 
 
@@ -194,7 +230,14 @@ def _has_fstring(node: cst.BaseExpression) -> bool:
 
 
 def _word_node(word: list[Text | Slot], like: cst.BaseString | None, kind: str,
-               tuple_operand: bool = False) -> cst.BaseExpression:
+               tuple_operand: bool = False) -> cst.BaseExpression | cst.StarredElement:
+    if word and isinstance(word[0], Pattern):
+        pattern = render_string(word[0].text, like)
+        matches = cst.Call(func=cst.Name("sorted"), args=[cst.Arg(cst.Call(
+            func=cst.Attribute(value=cst.Name("glob"), attr=cst.Name("glob")), args=[cst.Arg(pattern)]))])
+        expansion = cst.BooleanOperation(left=matches, operator=cst.Or(), right=cst.List([cst.Element(pattern)]),
+                                         lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return cst.StarredElement(value=expansion)
     if not _has_slot(word):
         return render_string("".join(p.text for p in word), like)
     if len(word) == 1 and word[0].conversion in ("raw", "str"):
@@ -230,14 +273,27 @@ def _is_stringy(node: cst.BaseExpression) -> bool:
     return False
 
 
-def argv_list(argv: list[cst.BaseExpression]) -> cst.List:
+def argv_list(argv: list[cst.BaseExpression | cst.StarredElement]) -> cst.List:
     """``[a, b, c]`` on one line."""
     elements = []
     for index, value in enumerate(argv):
         comma = cst.MaybeSentinel.DEFAULT if index == len(argv) - 1 else \
             cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        elements.append(cst.Element(value=value, comma=comma))
+        if isinstance(value, cst.StarredElement):
+            elements.append(value.with_changes(comma=comma))
+        else:
+            elements.append(cst.Element(value=value, comma=comma))
     return cst.List(elements=elements)
+
+
+def uses_glob(command: cst.BaseExpression) -> bool:
+    """Whether an argument list from ``command_list`` expands a file name pattern (needs ``import glob``)."""
+    return isinstance(command, cst.List) and any(isinstance(e, cst.StarredElement) for e in command.elements)
+
+
+def globs_allowed(aliases: Mapping[str, str]) -> bool:
+    """Whether ``glob`` can name the module here (not bound to something else by an import)."""
+    return aliases.get("glob", "glob") == "glob"
 
 
 def module_alias(aliases: Mapping[str, str], module: str) -> str | None:
@@ -254,15 +310,16 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(value=value, keyword=cst.Name(name), equal=equal)
 
 
-def command_list(node: cst.BaseExpression, list_names: frozenset[str] = frozenset()) -> cst.BaseExpression | None:
+def command_list(node: cst.BaseExpression, list_names: frozenset[str] = frozenset(),
+                 globs: bool = False) -> cst.BaseExpression | None:
     """The argument-list expression replacing the command ``node``: a list literal, or the variable
-    itself when ``prepare_flow`` already made it hold one."""
+    itself when ``prepare_flow`` already made it hold one (``globs``: see ``argv_for``)."""
     if isinstance(node, cst.Name) and node.value in list_names:
         return node
     items = joined_list(node)
     if isinstance(items, cst.Name) and items.value in list_names:
         return items
-    argv = argv_for(node)
+    argv = argv_for(node, globs)
     return None if argv is None else argv_list(argv)
 
 

@@ -21,7 +21,7 @@ import libcst as cst
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer
 from promsec_ci.rewrite.resolve import import_aliases, resolve
-from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list
+from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, globs_allowed, uses_glob
 
 SUBPROCESS_FUNCTIONS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
                                   "subprocess.check_output", "subprocess.Popen"})
@@ -59,9 +59,11 @@ class ShellCommandTransformer(StatementTransformer):
         command = next((a for a in updated_node.args if a.keyword is None), keywords.get("args"))
         if command is None or _is_constant(shell_string(command.value)) != self.constant:
             return updated_node
-        argv = command_list(shell_string(command.value), self.list_names)
+        argv = command_list(shell_string(command.value), self.list_names, globs_allowed(self.aliases))
         if argv is None:
             return updated_node
+        if uses_glob(argv):
+            self.add_import("glob")
         args = [arg.with_changes(value=argv) if arg is command else arg for arg in updated_node.args]
         return updated_node.with_changes(args=_without(args, shell))
 

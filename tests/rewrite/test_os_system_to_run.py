@@ -159,3 +159,27 @@ def test_refuses_a_variable_with_other_readers(body):
     source = f"import os\n\ndef f(host):\n    {body}"
     line = source.splitlines().index(next(x for x in source.splitlines() if "os.system" in x)) + 1
     assert refuses(OsSystemToRun, source, line)
+
+
+def test_file_name_pattern_in_a_built_command_expands_like_the_shell():
+    expand = "*(sorted(glob.glob('./temp/*.jpg')) or ['./temp/*.jpg'])"
+    check(
+        OsSystemToRun,
+        """\
+        import os
+
+        os.system('montage ./temp/*.jpg -tile ' + str(cols) + 'x' + str(rows) + ' out.png')
+        """,
+        3,
+        f"""\
+        import os
+        import glob
+        import subprocess
+
+        subprocess.run(['montage', {expand}, '-tile', str(cols) + 'x' + str(rows), 'out.png'], check=False)
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )
+    assert refuses(OsSystemToRun, "import os\n\nos.system('rm -rf %s/*' % d)\n", 3)  # a value in the pattern
+    assert refuses(OsSystemToRun, "import os\nfrom glob import glob\n\nos.system('rm *.o ' + d)\n", 4)  # glob rebound
