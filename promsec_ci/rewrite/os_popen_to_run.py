@@ -4,8 +4,10 @@ A pipe that is read at once (``.read()``, ``.readlines()``) becomes the output s
 used as a file to read (``with os.popen(c) as p: p.readline()``, ``for line in os.popen(c)``,
 ``p = os.popen(c)`` then only ``read``/``readline``/``readlines``/iteration and a ``close()``
 whose result is dropped) becomes ``io.StringIO`` over that string: the same lines, read after
-the command finished. A pipe whose ``close()`` result (the exit status) is used, that is
-written, or that is handed elsewhere is left alone. The command is split into arguments at
+the command finished. A pipe closed at once for its exit status
+(``os.popen(c).close()``) becomes ``(subprocess.run([...], stdout=DEVNULL).returncode << 8) or
+None``, what ``close()`` returns on POSIX. Any other pipe whose ``close()`` result is used, that
+is written, or that is handed elsewhere is left alone. The command is split into arguments at
 build time (``shell_argv``); commands that use shell syntax are left alone. Standard error
 still goes to the terminal, as with ``os.popen``.
 
@@ -52,9 +54,12 @@ class _Transformer(StatementTransformer):
         if self.in_target and resolve(original_node.func, self.aliases) == "os.popen":
             parent = self.get_metadata(ParentNodeProvider, original_node, None)
             call = self.get_metadata(ParentNodeProvider, parent, None) if parent is not None else None
-            if not (isinstance(call, cst.Call) and self._read_at_once(call) is original_node):
+            if not (isinstance(call, cst.Call) and original_node in (self._read_at_once(call),
+                                                                     self._closed_at_once(call))):
                 return self._as_file(original_node, updated_node)
             return updated_node
+        if self.in_target and self._closed_at_once(original_node) is not None:
+            return self._exit_status(original_node, self._closed_at_once(original_node))
         popen = self._read_at_once(original_node)
         if not self.in_target or popen is None:
             return updated_node
@@ -76,7 +81,29 @@ class _Transformer(StatementTransformer):
             return None
         return popen
 
-    def _output(self, popen: cst.Call) -> cst.Attribute | None:
+    def _closed_at_once(self, call: cst.Call) -> cst.Call | None:
+        """The ``os.popen(...)`` call of ``os.popen(...).close()``."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or call.args or func.attr.value != "close":
+            return None
+        popen = func.value
+        if not isinstance(popen, cst.Call) or resolve(popen.func, self.aliases) != "os.popen":
+            return None
+        return popen
+
+    def _exit_status(self, close: cst.Call, popen: cst.Call) -> cst.BaseExpression:
+        """``(subprocess.run([...], stdout=DEVNULL, check=False).returncode << 8) or None``: what
+        ``close()`` returns on POSIX (``None`` for success, else the wait status), output unread."""
+        output = self._output(popen, "DEVNULL")
+        if output is None:
+            return close
+        status = cst.BinaryOperation(left=cst.Attribute(value=output.value, attr=cst.Name("returncode")),
+                                     operator=cst.LeftShift(), right=cst.Integer("8"),
+                                     lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return cst.BooleanOperation(left=status, operator=cst.Or(), right=cst.Name("None"),
+                                    lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+    def _output(self, popen: cst.Call, stdout: str = "PIPE") -> cst.Attribute | None:
         """``subprocess.run([...], stdout=PIPE, text=True, check=False).stdout`` for a reading popen."""
         args = call_args(popen)
         if args is None or args[1] or not 1 <= len(args[0]) <= 2:
@@ -90,11 +117,10 @@ class _Transformer(StatementTransformer):
         if uses_glob(command):
             self.add_import("glob")
         pipe = cst.Attribute(value=cst.Name(module_alias(self.aliases, "subprocess") or "subprocess"),
-                             attr=cst.Name("PIPE"))
-        run = subprocess_call(self, "run", [
-            cst.Arg(command), kwarg("stdout", pipe), kwarg("text", cst.Name("True")),
-            kwarg("check", cst.Name("False")),
-        ])
+                             attr=cst.Name(stdout))
+        text = [kwarg("text", cst.Name("True"))] if stdout == "PIPE" else []
+        run = subprocess_call(self, "run", [cst.Arg(command), kwarg("stdout", pipe), *text,
+                                            kwarg("check", cst.Name("False"))])
         return cst.Attribute(value=run, attr=cst.Name("stdout"))
 
     def _as_file(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:

@@ -154,9 +154,25 @@ def test_file_reads_give_the_same_lines_when_run(tmp_path):
 def test_refuses_pipes_whose_status_or_object_escapes():
     closes = "import os\n\ndef f(p):\n    fd = os.popen('ls ' + p)\n    lines = fd.readlines()\n    return fd.close()\n"
     assert refuses(OsPopenToRun, closes, 4)
-    assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    return os.popen('ls ' + p).close()\n", 4)
     passed = "import os\n\ndef f(p):\n    fd = os.popen('ls ' + p)\n    consume(fd)\n"
     assert refuses(OsPopenToRun, passed, 4)
     assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    with os.popen('tee ' + p, 'w') as fd:\n"
                                  "        fd.write('b')\n", 4)
     assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    return os.popen('ls ' + p).fileno()\n", 4)
+
+
+def test_exit_status_of_a_pipe_closed_at_once(tmp_path):
+    source = """\
+    import os
+
+    def status(word):
+        return os.popen("test " + word + " = yes").close()
+    """
+    fixed = OsPopenToRun.apply(dedent(source), 4)
+    assert fixed is not None
+    assert "(subprocess.run(['test', word, '=', 'yes'], stdout=subprocess.DEVNULL, check=False)" \
+           ".returncode << 8) or None" in fixed.text.replace('"', "'")
+    old = run_module(tmp_path, "before", source)["status"]
+    new = run_module(tmp_path, "after", fixed.text)["status"]
+    assert new("no") == old("no") == 256  # exit status 1
+    assert new("yes") is old("yes") is None
