@@ -2,13 +2,24 @@
 
 Handles the query built inside the ``execute`` call and the query built into a variable that
 a later statement executes (the finding may sit on either line); ``+``, ``%``, ``str.format``
-(positional, named, ``**kwargs``) and f-strings. The placeholder is the driver's: ``%s`` when
-the module imports psycopg2 / MySQLdb / pymysql / mysql.connector / flask_mysqldb, else ``?``
-(sqlite3, or no driver import); importing both kinds is ambiguous and nothing is rewritten.
+(positional, named, ``**kwargs``) and f-strings. The placeholder is the driver's, taken from
+evidence in the file (``rewrite/sql_evidence.py``: driver imports, placeholders of queries the
+file already parameterises, a SQLite database file, SQL only SQLite accepts), else the
+repository's (``rewrite/paramstyle.py``); with neither, no fix: a wrong guess breaks the query.
+APIs with a documented placeholder of their own need no driver evidence:
+
+- ``frappe.db.sql(query, values)``: ``%s``
+  (https://github.com/frappe/erpnext/wiki/Code-Security-Guidelines);
+- PyGreSQL's classic ``db.query(command, args)``: ``$1, $2, ...``, recognised only in a file
+  that calls its result methods (``namedresult()``, ``dictresult()``, ``getresult()``, ...)
+  (https://pygresql.org/contents/pg/db_wrapper.html, ``DB.query``);
+- ``pandas.read_sql``: ``params=`` (with the driver's placeholder).
+
 Quotes around a value go with it (``'%s'`` -> ``?``); a quoted literal mixing text and values
 becomes one parameter (``LIKE '%" + x + "%'`` -> ``LIKE ?`` with ``"%" + x + "%"``). A value in
 an identifier position (after FROM / JOIN / INTO / UPDATE / ORDER BY / SELECT, or glued to a
-name) cannot be a parameter: no rewrite. ``pandas.read_sql`` gets ``params=``.
+name) cannot be a parameter: no rewrite. A constant spelled as a build (``f"SELECT 1"``) becomes
+a plain literal, which needs no placeholder, unless the variable is extended later (``+=``).
 
 Sample::
 
@@ -28,7 +39,8 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import parse
 from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, readers, stored
-from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
+from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, resolve, statement_at
+from promsec_ci.rewrite.sql_evidence import file_style
 from promsec_ci.rewrite.string_build import (
     Built,
     Slot,
@@ -41,15 +53,14 @@ from promsec_ci.rewrite.string_build import (
     unwrap_str,
 )
 
-_QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pysqlite2"})
-_FORMAT_DRIVERS = frozenset({"psycopg2", "psycopg", "MySQLdb", "pymysql", "mysql.connector", "flask_mysqldb",
-                             "flaskext.mysql", "pymssql", "aiomysql", "pgdb"})
-# Names that give the driver away when a fragment lacks its imports (psycopg2 cursor factories,
-# flask_mysqldb's ``mysql.connection``).
-_FORMAT_HINTS = frozenset({"psycopg2", "MySQLdb", "pymysql", "DictCursor", "RealDictCursor", "NamedTupleCursor",
-                           "cursor_factory", "mysql"})
-_QMARK_HINTS = frozenset({"sqlite3"})
 _READ_SQL = frozenset({"pandas.read_sql", "pandas.read_sql_query", "pd.read_sql", "pd.read_sql_query"})
+# frappe.db.sql(query, values): ``%s`` (or ``%(name)s``) placeholders on every frappe backend.
+_FRAPPE_SQL = "frappe.db.sql"
+# Methods of PyGreSQL's query result object: a file calling them runs ``db.query(sql)`` through
+# PyGreSQL's classic API, whose ``query(command, args)`` binds ``$1, $2, ...``.
+_PYGRESQL_RESULTS = frozenset({"getresult", "dictresult", "namedresult", "dictiter", "namediter", "onescalar",
+                               "scalarresult", "singledict", "singlenamed"})
+NUMBERED = "$"  # the placeholder style ``$1, $2, ...``
 
 # Keywords after which the next token names a table, column or alias (no parameter can stand there).
 _IDENTIFIER_KEYWORDS = frozenset({"select", "from", "join", "into", "update", "table", "by", "as", "distinct",
@@ -65,6 +76,7 @@ _NAME_CHAR = re.compile(r"[\w.`\[\]]")
 class _Sink:
     call: cst.Call
     keyword_params: bool  # pandas.read_sql(sql, con, params=...) rather than cursor.execute(sql, params)
+    style: str | None = None  # the API's own placeholder (frappe, PyGreSQL), whatever the driver
 
 
 class SqlParameterizeOperator(Operator):
@@ -99,13 +111,14 @@ class SqlParameterizeOperator(Operator):
         positions = wrapper.resolve(PositionProvider)
         parents = wrapper.resolve(ParentNodeProvider)
         aliases = import_aliases(module)
-        style = _placeholder(aliases, module, self.fallback_style)
+        style = file_style(module, aliases) or self.fallback_style
         statement = statement_at(module, positions, line)
-        if style is None or statement is None:
+        if statement is None:
             return None
-        replacements = _same_statement(statement, aliases, style)
+        pygresql = _calls_any(module, _PYGRESQL_RESULTS)
+        replacements = _same_statement(statement, aliases, style, pygresql)
         if replacements is None:
-            replacements = _data_flow(statement, parents, aliases, style)
+            replacements = _data_flow(statement, parents, aliases, style, pygresql)
         if not replacements:
             return None
         updated = module.visit(NodeSwapper(replacements))
@@ -117,44 +130,36 @@ SqlParameterize = SqlParameterizeOperator()
 
 # --- where the query is executed ---------------------------------------------------------------
 
-def _placeholder(aliases: Mapping[str, str], module: cst.Module, fallback: str | None) -> str | None:
-    """``%s`` or ``?`` from the driver imports; without any, from driver-specific names in the
-    code (fragments often lack their imports), else ``fallback``; ``None`` when both kinds show
-    up or nothing decides."""
-    modules = imported_modules(aliases)
-    qmark, pyformat = bool(modules & _QMARK_DRIVERS), bool(modules & _FORMAT_DRIVERS)
-    if not qmark and not pyformat:
-        words = _identifiers(module)
-        qmark, pyformat = bool(words & _QMARK_HINTS), bool(words & _FORMAT_HINTS)
-    if qmark and pyformat:
-        return None
-    if not qmark and not pyformat:
-        return fallback
-    return "%s" if pyformat else "?"
+def _calls_any(module: cst.Module, methods: frozenset[str]) -> bool:
+    """Whether ``module`` calls a method named in ``methods`` anywhere."""
+    found = False
 
+    class _Visitor(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            nonlocal found
+            found = found or isinstance(call.func, cst.Attribute) and call.func.attr.value in methods
 
-def _identifiers(module: cst.Module) -> set[str]:
-    found: set[str] = set()
-
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            found.add(node.value)
-
-    module.visit(_Names())
+    module.visit(_Visitor())
     return found
 
 
-def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = False) -> list[_Sink]:
+def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = False,
+           pygresql: bool = False) -> list[_Sink]:
     """The query-running calls in ``node`` (only in its header, for a compound statement, when
-    ``header_only``)."""
+    ``header_only``); ``db.query(sql)`` too when the file uses PyGreSQL's query results."""
     found: list[_Sink] = []
 
     class _Visitor(cst.CSTVisitor):
         def visit_Call(self, call: cst.Call) -> None:
             func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "execute":
+            name = resolve(func, aliases)
+            if name == _FRAPPE_SQL:
+                found.append(_Sink(call, keyword_params=False, style="%s"))
+            elif isinstance(func, cst.Attribute) and func.attr.value == "execute":
                 found.append(_Sink(call, keyword_params=False))
-            elif resolve(func, aliases) in _READ_SQL:
+            elif pygresql and isinstance(func, cst.Attribute) and func.attr.value == "query":
+                found.append(_Sink(call, keyword_params=False, style=NUMBERED))
+            elif name in _READ_SQL:
                 found.append(_Sink(call, keyword_params=True))
 
         def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
@@ -213,11 +218,12 @@ def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
 
 # --- the two shapes ----------------------------------------------------------------------------
 
-def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str],
-                    style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
-    """``cur.execute("..." % x)``: the query is built inside the call."""
+def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str], style: str | None,
+                    pygresql: bool) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    """``cur.execute("..." % x)``: the query is built inside the call. A constant spelled as a
+    build (``f"SELECT 1"``) needs no placeholder, so no driver evidence either."""
     replacements: dict[cst.CSTNode, cst.CSTNode] = {}
-    for sink in _sinks(statement, aliases, header_only=True):
+    for sink in _sinks(statement, aliases, header_only=True, pygresql=pygresql):
         first = next((a for a in sink.call.args if a.keyword is None and not a.star), None)
         constant = _constant_literal(first.value) if first is not None else None
         if constant is not None:
@@ -226,9 +232,10 @@ def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str],
             continue
         arg = _query_arg(sink)
         built = decompose(arg.value) if arg is not None else None
-        if built is None:
+        placeholder = sink.style or style
+        if built is None or placeholder is None:
             continue
-        result = parameterize(built, arg.value, style)
+        result = parameterize(built, arg.value, placeholder)
         if result is None:
             return None
         template, params = result
@@ -239,20 +246,20 @@ def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str],
 
 
 def _data_flow(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
-               style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
+               style: str | None, pygresql: bool) -> dict[cst.CSTNode, cst.CSTNode] | None:
     """``q = "..." % x`` then ``cur.execute(q)``; ``statement`` is either of the two."""
-    constant = _constant_assignment(statement)
+    constant = _constant_assignment(statement, parents)
     if constant is not None:
         return constant
     bound = assigned(statement)
     if bound is not None and _is_build(bound[1]):
-        return _link(statement, parents, aliases, style)
-    for sink in _sinks(statement, aliases, header_only=True):
+        return _link(statement, parents, aliases, style, pygresql)
+    for sink in _sinks(statement, aliases, header_only=True, pygresql=pygresql):
         arg = _query_arg(sink)
         if arg is None or not isinstance(arg.value, cst.Name):
             continue
         assignment = find_assignment(statement, arg.value.value, parents, _is_build)
-        result = _link(assignment, parents, aliases, style) if assignment is not None else None
+        result = _link(assignment, parents, aliases, style, pygresql) if assignment is not None else None
         if result is not None:
             return result
     return None
@@ -269,15 +276,38 @@ def _constant_literal(node: cst.BaseExpression) -> cst.BaseExpression | None:
     return literal.with_changes(lpar=lpar, rpar=rpar) if lpar else literal
 
 
-def _constant_assignment(statement: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode] | None:
-    if not isinstance(statement, cst.SimpleStatementLine):
+def _constant_assignment(statement: cst.CSTNode,
+                         parents: Mapping[cst.CSTNode, cst.CSTNode]) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    """``q = f"SELECT ..."`` with nothing spliced in: one plain literal. Not when the variable is
+    extended later (``q += f"... {x}"``): the query is built there, and folding the first piece
+    would only quiet the analyzer."""
+    bound = assigned(statement)
+    if bound is None:
         return None
-    for small in statement.body:
-        if isinstance(small, cst.Assign):
-            literal = _constant_literal(small.value)
-            if literal is not None:
-                return {small.value: literal}
-    return None
+    name, value = bound
+    literal = _constant_literal(value)
+    if literal is None or _extended(name, _scope(statement, parents)):
+        return None
+    return {value: literal}
+
+
+def _scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
+    while not isinstance(node, (cst.FunctionDef, cst.Module)) and parents.get(node) is not None:
+        node = parents[node]
+    return node
+
+
+def _extended(name: str, scope: cst.CSTNode) -> bool:
+    """Whether ``name += ...`` occurs in ``scope``."""
+    found = False
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            nonlocal found
+            found = found or isinstance(node.target, cst.Name) and node.target.value == name
+
+    scope.visit(_Visitor())
+    return found
 
 
 def _is_build(value: cst.BaseExpression) -> bool:
@@ -285,16 +315,20 @@ def _is_build(value: cst.BaseExpression) -> bool:
 
 
 def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
-          style: str) -> dict[cst.CSTNode, cst.CSTNode] | None:
+          style: str | None, pygresql: bool) -> dict[cst.CSTNode, cst.CSTNode] | None:
     """Rewrite ``name = <build>`` and every later ``execute(name)`` that reads it."""
     flow = readers(assignment, parents)
     built = decompose(flow.value) if flow is not None else None
     if built is None:
         return None
-    sinks = [s for statement in flow.between for s in _sinks(statement, aliases)
+    sinks = [s for statement in flow.between for s in _sinks(statement, aliases, pygresql=pygresql)
              if any(_is_query_name(s, use) for use in flow.uses)]
     if len(sinks) != len(flow.uses):
         return None  # the query is also read by something other than an execute
+    placeholders = {sink.style or style for sink in sinks}
+    if len(placeholders) != 1 or None in placeholders:
+        return None  # no evidence, or one text for APIs wanting different placeholders
+    style = placeholders.pop()
     # The values are now read at the executes: none of them may change in between.
     read = {n for slot in built.slots for n in dotted_prefixes(slot.node)}
     written: set[str] = set()
@@ -327,7 +361,7 @@ def parameterize(built: Built, node: cst.BaseExpression,
     Args:
         built: ``decompose(node)``.
         node: the building expression (its parentheses are kept on the template).
-        style: ``?`` or ``%s``.
+        style: ``?``, ``%s`` or ``$`` (numbered: ``$1``, ``$2``, ...).
     """
     stream: list[tuple[str, int] | Slot] = []
     for part in built.parts:
@@ -347,7 +381,7 @@ def parameterize(built: Built, node: cst.BaseExpression,
                 return None
             params.append(_bare(unwrap_str(item.node) if item.conversion in ("raw", "str") else item.node))
             piece = out[-1][1] if out else _next_piece(stream, i)
-            out.extend((ch, piece) for ch in style)
+            out.extend((ch, piece) for ch in _mark(style, len(params)))
             i += 1
             continue
         ch, piece = item
@@ -368,17 +402,21 @@ def parameterize(built: Built, node: cst.BaseExpression,
             params.append(value)
             if out and _NAME_CHAR.match(out[-1][0]):
                 out.append((" ", piece))  # 'a'and -> ? and, not ?and
-            out.extend((p, piece) for p in style)
+            out.extend((p, piece) for p in _mark(style, len(params)))
             i = close + 1
             following = stream[i] if i < len(stream) else None
             if isinstance(following, tuple) and _NAME_CHAR.match(following[0]):
                 out.append((" ", piece))
             continue
-        if ch == "?" and style == "?":
-            return None  # a bare ? in the text would become a placeholder
+        if ch == "?" and style == "?" or ch == "$" and style == NUMBERED:
+            return None  # a bare ? (or $) in the text would read as a placeholder
         out.extend(_escape_text([item], style, quoted=False))
         i += 1
     return _render(out, built, node), params
+
+
+def _mark(style: str, number: int) -> str:
+    return f"${number}" if style == NUMBERED else style
 
 
 def _text_until_slot(stream, start: int) -> list[tuple[str, int]]:

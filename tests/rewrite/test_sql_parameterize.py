@@ -6,7 +6,7 @@ from textwrap import dedent
 import pytest
 
 from promsec_ci.rewrite.sql_parameterize import SqlParameterize, SqlParameterizeOperator
-from tests.rewrite.injection_check import check, refuses, run_module
+from tests.rewrite.injection_check import check, refuses, rules, run_module
 
 # Snippets that show no driver get the placeholder of their repository (rewrite/paramstyle.py);
 # these tests exercise the query rewriting itself, in a repository whose driver wants ``?``.
@@ -327,3 +327,122 @@ def test_the_repository_style_decides_for_files_without_a_driver():
 def test_the_file_driver_wins_over_the_repository_style():
     rewrite = SqlParameterizeOperator("%s").apply("import sqlite3\n\n" + NO_DRIVER, 4)
     assert rewrite is not None and "name = ?" in rewrite.text
+
+
+def test_placeholder_of_a_query_the_file_already_parameterises():
+    check(
+        SqlParameterize,
+        """\
+        def vote(db, chan, target, voters, done):
+            if done:
+                db.execute("DELETE FROM votes WHERE chan='{}' AND target='{}'".format(chan, target))
+            else:
+                db.execute("INSERT INTO votes(chan, target, voters) VALUES(?, ?, ?)", (chan, target, voters))
+        """,
+        3,
+        """\
+        def vote(db, chan, target, voters, done):
+            if done:
+                db.execute("DELETE FROM votes WHERE chan=? AND target=?", (chan, target))
+            else:
+                db.execute("INSERT INTO votes(chan, target, voters) VALUES(?, ?, ?)", (chan, target, voters))
+        """,
+        "B608",
+    )
+
+
+def test_constant_fstring_needs_no_driver_evidence():
+    # Nothing is spliced in: the f prefix is useless, and dropping it changes no behaviour.
+    check(
+        SqlParameterize,
+        """\
+        def dark_knight(cur):
+            cur.execute(f"SELECT * FROM film WHERE fulltext @@ to_tsquery('Dark Knight')")
+            return cur.fetchall()
+        """,
+        2,
+        """\
+        def dark_knight(cur):
+            cur.execute("SELECT * FROM film WHERE fulltext @@ to_tsquery('Dark Knight')")
+            return cur.fetchall()
+        """,
+        "B608",
+    )
+
+
+def test_constant_start_of_a_query_extended_later_is_left_alone():
+    # The value goes in at ``+=``; folding the first piece would only quiet the analyzer.
+    source = """\
+    def patch(user_id, new_id):
+        query = f\"\"\"update users set user_id = %s \"\"\"
+        query += f\"\"\"where user_id = '{user_id}'\"\"\"
+        run_query(query, (new_id,))
+    """
+    assert rules(dedent(source))["B608"] == 1
+    assert refuses(QMARK_REPOSITORY, source, 2)
+
+
+PYGRESQL_PAGE = """\
+def page(db, name):
+    query = db.query("select id from page where page_name = '%s'" % name)
+    return query.namedresult()
+"""
+
+
+def test_pygresql_query_gets_numbered_parameters():
+    # PyGreSQL's DB.query(command, args) binds $1, $2, ...; namedresult() shows it is PyGreSQL.
+    check(
+        SqlParameterize,
+        """\
+        def history(db, name, since):
+            sql = "select id from page where page_name = '" + name + "' and ts > " + str(since)
+            return db.query(sql).dictresult()
+        """,
+        2,
+        """\
+        def history(db, name, since):
+            sql = "select id from page where page_name = $1 and ts > $2"
+            return db.query(sql, (name, since)).dictresult()
+        """,
+        "B608",
+    )
+    check(
+        QMARK_REPOSITORY,  # the API's placeholder wins over the repository's driver
+        PYGRESQL_PAGE,
+        2,
+        PYGRESQL_PAGE.replace("'%s'\" % name)", "$1\", (name,))"),
+        "B608",
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # no PyGreSQL result method anywhere: db.query is some other API
+        'def f(db, x):\n    rows = db.query("SELECT * FROM t WHERE a = \'%s\'" % x)\n    return rows\n',
+        # a $ in the text would read as a placeholder (dollar quoting)
+        'def f(db, x):\n    return db.query("SELECT $$a$$ FROM t WHERE a = \'%s\'" % x).getresult()\n',
+    ],
+    ids=["not-pygresql", "dollar-in-text"],
+)
+def test_pygresql_refusals(source):
+    assert refuses(QMARK_REPOSITORY, source, 2)
+
+
+def test_frappe_db_sql_takes_values():
+    # frappe.db.sql(query, values) formats %s placeholders itself, whichever database runs frappe.
+    check(
+        SqlParameterize,
+        """\
+        def customer_of(sender):
+            return frappe.db.sql(\"\"\"select dl.link_name from `tabDynamic Link` dl
+                where dl.link_doctype='Customer' and dl.email_id='{email_id}'\"\"\".format(email_id=sender))
+        """,
+        2,
+        """\
+        def customer_of(sender):
+            return frappe.db.sql(\"\"\"select dl.link_name from `tabDynamic Link` dl
+                where dl.link_doctype='Customer' and dl.email_id=%s\"\"\", (sender,))
+        """,
+        "B608",
+    )
