@@ -6,15 +6,17 @@ value becomes an argument of its own and can no longer add words or commands. Co
 literal text uses the shell for more than word splitting are refused (``None``): pipes,
 redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, braces,
 ``VAR=value`` prefixes, comments. So is a command whose program name is not a constant. File
-name patterns (``*``, ``?``) in words of plain literal text can be expanded as the shell does,
+name patterns (``*``, ``?`` in unquoted literal text) can be expanded as the shell does,
 ``*(sorted(glob.glob(p)) or [p])`` (the matches in order, else the pattern itself; the shell
-sorts by the locale's collation, which is code point order in the C locale), when the caller
-asks (``globs=True``) and imports ``glob``::
+sorts by the locale's collation, which is code point order in the C locale), values in the
+pattern matched literally (``glob.escape``), when the caller asks (``globs=True``) and imports
+``glob``::
 
     "ping -c 1 " + host               -> ["ping", "-c", "1", host]
     'tar xf "%s/%s.tgz"' % (d, name)  -> ["tar", "xf", f"{d}/{name}.tgz"]
     "ls | grep " + x                  -> None
     "rm *.o " + d  (globs=True)       -> ["rm", *(sorted(glob.glob("*.o")) or ["*.o"]), d]
+    "rm %s/*" % d  (globs=True)       -> ["rm", *(sorted(glob.glob(glob.escape(str(d)) + "/*")) or ["%s/*" % d])]
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ _DOUBLE_QUOTE_ESCAPES = set('$`"\\\n')
 
 
 class Pattern(Text):
-    """A word of unquoted literal text with ``*``/``?`` that the shell expands to file names."""
+    """Marks a word (its first part) whose unquoted literal text has ``*``/``?``: the shell
+    expands it to file names. Values in it are matched literally (``glob.escape``)."""
 
 
 def argv_for(node: cst.BaseExpression, globs: bool = False) -> list[cst.BaseExpression | cst.StarredElement] | None:
@@ -122,8 +125,8 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
 
     Args:
         parts: the command's literal text and values.
-        globs: accept unquoted ``*``/``?`` in words of plain literal text (no quotes, escapes or
-            values), returned as one ``Pattern`` part; other glob words are refused.
+        globs: accept unquoted ``*``/``?`` in words without quotes or escapes, returned with a
+            ``Pattern`` part first; other glob words are refused.
     """
     stream: list[str | Slot] = []
     for part in parts:
@@ -142,9 +145,9 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         """Close the current word; ``False`` when it is a glob the rewrite cannot expand."""
         nonlocal current, started, pattern, quoted
         if pattern:
-            if quoted or _has_slot(current):
+            if quoted:
                 return False
-            current = [Pattern(current[0].text, 0)]
+            current = [Pattern("", 0), *current]
         words.append(current)
         current, started, pattern, quoted = [], False, False, False
         return True
@@ -232,12 +235,7 @@ def _has_fstring(node: cst.BaseExpression) -> bool:
 def _word_node(word: list[Text | Slot], like: cst.BaseString | None, kind: str,
                tuple_operand: bool = False) -> cst.BaseExpression | cst.StarredElement:
     if word and isinstance(word[0], Pattern):
-        pattern = render_string(word[0].text, like)
-        matches = cst.Call(func=cst.Name("sorted"), args=[cst.Arg(cst.Call(
-            func=cst.Attribute(value=cst.Name("glob"), attr=cst.Name("glob")), args=[cst.Arg(pattern)]))])
-        expansion = cst.BooleanOperation(left=matches, operator=cst.Or(), right=cst.List([cst.Element(pattern)]),
-                                         lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return cst.StarredElement(value=expansion)
+        return _expansion(word[1:], like, kind, tuple_operand)
     if not _has_slot(word):
         return render_string("".join(p.text for p in word), like)
     if len(word) == 1 and word[0].conversion in ("raw", "str"):
@@ -250,6 +248,24 @@ def _word_node(word: list[Text | Slot], like: cst.BaseString | None, kind: str,
     if kind == "add" and all(p.conversion == "raw" for p in word if isinstance(p, Slot)):
         return plus_chain(word, like)
     return fstring_of(word, like)
+
+
+def _expansion(word: list[Text | Slot], like: cst.BaseString | None, kind: str,
+               tuple_operand: bool) -> cst.StarredElement:
+    """``*(sorted(glob.glob(pattern)) or [word])``: the file names the shell would put there."""
+    literal = _word_node(word, like, kind, tuple_operand)
+    pattern: cst.BaseExpression = literal
+    if _has_slot(word):
+        escaped = [Slot(_glob_call("escape", as_str(p)), "raw") if isinstance(p, Slot) else p for p in word]
+        pattern = plus_chain(escaped, like)
+    matches = cst.Call(func=cst.Name("sorted"), args=[cst.Arg(_glob_call("glob", pattern))])
+    expansion = cst.BooleanOperation(left=matches, operator=cst.Or(), right=cst.List([cst.Element(literal)]),
+                                     lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.StarredElement(value=expansion)
+
+
+def _glob_call(function: str, argument: cst.BaseExpression) -> cst.Call:
+    return cst.Call(func=cst.Attribute(value=cst.Name("glob"), attr=cst.Name(function)), args=[cst.Arg(argument)])
 
 
 def as_str(slot: Slot) -> cst.BaseExpression:
