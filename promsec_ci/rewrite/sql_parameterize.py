@@ -34,12 +34,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import parse
+from promsec_ci.rewrite.cst_tools import dotted_name, parse
 from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, readers, stored
-from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, resolve, statement_at
+from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
 from promsec_ci.rewrite.sql_evidence import file_style
 from promsec_ci.rewrite.string_build import (
     Built,
@@ -61,6 +63,10 @@ _FRAPPE_SQL = "frappe.db.sql"
 _PYGRESQL_RESULTS = frozenset({"getresult", "dictresult", "namedresult", "dictiter", "namediter", "onescalar",
                                "scalarresult", "singledict", "singlenamed"})
 NUMBERED = "$"  # the placeholder style ``$1, $2, ...``
+NAMED = ":"  # SQLAlchemy ``text()`` binds ``:name`` with a dict, on every driver
+# What SQLAlchemy's text() takes for a bind parameter: literal text matching it cannot stay.
+_TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+_SQLALCHEMY_MODULES = frozenset({"sqlalchemy", "flask_sqlalchemy"})
 
 # Keywords after which the next token names a table, column or alias (no parameter can stand there).
 _IDENTIFIER_KEYWORDS = frozenset({"select", "from", "join", "into", "update", "table", "by", "as", "distinct",
@@ -70,6 +76,19 @@ _VALUE_KEYWORDS = frozenset({"where", "and", "or", "set", "values", "having", "l
 _LEFT_HAND_KEYWORDS = frozenset({"where", "and", "or", "set", "on", "having", "when", "not"})
 _COMPARISON = frozenset({"=", "<", ">", "!"})
 _NAME_CHAR = re.compile(r"[\w.`\[\]]")
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The values a parameterised query binds.
+
+    Args:
+        values: the value expressions, in placeholder order.
+        names: their bind names, for ``:name`` placeholders (``None`` for positional ones).
+    """
+
+    values: tuple[cst.BaseExpression, ...]
+    names: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,13 +141,39 @@ class SqlParameterizeOperator(Operator):
         if not replacements:
             return None
         updated = module.visit(NodeSwapper(replacements))
-        return Rewrite(text=updated.code, line=line)
+        imports: tuple[str, ...] = ()
+        if aliases.get("sqlalchemy") != "sqlalchemy" and any(_wraps_text(r) for r in replacements.values()):
+            context = CodemodContext()
+            AddImportsVisitor.add_needed_import(context, "sqlalchemy")
+            updated = AddImportsVisitor(context).transform_module(updated)
+            imports = ("import sqlalchemy",)
+        return Rewrite(text=updated.code, line=line, imports=imports)
 
 
 SqlParameterize = SqlParameterizeOperator()
 
 
 # --- where the query is executed ---------------------------------------------------------------
+
+def _sqlalchemy_style(receiver: cst.BaseExpression, aliases: Mapping[str, str]) -> str | None:
+    """``:name`` binds for ``<x>.engine.execute(sql)`` (a SQLAlchemy Engine, as Flask-SQLAlchemy's
+    ``db.engine``), and ``<x>.session.execute(sql)`` in a file importing SQLAlchemy; ``None``
+    for any other receiver (a DB-API cursor or connection)."""
+    name = dotted_name(receiver) or ""
+    last = name.rpartition(".")[2]
+    if aliases.get("sqlalchemy", "sqlalchemy") != "sqlalchemy":
+        return None  # the name sqlalchemy is bound to something else: no place for sqlalchemy.text
+    if last == "engine" or last == "session" and imported_modules(aliases) & _SQLALCHEMY_MODULES:
+        return NAMED
+    return None
+
+
+def _wraps_text(node: cst.CSTNode) -> bool:
+    if not isinstance(node, cst.Call) or not node.args:
+        return False
+    first = node.args[0].value
+    return isinstance(first, cst.Call) and dotted_name(first.func) == "sqlalchemy.text"
+
 
 def _calls_any(module: cst.Module, methods: frozenset[str]) -> bool:
     """Whether ``module`` calls a method named in ``methods`` anywhere."""
@@ -156,7 +201,7 @@ def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = Fa
             if name == _FRAPPE_SQL:
                 found.append(_Sink(call, keyword_params=False, style="%s"))
             elif isinstance(func, cst.Attribute) and func.attr.value == "execute":
-                found.append(_Sink(call, keyword_params=False))
+                found.append(_Sink(call, keyword_params=False, style=_sqlalchemy_style(func.value, aliases)))
             elif pygresql and isinstance(func, cst.Attribute) and func.attr.value == "query":
                 found.append(_Sink(call, keyword_params=False, style=NUMBERED))
             elif name in _READ_SQL:
@@ -184,11 +229,13 @@ def _query_arg(sink: _Sink) -> cst.Arg | None:
     return positional[0]
 
 
-def _with_params(sink: _Sink, params: list[cst.BaseExpression]) -> cst.Call:
+def _with_params(sink: _Sink, params: Parameters) -> cst.Call:
+    if params.names is not None:
+        return _with_named_params(sink, params)
     elements = []
-    for index, value in enumerate(params):
-        last = index == len(params) - 1
-        comma = cst.Comma() if last and len(params) == 1 else (
+    for index, value in enumerate(params.values):
+        last = index == len(params.values) - 1
+        comma = cst.Comma() if last and len(params.values) == 1 else (
             cst.MaybeSentinel.DEFAULT if last else cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         elements.append(cst.Element(value=value, comma=comma))
     values = cst.Tuple(elements=elements)
@@ -198,6 +245,21 @@ def _with_params(sink: _Sink, params: list[cst.BaseExpression]) -> cst.Call:
     else:
         arg = cst.Arg(value=values)
     return _append_arg(sink.call, arg)
+
+
+def _with_named_params(sink: _Sink, params: Parameters) -> cst.Call:
+    """``execute(sqlalchemy.text(sql), {"name": value, ...})``."""
+    space = cst.SimpleWhitespace(" ")
+    elements = [cst.DictElement(key=cst.SimpleString(f'"{name}"'), value=value,
+                                whitespace_after_colon=space,
+                                comma=cst.Comma(whitespace_after=space) if index < len(params.values) - 1
+                                else cst.MaybeSentinel.DEFAULT)
+                for index, (name, value) in enumerate(zip(params.names, params.values, strict=True))]
+    text = cst.Attribute(value=cst.Name("sqlalchemy"), attr=cst.Name("text"))
+    query = sink.call.args[0]
+    call = sink.call.with_changes(args=[query.with_changes(value=cst.Call(func=text, args=[cst.Arg(query.value)])),
+                                        *sink.call.args[1:]])
+    return _append_arg(call, cst.Arg(value=cst.Dict(elements=elements)))
 
 
 def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
@@ -354,15 +416,18 @@ def _is_query_name(sink: _Sink, use: cst.Name) -> bool:
 # --- the query text ----------------------------------------------------------------------------
 
 def parameterize(built: Built, node: cst.BaseExpression,
-                 style: str) -> tuple[cst.BaseExpression, list[cst.BaseExpression]] | None:
+                 style: str) -> tuple[cst.BaseExpression, Parameters] | None:
     """The constant SQL template replacing ``node`` and the parameter values, or ``None`` when a
     value is not in a value position.
 
     Args:
         built: ``decompose(node)``.
         node: the building expression (its parentheses are kept on the template).
-        style: ``?``, ``%s`` or ``$`` (numbered: ``$1``, ``$2``, ...).
+        style: ``?``, ``%s``, ``$`` (numbered: ``$1``, ``$2``, ...) or ``:`` (named, for
+            SQLAlchemy's ``text()``: one name per distinct value expression).
     """
+    if style == NAMED and _TEXT_BIND.search(built.literal_text):
+        return None  # text() would take that literal ``:word`` for a bind parameter
     stream: list[tuple[str, int] | Slot] = []
     for part in built.parts:
         if isinstance(part, Text):
@@ -370,7 +435,7 @@ def parameterize(built: Built, node: cst.BaseExpression,
         else:
             stream.append(part)
     out: list[tuple[str, int]] = []  # output characters with their piece
-    params: list[cst.BaseExpression] = []
+    binds = _Binds(style)
     i = 0
     while i < len(stream):
         item = stream[i]
@@ -379,9 +444,9 @@ def parameterize(built: Built, node: cst.BaseExpression,
             before = "".join(c[0] for c in out)
             if not _value_position(before, after) or _glued(out, stream, i):
                 return None
-            params.append(_bare(unwrap_str(item.node) if item.conversion in ("raw", "str") else item.node))
+            mark = binds.add(_bare(unwrap_str(item.node) if item.conversion in ("raw", "str") else item.node))
             piece = out[-1][1] if out else _next_piece(stream, i)
-            out.extend((ch, piece) for ch in _mark(style, len(params)))
+            out.extend((ch, piece) for ch in mark)
             i += 1
             continue
         ch, piece = item
@@ -399,10 +464,10 @@ def parameterize(built: Built, node: cst.BaseExpression,
             value = _section_value(section, ch, built)
             if value is None:
                 return None
-            params.append(value)
+            mark = binds.add(value)
             if out and _NAME_CHAR.match(out[-1][0]):
                 out.append((" ", piece))  # 'a'and -> ? and, not ?and
-            out.extend((p, piece) for p in _mark(style, len(params)))
+            out.extend((p, piece) for p in mark)
             i = close + 1
             following = stream[i] if i < len(stream) else None
             if isinstance(following, tuple) and _NAME_CHAR.match(following[0]):
@@ -412,11 +477,52 @@ def parameterize(built: Built, node: cst.BaseExpression,
             return None  # a bare ? (or $) in the text would read as a placeholder
         out.extend(_escape_text([item], style, quoted=False))
         i += 1
-    return _render(out, built, node), params
+    return _render(out, built, node), binds.parameters()
 
 
-def _mark(style: str, number: int) -> str:
-    return f"${number}" if style == NUMBERED else style
+class _Binds:
+    """The values bound so far and the placeholder text for each."""
+
+    def __init__(self, style: str) -> None:
+        self.style = style
+        self.values: list[cst.BaseExpression] = []
+        self.names: list[str] = []
+        self._by_code: dict[str, str] = {}
+
+    def add(self, value: cst.BaseExpression) -> str:
+        if self.style == NUMBERED:
+            self.values.append(value)
+            return f"${len(self.values)}"
+        if self.style != NAMED:
+            self.values.append(value)
+            return self.style
+        code = cst.Module(body=[]).code_for_node(value)
+        if code not in self._by_code:  # the same expression twice binds one name
+            self._by_code[code] = _bind_name(value, set(self.names))
+            self.values.append(value)
+            self.names.append(self._by_code[code])
+        return f":{self._by_code[code]}"
+
+    def parameters(self) -> Parameters:
+        return Parameters(tuple(self.values), tuple(self.names) if self.style == NAMED else None)
+
+
+def _bind_name(value: cst.BaseExpression, taken: set[str]) -> str:
+    """``user_id`` for ``user_id`` / ``self.user_id`` / ``form["user_id"]``, else ``p1``, ``p2``, ..."""
+    base = ""
+    if isinstance(value, cst.Name):
+        base = value.value
+    elif isinstance(value, cst.Attribute):
+        base = value.attr.value
+    elif isinstance(value, cst.Subscript) and len(value.slice) == 1:
+        key = getattr(value.slice[0].slice, "value", None)
+        text = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+        base = text if isinstance(text, str) and text.isidentifier() else ""
+    name, number = base or "p1", 1
+    while name in taken:
+        number += 1
+        name = f"{base or 'p'}{number}" if base else f"p{number}"
+    return name
 
 
 def _text_until_slot(stream, start: int) -> list[tuple[str, int]]:

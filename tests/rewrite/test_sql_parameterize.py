@@ -446,3 +446,72 @@ def test_frappe_db_sql_takes_values():
         """,
         "B608",
     )
+
+
+ENGINE_QUERY = """\
+def projects_of(db, user_id, status):
+    sql = "SELECT id FROM projects WHERE owner = {0} AND status = '{1}' AND reviewer = {0}".format(user_id, status)
+    return [row[0] for row in db.engine.execute(sql)]
+"""
+
+
+def test_sqlalchemy_engine_gets_text_with_named_binds():
+    # SQLAlchemy's text() binds :name on every driver: no driver evidence needed.
+    check(
+        QMARK_REPOSITORY,
+        ENGINE_QUERY,
+        2,
+        """\
+        import sqlalchemy
+
+        def projects_of(db, user_id, status):
+            sql = "SELECT id FROM projects WHERE owner = :user_id AND status = :status AND reviewer = :user_id"
+            return [row[0] for row in db.engine.execute(sqlalchemy.text(sql), {"user_id": user_id, "status": status})]
+        """,
+        "B608",
+    )
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Engine.execute: the 1.x API the sample uses
+def test_sqlalchemy_fix_keeps_behaviour_and_closes_the_injection(tmp_path):
+    sqlalchemy = pytest.importorskip("sqlalchemy")  # the test extra installs it
+    fixed = SqlParameterize.apply(ENGINE_QUERY, 2)
+    assert fixed is not None and fixed.imports == ("import sqlalchemy",)
+    old = run_module(tmp_path, "before", ENGINE_QUERY)["projects_of"]
+    new = run_module(tmp_path, "after", fixed.text)["projects_of"]
+
+    class Db:
+        engine = sqlalchemy.create_engine("sqlite://")
+
+    Db.engine.execute("CREATE TABLE projects (id INTEGER, owner INTEGER, status TEXT, reviewer INTEGER)")
+    Db.engine.execute("INSERT INTO projects VALUES (1, 7, 'open', 7), (2, 7, 'closed', 7), (3, 8, 'open', 8)")
+    assert new(Db, 7, "open") == old(Db, 7, "open") == [1]
+    assert new(Db, 8, "closed") == old(Db, 8, "closed") == []
+    probe = "x' OR '1'='1"
+    assert sorted(old(Db, 7, probe)) == [1, 2]  # the original is injectable
+    assert new(Db, 7, probe) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a session that is not visibly SQLAlchemy's (Cassandra's takes %s): no evidence, no fix
+        'def f(self, x):\n    self.session.execute("SELECT * FROM t WHERE a = \'%s\'" % x)\n',
+        # text() would take the literal :30 for a bind parameter
+        'def f(db, x):\n    db.engine.execute("SELECT * FROM t WHERE at > \' :30\' AND a = \'%s\'" % x)\n',
+    ],
+    ids=["session-without-sqlalchemy", "colon-in-text"],
+)
+def test_sqlalchemy_refusals(source):
+    assert refuses(SqlParameterize, source, 2)
+
+
+def test_sqlalchemy_session_in_a_file_importing_it():
+    rewrite = SqlParameterize.apply(dedent("""\
+        from flask_sqlalchemy import SQLAlchemy
+
+        def find(x):
+            return db.session.execute("SELECT * FROM t WHERE a = '%s'" % x).fetchall()
+        """), 4)
+    assert rewrite is not None
+    assert 'db.session.execute(sqlalchemy.text("SELECT * FROM t WHERE a = :x"), {"x": x})' in rewrite.text
