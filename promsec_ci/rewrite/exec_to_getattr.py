@@ -158,10 +158,10 @@ def render_like(parts: list[Text | Slot], built: Built, tuple_operand: bool = Tr
         return render_string("".join(p.text for p in parts), like)
     if built.kind == "add" and all(s.conversion == "raw" for s in slots):
         return plus_chain(parts, like) if len(parts) > 1 else slots[0].node
+    if len(parts) == 1 and slots[0].conversion in ("raw", "str"):
+        return as_str(slots[0])
     if built.kind == "percent":
         return percent_of(parts, like, tuple_operand)
-    if len(parts) == 1:
-        return as_str(slots[0])
     if built.kind == "fstring":
         return fstring_of(parts, like)
     text = "".join(p.text.replace("{", "{{").replace("}", "}}") if isinstance(p, Text) else "{}" for p in parts)

@@ -155,3 +155,15 @@ def test_injected_text_is_only_an_attribute_name_after_the_rewrite(tmp_path):
 ])
 def test_refuses(source, line):
     assert refuses(ExecToGetattr, source, line)
+
+
+def test_whole_attribute_name_from_a_value_is_its_str():
+    check(
+        ExecToGetattr,
+        "ppf = eval('distributions.%s.ppf' % dist)\nval = eval('vtk.Get%s()' % (method,))\n",
+        1,
+        "ppf = getattr(distributions, str(dist)).ppf\nval = eval('vtk.Get%s()' % (method,))\n",
+        "B307",
+    )
+    fixed = ExecToGetattr.apply("val = eval('vtk.Get%s()' % (method,))\n", 1)
+    assert fixed is not None and fixed.text == "val = getattr(vtk, 'Get%s' % (method,))()\n"
