@@ -4,7 +4,9 @@ A pipe that is read at once (``.read()``, ``.readlines()``) becomes the output s
 used as a file to read (``with os.popen(c) as p: p.readline()``, ``for line in os.popen(c)``,
 ``p = os.popen(c)`` then only ``read``/``readline``/``readlines``/iteration and a ``close()``
 whose result is dropped) becomes ``io.StringIO`` over that string: the same lines, read after
-the command finished. A pipe closed at once for its exit status
+the command finished. A pipe dropped at once (``os.popen(c)`` as
+a statement) becomes ``subprocess.Popen([...], stdout=DEVNULL)``: started, not waited for, its
+output unread. A pipe closed at once for its exit status
 (``os.popen(c).close()``) becomes ``(subprocess.run([...], stdout=DEVNULL).returncode << 8) or
 None``, what ``close()`` returns on POSIX. Any other pipe whose ``close()`` result is used, that
 is written, or that is handed elsewhere is left alone. The command is split into arguments at
@@ -103,6 +105,16 @@ class _Transformer(StatementTransformer):
         return cst.BooleanOperation(left=status, operator=cst.Or(), right=cst.Name("None"),
                                     lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
+    def _started(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """``subprocess.Popen([...], stdout=DEVNULL)`` for a pipe dropped at once: the command
+        runs on in the background and nothing reads its output."""
+        output = self._output(original, "DEVNULL")
+        if output is None:
+            return updated
+        run = output.value
+        return run.with_changes(func=run.func.with_changes(attr=cst.Name("Popen")),
+                                args=[arg for arg in run.args if arg.keyword is None or arg.keyword.value != "check"])
+
     def _output(self, popen: cst.Call, stdout: str = "PIPE") -> cst.Attribute | None:
         """``subprocess.run([...], stdout=PIPE, text=True, check=False).stdout`` for a reading popen."""
         args = call_args(popen)
@@ -126,6 +138,8 @@ class _Transformer(StatementTransformer):
     def _as_file(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         """``io.StringIO(<output>)`` for a pipe used only as a file to read (never its exit status)."""
         parents = self.metadata[ParentNodeProvider]
+        if isinstance(parents.get(original), cst.Expr):
+            return self._started(original, updated)
         if not _read_only_pipe(original, parents):
             return updated
         output = self._output(original)

@@ -176,3 +176,31 @@ def test_exit_status_of_a_pipe_closed_at_once(tmp_path):
     new = run_module(tmp_path, "after", fixed.text)["status"]
     assert new("no") == old("no") == 256  # exit status 1
     assert new("yes") is old("yes") is None
+
+
+def test_pipe_dropped_at_once_starts_the_command_in_the_background(tmp_path):
+    check(
+        OsPopenToRun,
+        """\
+        import os
+
+        def kill(pid):
+            os.popen('taskkill /T /F /PID %d' % pid)
+        """,
+        4,
+        """\
+        import os
+        import subprocess
+
+        def kill(pid):
+            subprocess.Popen(['taskkill', '/T', '/F', '/PID', '%d' % pid], stdout=subprocess.DEVNULL)
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )
+    marker = tmp_path / "touched"
+    source = f"import os\n\nos.popen('touch ' + {str(marker)!r})\n"
+    fixed = OsPopenToRun.apply(source, 3)
+    proc = run_module(tmp_path, "after", fixed.text.replace("subprocess.Popen(", "started = subprocess.Popen("))
+    proc["started"].wait(timeout=10)
+    assert marker.exists()
