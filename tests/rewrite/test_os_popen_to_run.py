@@ -199,7 +199,7 @@ def test_pipe_dropped_at_once_starts_the_command_in_the_background(tmp_path):
         SUBPROCESS_MARKERS,
     )
     marker = tmp_path / "touched"
-    source = f"import os\n\nos.popen('touch ' + {str(marker)!r})\n"
+    source = f"import os\n\nos.popen({'touch ' + str(marker)!r})\n"
     fixed = OsPopenToRun.apply(source, 3)
     proc = run_module(tmp_path, "after", fixed.text.replace("subprocess.Popen(", "started = subprocess.Popen("))
     proc["started"].wait(timeout=10)
