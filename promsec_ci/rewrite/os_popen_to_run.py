@@ -37,6 +37,7 @@ from promsec_ci.rewrite.shell_argv import (
     globs_allowed,
     kwarg,
     module_alias,
+    stream_kwargs,
     subprocess_call,
     uses_glob,
 )
@@ -123,15 +124,17 @@ class _Transformer(StatementTransformer):
         if len(args[0]) == 2 and not (isinstance(args[0][1].value, cst.SimpleString)
                                       and args[0][1].value.evaluated_value == "r"):
             return None
-        command = command_list(args[0][0].value, self.list_names, globs_allowed(self.aliases))
-        if command is None:
-            return None
+        streams: dict[str, str] = {}
+        command = command_list(args[0][0].value, self.list_names, globs_allowed(self.aliases), streams)
+        if command is None or streams.get("stdout", stdout) != stdout:
+            return None  # reading a pipe whose output went to /dev/null
         if uses_glob(command):
             self.add_import("glob")
         pipe = cst.Attribute(value=cst.Name(module_alias(self.aliases, "subprocess") or "subprocess"),
                              attr=cst.Name(stdout))
         text = [kwarg("text", cst.Name("True"))] if stdout == "PIPE" else []
-        run = subprocess_call(self, "run", [cst.Arg(command), kwarg("stdout", pipe), *text,
+        errors = stream_kwargs(self, {k: v for k, v in streams.items() if k == "stderr"})
+        run = subprocess_call(self, "run", [cst.Arg(command), kwarg("stdout", pipe), *errors, *text,
                                             kwarg("check", cst.Name("False"))])
         return cst.Attribute(value=run, attr=cst.Name("stdout"))
 

@@ -28,6 +28,7 @@ from promsec_ci.rewrite.shell_argv import (
     command_list,
     globs_allowed,
     kwarg,
+    stream_kwargs,
     subprocess_call,
     uses_glob,
 )
@@ -51,13 +52,15 @@ class _Transformer(StatementTransformer):
         args = call_args(original_node)
         if args is None or len(args[0]) != 1 or args[1]:
             return updated_node
-        command = command_list(args[0][0].value, self.list_names, globs_allowed(self.aliases))
+        streams: dict[str, str] = {}
+        command = command_list(args[0][0].value, self.list_names, globs_allowed(self.aliases), streams)
         parent = self.get_metadata(ParentNodeProvider, original_node, None)
         if command is None or self._decodes_status(parent):
             return updated_node
         if uses_glob(command):
             self.add_import("glob")
-        run = subprocess_call(self, "run", [cst.Arg(command), kwarg("check", cst.Name("False"))])
+        run = subprocess_call(self, "run", [cst.Arg(command), *stream_kwargs(self, streams),
+                                            kwarg("check", cst.Name("False"))])
         if isinstance(parent, cst.Expr):
             return run.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
         return cst.Attribute(value=run, attr=cst.Name("returncode"))

@@ -10,17 +10,20 @@ name patterns (``*``, ``?`` in unquoted literal text) can be expanded as the she
 ``*(sorted(glob.glob(p)) or [p])`` (the matches in order, else the pattern itself; the shell
 sorts by the locale's collation, which is code point order in the C locale), values in the
 pattern matched literally (``glob.escape``), when the caller asks (``globs=True``) and imports
-``glob``::
+``glob``. Trailing ``>/dev/null``, ``2>/dev/null`` and ``2>&1`` become the ``stdout``/``stderr``
+arguments they mean when the caller takes them (``streams``)::
 
     "ping -c 1 " + host               -> ["ping", "-c", "1", host]
     'tar xf "%s/%s.tgz"' % (d, name)  -> ["tar", "xf", f"{d}/{name}.tgz"]
     "ls | grep " + x                  -> None
     "rm *.o " + d  (globs=True)       -> ["rm", *(sorted(glob.glob("*.o")) or ["*.o"]), d]
     "rm %s/*" % d  (globs=True)       -> ["rm", *(sorted(glob.glob(glob.escape(str(d)) + "/*")) or ["%s/*" % d])]
+    "make " + t + " >/dev/null 2>&1"  -> ["make", t]  (stdout=DEVNULL, stderr=DEVNULL)
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 import libcst as cst
@@ -42,7 +45,8 @@ class Pattern(Text):
     expands it to file names. Values in it are matched literally (``glob.escape``)."""
 
 
-def argv_for(node: cst.BaseExpression, globs: bool = False) -> list[cst.BaseExpression | cst.StarredElement] | None:
+def argv_for(node: cst.BaseExpression, globs: bool = False,
+             streams: dict[str, str] | None = None) -> list[cst.BaseExpression | cst.StarredElement] | None:
     """The argument list equivalent to running ``node`` (a str expression) through ``sh -c``.
 
     Args:
@@ -50,13 +54,17 @@ def argv_for(node: cst.BaseExpression, globs: bool = False) -> list[cst.BaseExpr
         globs: expand words of plain literal text with ``*``/``?`` as the shell does
             (``*(sorted(glob.glob(p)) or [p])``: the matches, else the pattern itself); the
             caller imports ``glob`` (``uses_glob``). Without it such commands are refused.
+        streams: when given, trailing ``>/dev/null``, ``2>/dev/null`` and ``2>&1`` are accepted
+            and the streams they set are put here (``{"stdout": "DEVNULL", "stderr": "STDOUT"}``,
+            names in ``subprocess``); without it such commands are refused.
     """
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and not _has_fstring(node):
         value = node.evaluated_value
         if not isinstance(value, str):
             return None
         like = node if isinstance(node, cst.SimpleString) else None
-        words = split_words([Text(value, 0)], globs)
+        parts = _without_redirections([Text(value, 0)], streams)
+        words = split_words(parts, globs) if parts is not None else None
         return None if words is None else [_word_node(w, like, "fstring") for w in words]
     items = joined_items(node)
     if items is not None:
@@ -65,13 +73,55 @@ def argv_for(node: cst.BaseExpression, globs: bool = False) -> list[cst.BaseExpr
     built = decompose(node)
     if built is None:
         return None
-    words = split_words(list(built.parts), globs)
+    parts = _without_redirections(list(built.parts), streams)
+    words = split_words(parts, globs) if parts is not None else None
     if words is None:
         return None
     like = built.pieces[0] if built.pieces else None
     tuple_operand = built.kind == "percent" and isinstance(node, cst.BinaryOperation) \
         and isinstance(node.right, cst.Tuple)
     return [_word_node(word, like, built.kind, tuple_operand) for word in words]
+
+
+_REDIRECTIONS = re.compile(r"((?:[ \t]+(?:[12]?>[ \t]*/dev/null|2>&1))+)[ \t]*$")
+_REDIRECTION = re.compile(r"(?P<fd>[12]?)>[ \t]*/dev/null|2>&1")
+
+
+def _without_redirections(parts: list[Text | Slot], streams: dict[str, str] | None) -> list[Text | Slot] | None:
+    """``parts`` without trailing redirections to ``/dev/null`` and ``2>&1``, recording the streams
+    they set in ``streams``; ``None`` when their order has no ``subprocess`` equivalent
+    (``2>&1 >/dev/null`` sends errors to the old output)."""
+    if streams is None or not parts or not isinstance(parts[-1], Text):
+        return parts
+    match = _REDIRECTIONS.search(parts[-1].text)
+    if match is None:
+        return parts
+    found: dict[str, str] = {}
+    for token in _REDIRECTION.finditer(match.group(1)):
+        if token.group(0) == "2>&1":
+            found["stderr"] = "DEVNULL" if found.get("stdout") == "DEVNULL" else "STDOUT"
+        elif token.group("fd") == "2":
+            found["stderr"] = "DEVNULL"
+        elif found.get("stderr") == "STDOUT":
+            return None
+        else:
+            found["stdout"] = "DEVNULL"
+    streams.update(found)
+    rest = parts[-1].text[:match.start()]
+    return parts[:-1] + ([Text(rest, parts[-1].piece)] if rest else [])
+
+
+def stream_kwargs(transformer: StatementTransformer, streams: Mapping[str, str]) -> list[cst.Arg]:
+    """``stdout=subprocess.DEVNULL``-style arguments for ``streams``, through the module's own
+    ``subprocess`` name (imported when needed)."""
+    if not streams:
+        return []
+    name = module_alias(getattr(transformer, "aliases", {}), "subprocess")
+    if name is None:
+        name = "subprocess"
+        transformer.add_import("subprocess")
+    return [kwarg(stream, cst.Attribute(value=cst.Name(name), attr=cst.Name(target)))
+            for stream, target in sorted(streams.items(), key=lambda item: item[0] != "stdout")]
 
 
 def joined_list(node: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -327,15 +377,15 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
 
 
 def command_list(node: cst.BaseExpression, list_names: frozenset[str] = frozenset(),
-                 globs: bool = False) -> cst.BaseExpression | None:
+                 globs: bool = False, streams: dict[str, str] | None = None) -> cst.BaseExpression | None:
     """The argument-list expression replacing the command ``node``: a list literal, or the variable
-    itself when ``prepare_flow`` already made it hold one (``globs``: see ``argv_for``)."""
+    itself when ``prepare_flow`` already made it hold one (``globs``, ``streams``: see ``argv_for``)."""
     if isinstance(node, cst.Name) and node.value in list_names:
         return node
     items = joined_list(node)
     if isinstance(items, cst.Name) and items.value in list_names:
         return items
-    argv = argv_for(node, globs)
+    argv = argv_for(node, globs, streams)
     return None if argv is None else argv_list(argv)
 
 

@@ -21,7 +21,7 @@ import libcst as cst
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer
 from promsec_ci.rewrite.resolve import import_aliases, resolve
-from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, globs_allowed, uses_glob
+from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, globs_allowed, stream_kwargs, uses_glob
 
 SUBPROCESS_FUNCTIONS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
                                   "subprocess.check_output", "subprocess.Popen"})
@@ -59,13 +59,20 @@ class ShellCommandTransformer(StatementTransformer):
         command = next((a for a in updated_node.args if a.keyword is None), keywords.get("args"))
         if command is None or _is_constant(shell_string(command.value)) != self.constant:
             return updated_node
-        argv = command_list(shell_string(command.value), self.list_names, globs_allowed(self.aliases))
-        if argv is None:
+        streams: dict[str, str] = {}
+        argv = command_list(shell_string(command.value), self.list_names, globs_allowed(self.aliases), streams)
+        if argv is None or not self._streams_fit(original_node, keywords, streams):
             return updated_node
         if uses_glob(argv):
             self.add_import("glob")
         args = [arg.with_changes(value=argv) if arg is command else arg for arg in updated_node.args]
-        return updated_node.with_changes(args=_without(args, shell))
+        return updated_node.with_changes(args=_with_extra(_without(args, shell), stream_kwargs(self, streams)))
+
+    def _streams_fit(self, call: cst.Call, keywords: dict[str, cst.Arg], streams: dict[str, str]) -> bool:
+        """Whether the command's redirections can become keyword arguments of this call."""
+        if any(stream in keywords for stream in streams) or (streams and "capture_output" in keywords):
+            return False
+        return not ("stdout" in streams and resolve(call.func, self.aliases) == "subprocess.check_output")
 
 
 def shell_string(node: cst.BaseExpression) -> cst.BaseExpression:
@@ -83,6 +90,16 @@ def _is_constant(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.ConcatenatedString):
         return _is_constant(node.left) and _is_constant(node.right)
     return False
+
+
+def _with_extra(args: list[cst.Arg], extra: list[cst.Arg]) -> list[cst.Arg]:
+    """``args`` followed by ``extra``, separated by commas."""
+    if not extra:
+        return args
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+        args = [*args[:-1], args[-1].with_changes(comma=comma)]
+    return [*args, *(arg.with_changes(comma=comma) for arg in extra[:-1]), extra[-1]]
 
 
 def _without(args: list[cst.Arg], target: cst.Arg) -> list[cst.Arg]:

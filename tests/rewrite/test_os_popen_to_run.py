@@ -204,3 +204,19 @@ def test_pipe_dropped_at_once_starts_the_command_in_the_background(tmp_path):
     proc = run_module(tmp_path, "after", fixed.text.replace("subprocess.Popen(", "started = subprocess.Popen("))
     proc["started"].wait(timeout=10)
     assert marker.exists()
+
+
+def test_errors_merged_into_the_output_stay_merged(tmp_path):
+    source = """\
+    import os
+
+    def listing(path):
+        return os.popen("ls " + path + " 2>&1").read()
+    """
+    fixed = OsPopenToRun.apply(dedent(source), 4)
+    assert fixed is not None and "stderr=subprocess.STDOUT" in fixed.text
+    old = run_module(tmp_path, "before", source)["listing"]
+    new = run_module(tmp_path, "after", fixed.text)["listing"]
+    missing = str(tmp_path / "missing")
+    assert new(missing) == old(missing) and "missing" in new(missing)
+    assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    return os.popen('ls ' + p + ' >/dev/null').read()\n", 4)

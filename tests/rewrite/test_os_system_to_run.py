@@ -182,3 +182,26 @@ def test_file_name_pattern_in_a_built_command_expands_like_the_shell():
         SUBPROCESS_MARKERS,
     )
     assert refuses(OsSystemToRun, "import os\nfrom glob import glob\n\nos.system('rm *.o ' + d)\n", 4)  # glob rebound
+
+
+def test_output_sent_to_dev_null_stays_silent():
+    streams = "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL"
+    check(
+        OsSystemToRun,
+        """\
+        import os
+
+        def clean(path):
+            return os.system("rm -rf " + path + " >/dev/null 2>&1")
+        """,
+        4,
+        f"""\
+        import os
+        import subprocess
+
+        def clean(path):
+            return subprocess.run(["rm", "-rf", path], {streams}, check=False).returncode
+        """,
+        "B605",
+        SUBPROCESS_MARKERS,
+    )

@@ -48,3 +48,23 @@ def test_values_stay_inside_their_word(code, expected):
 )
 def test_shell_syntax_is_refused(code):
     assert argv(code) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "expected", "streams"),
+    [
+        ('"rm -rf " + d + " >/dev/null 2>&1"', ['"rm"', '"-rf"', "d"], {"stdout": "DEVNULL", "stderr": "DEVNULL"}),
+        ('"make -C %s 2>&1" % d', ['"make"', '"-C"', "str(d)"], {"stderr": "STDOUT"}),
+        ("'ls 2> /dev/null'", ["'ls'"], {"stderr": "DEVNULL"}),
+        ('"ls " + d + " 2>&1 >/dev/null"', None, {}),  # errors to the old output: no subprocess equivalent
+        ('"ls " + d + " > out.txt"', None, {}),  # a real file
+        ('"echo \'>/dev/null\'"', ['"echo"', '">/dev/null"'], {}),  # quoted: an argument
+    ],
+)
+def test_trailing_redirections_become_streams(code, expected, streams):
+    found: dict[str, str] = {}
+    nodes = argv_for(cst.parse_expression(code), streams=found)
+    assert (None if nodes is None else [cst.Module([]).code_for_node(n) for n in nodes]) == expected
+    if expected is not None:
+        assert found == streams
+    assert argv(code) is None or not streams  # refused when the caller takes no streams

@@ -257,3 +257,29 @@ def test_values_in_a_file_name_pattern_match_literally(tmp_path):
     assert new(str(tmp_path)) == old(str(tmp_path)) == f"{tmp_path}/a.txt {tmp_path}/b.txt\n".encode()
     assert new(str(tmp_path) + " /etc") == f"{tmp_path} /etc/*.txt\n".encode()  # one word, no match
     assert new(str(tmp_path / "[x]")) == f"{tmp_path}/[x]/*.txt\n".encode()  # [x] is not a pattern there
+
+
+def test_redirections_become_stream_arguments_unless_the_call_sets_them():
+    check(
+        SubprocessShellFalse,
+        """\
+        import subprocess
+
+        def view(bam):
+            return subprocess.check_output('samtools view %s 2>/dev/null' % bam, shell=True)
+        """,
+        4,
+        """\
+        import subprocess
+
+        def view(bam):
+            return subprocess.check_output(['samtools', 'view', str(bam)], stderr=subprocess.DEVNULL)
+        """,
+        "B602",
+        SUBPROCESS_MARKERS,
+    )
+    body = ["subprocess.check_output('cat %s >/dev/null' % f, shell=True)",  # no stdout for check_output
+            "subprocess.call('cat %s >/dev/null' % f, shell=True, stdout=None)",  # set already
+            "subprocess.run('cat %s 2>&1' % f, shell=True, capture_output=True)"]
+    for line in body:
+        assert refuses(SubprocessShellFalse, f"import subprocess\n\ndef f(f):\n    {line}\n", 4), line
