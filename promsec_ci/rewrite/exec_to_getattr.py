@@ -27,12 +27,10 @@ import re
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import parse
 from promsec_ci.rewrite.data_flow import find_assignment, names, single_use, stored
-from promsec_ci.rewrite.resolve import import_aliases, statement_at
+from promsec_ci.rewrite.resolve import calls_in, locate
 from promsec_ci.rewrite.shell_argv import as_str
 from promsec_ci.rewrite.string_build import (
     Built,
@@ -243,25 +241,18 @@ class ExecToGetattrOperator(Operator):
     )
 
     def apply(self, source: str, line: int) -> Rewrite | None:
-        module = parse(source)
-        if module is None:
+        located = locate(source, line)
+        if located is None or not isinstance(located.statement, cst.SimpleStatementLine):
             return None
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-        parents = wrapper.resolve(ParentNodeProvider)
-        statement = statement_at(module, positions, line)
-        if not isinstance(statement, cst.SimpleStatementLine):
-            return None
-        aliases = import_aliases(module)
-        for small in statement.body:
-            replacements = self._edit(small, statement, aliases, parents)
+        for small in located.statement.body:
+            replacements = self._edit(small, located.statement, located.aliases, located.parents)
             if replacements is not None:
-                return Rewrite(text=module.visit(_Swap(replacements)).code, line=line)
+                return Rewrite(text=located.module.visit(_Swap(replacements)).code, line=line)
         return None
 
     def _edit(self, small: cst.BaseSmallStatement, statement: cst.SimpleStatementLine,
               aliases: Mapping[str, str], parents: Mapping[cst.CSTNode, cst.CSTNode]) -> dict | None:
-        for call in _calls(small):
+        for call in calls_in(small):
             kind = _builtin_call(call, aliases)
             if kind is None or (kind == "exec" and not (isinstance(small, cst.Expr) and small.value is call)):
                 continue
@@ -307,17 +298,6 @@ class _Swap(cst.CSTTransformer):
         if replacement is None:
             return super().on_leave(original_node, updated_node)
         return replacement(updated_node) if callable(replacement) else replacement
-
-
-def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(_Collect())
-    return found
 
 
 def _flow(statement: cst.CSTNode, name: cst.Name, parents: Mapping[cst.CSTNode, cst.CSTNode]):

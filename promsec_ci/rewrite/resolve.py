@@ -10,10 +10,12 @@ Sample (``import_aliases``)::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
-from promsec_ci.rewrite.cst_tools import dotted_name
+from promsec_ci.rewrite.cst_tools import dotted_name, parse
 
 
 def import_aliases(module: cst.Module) -> dict[str, str]:
@@ -121,6 +123,51 @@ def statement_at(module: cst.Module, positions: Mapping[cst.CSTNode, object], li
 
     module.visit(_Finder())
     return best
+
+
+@dataclass(frozen=True)
+class Located:
+    """A module parsed with the metadata the multi-statement operators need, and one statement.
+
+    Args:
+        module: the parsed module.
+        positions: libcst positions of its nodes.
+        parents: libcst parent map.
+        aliases: ``import_aliases(module)``.
+        statement: the statement at the requested line (``statement_at``).
+    """
+
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, object]
+    parents: Mapping[cst.CSTNode, cst.CSTNode]
+    aliases: dict[str, str]
+    statement: cst.CSTNode
+
+
+def locate(source: str, line: int) -> Located | None:
+    """``source`` parsed with positions, parents and imports, and its statement at ``line``;
+    ``None`` when it does not parse or no statement is there."""
+    module = parse(source)
+    if module is None:
+        return None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    statement = statement_at(module, positions, line)
+    if statement is None:
+        return None
+    return Located(module, positions, wrapper.resolve(ParentNodeProvider), import_aliases(module), statement)
+
+
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    """Every call in ``node``, outer calls before the calls in their arguments."""
+    calls: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            calls.append(call)
+
+    node.visit(_Calls())
+    return calls
 
 
 def call_args(call: cst.Call) -> tuple[list[cst.Arg], dict[str, cst.Arg]] | None:

@@ -27,12 +27,11 @@ import re
 from collections.abc import Callable, Mapping
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, parse, rewrite_at
+from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
 from promsec_ci.rewrite.data_flow import find_assignment, single_use
-from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, statement_at
+from promsec_ci.rewrite.resolve import NodeSwapper, calls_in, locate
 from promsec_ci.rewrite.string_build import Slot, Text, decompose, fstring_of, percent_of, plus_chain, render_string
 
 _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
@@ -400,24 +399,12 @@ def prepare_flow(source: str, line: int,
         line: the line of the statement holding the call.
         command_of: the command argument of a call the operator rewrites, else ``None``.
     """
-    module = parse(source)
-    if module is None:
+    located = locate(source, line)
+    if located is None:
         return None
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    parents = wrapper.resolve(ParentNodeProvider)
-    statement = statement_at(module, positions, line)
-    if statement is None:
-        return None
-    aliases = import_aliases(module)
-    calls: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            calls.append(call)
-
-    statement.visit(_Calls())
-    for call in calls:
+    module, positions, parents, statement = located.module, located.positions, located.parents, located.statement
+    aliases = located.aliases
+    for call in calls_in(statement):
         command = command_of(call, aliases)
         joined = joined_list(command) if command is not None else None
         if isinstance(joined, cst.Name):
