@@ -415,20 +415,6 @@ def test_pygresql_query_gets_numbered_parameters():
     )
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        # no PyGreSQL result method anywhere: db.query is some other API
-        'def f(db, x):\n    rows = db.query("SELECT * FROM t WHERE a = \'%s\'" % x)\n    return rows\n',
-        # a $ in the text would read as a placeholder (dollar quoting)
-        'def f(db, x):\n    return db.query("SELECT $$a$$ FROM t WHERE a = \'%s\'" % x).getresult()\n',
-    ],
-    ids=["not-pygresql", "dollar-in-text"],
-)
-def test_pygresql_refusals(source):
-    assert refuses(QMARK_REPOSITORY, source, 2)
-
-
 def test_frappe_db_sql_takes_values():
     # frappe.db.sql(query, values) formats %s placeholders itself, whichever database runs frappe.
     check(
@@ -492,20 +478,6 @@ def test_sqlalchemy_fix_keeps_behaviour_and_closes_the_injection(tmp_path):
     assert new(Db, 7, probe) == []
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        # a session that is not visibly SQLAlchemy's (Cassandra's takes %s): no evidence, no fix
-        'def f(self, x):\n    self.session.execute("SELECT * FROM t WHERE a = \'%s\'" % x)\n',
-        # text() would take the literal :30 for a bind parameter
-        'def f(db, x):\n    db.engine.execute("SELECT * FROM t WHERE at > \' :30\' AND a = \'%s\'" % x)\n',
-    ],
-    ids=["session-without-sqlalchemy", "colon-in-text"],
-)
-def test_sqlalchemy_refusals(source):
-    assert refuses(SqlParameterize, source, 2)
-
-
 def test_sqlalchemy_session_in_a_file_importing_it():
     rewrite = SqlParameterize.apply(dedent("""\
         from flask_sqlalchemy import SQLAlchemy
@@ -515,3 +487,24 @@ def test_sqlalchemy_session_in_a_file_importing_it():
         """), 4)
     assert rewrite is not None
     assert 'db.session.execute(sqlalchemy.text("SELECT * FROM t WHERE a = :x"), {"x": x})' in rewrite.text
+
+
+@pytest.mark.parametrize(
+    ("operator", "source"),
+    [
+        # no PyGreSQL result method anywhere: db.query is some other API
+        (QMARK_REPOSITORY,
+         'def f(db, x):\n    rows = db.query("SELECT * FROM t WHERE a = \'%s\'" % x)\n    return rows\n'),
+        # a $ in the text would read as a placeholder (dollar quoting)
+        (QMARK_REPOSITORY,
+         'def f(db, x):\n    return db.query("SELECT $$a$$ FROM t WHERE a = \'%s\'" % x).getresult()\n'),
+        # a session that is not visibly SQLAlchemy's (Cassandra's takes %s): no evidence, no fix
+        (SqlParameterize, 'def f(self, x):\n    self.session.execute("SELECT * FROM t WHERE a = \'%s\'" % x)\n'),
+        # text() would take the literal :30 for a bind parameter
+        (SqlParameterize,
+         'def f(db, x):\n    db.engine.execute("SELECT * FROM t WHERE at > \' :30\' AND a = \'%s\'" % x)\n'),
+    ],
+    ids=["not-pygresql", "dollar-in-text", "session-without-sqlalchemy", "colon-in-text"],
+)
+def test_api_specific_refusals(operator, source):
+    assert refuses(operator, source, 2)
