@@ -13,6 +13,7 @@ from promsec_ci.rewrite.eval_safe_arithmetic import EvalSafeArithmetic
 from promsec_ci.rewrite.exec_to_getattr import ExecToGetattr
 from promsec_ci.rewrite.flask_debug_off import FlaskDebugOff
 from promsec_ci.rewrite.ftp_tls import FtpTls
+from promsec_ci.rewrite.getoutput_to_run import GetoutputToRun
 from promsec_ci.rewrite.hash_not_for_security import HashNotForSecurity
 from promsec_ci.rewrite.hash_sha256 import HashSha256
 from promsec_ci.rewrite.jinja2_autoescape import Jinja2Autoescape
@@ -45,6 +46,7 @@ ALL_OPERATORS: list[Operator] = [
     ExecToGetattr,
     FlaskDebugOff,
     FtpTls,
+    GetoutputToRun,
     HashNotForSecurity,
     HashSha256,
     Jinja2Autoescape,
