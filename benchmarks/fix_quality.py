@@ -179,7 +179,7 @@ def _names(text: str) -> Counter:
 
 # --- kinds of change, for comparing our fix with the developers' (SVEN) -----------------------
 
-_SQL_CALLS = {"execute", "executemany", "raw", "mogrify"}
+_SQL_CALLS = {"execute", "executemany", "raw", "mogrify", "query", "sql", "read_sql"}
 _ESCAPES = {"escape", "quote", "escape_string", "quote_plus", "sanitize", "secure_filename", "bleach", "clean",
             "escape_like", "literal", "quote_identifier"}
 _PATH_CHECKS = {"realpath", "abspath", "normpath", "commonpath", "commonprefix", "safe_join", "basename"}
@@ -208,7 +208,9 @@ def _features(code: str) -> Counter:
         shell = any(k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
                     for k in node.keywords)
         if name in _SQL_CALLS:
-            if len(node.args) >= 2 or any(k.arg in ("params", "args", "parameters") for k in node.keywords):
+            # values passed beside the SQL: positionally, as params=..., or as keyword binds (text())
+            if len(node.args) >= 2 or (node.args and node.keywords and name != "read_sql") \
+                    or any(k.arg in ("params", "args", "parameters", "values") for k in node.keywords):
                 counts["parameterised-query"] += 1
             else:
                 counts["string-query"] += 1
