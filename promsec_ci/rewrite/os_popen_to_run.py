@@ -28,10 +28,11 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, reads_of
+from promsec_ci.rewrite.cst_tools import reads_of
 from promsec_ci.rewrite.eval_intent import enclosing_scope
-from promsec_ci.rewrite.resolve import call_args, import_aliases, resolve
+from promsec_ci.rewrite.resolve import call_args, resolve
 from promsec_ci.rewrite.shell_argv import (
+    CommandTransformer,
     apply_with_flow,
     command_list,
     globs_allowed,
@@ -43,15 +44,7 @@ from promsec_ci.rewrite.shell_argv import (
 )
 
 
-class _Transformer(StatementTransformer):
-    def __init__(self, line: int, list_names: frozenset[str] = frozenset()) -> None:
-        super().__init__(line)
-        self.list_names = list_names
-        self.aliases: dict[str, str] = {}
-
-    def visit_Module(self, node: cst.Module) -> bool:
-        self.aliases = import_aliases(node)
-        return True
+class _Transformer(CommandTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self.in_target and resolve(original_node.func, self.aliases) == "os.popen":

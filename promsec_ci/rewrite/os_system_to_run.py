@@ -21,9 +21,9 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer
-from promsec_ci.rewrite.resolve import call_args, import_aliases, resolve
+from promsec_ci.rewrite.resolve import call_args, resolve
 from promsec_ci.rewrite.shell_argv import (
+    CommandTransformer,
     apply_with_flow,
     command_list,
     globs_allowed,
@@ -36,15 +36,7 @@ from promsec_ci.rewrite.shell_argv import (
 _STATUS_DECODERS = frozenset({"os.WEXITSTATUS", "os.WIFEXITED", "os.waitstatus_to_exitcode", "os.WTERMSIG"})
 
 
-class _Transformer(StatementTransformer):
-    def __init__(self, line: int, list_names: frozenset[str] = frozenset()) -> None:
-        super().__init__(line)
-        self.list_names = list_names
-        self.aliases: dict[str, str] = {}
-
-    def visit_Module(self, node: cst.Module) -> bool:
-        self.aliases = import_aliases(node)
-        return True
+class _Transformer(CommandTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if not self.in_target or resolve(original_node.func, self.aliases) != "os.system":

@@ -31,7 +31,7 @@ import libcst as cst
 from promsec_ci.rewrite.base import Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
 from promsec_ci.rewrite.data_flow import find_assignment, single_use
-from promsec_ci.rewrite.resolve import NodeSwapper, calls_in, locate
+from promsec_ci.rewrite.resolve import NodeSwapper, calls_in, import_aliases, locate
 from promsec_ci.rewrite.string_build import Slot, Text, decompose, fstring_of, percent_of, plus_chain, render_string
 
 _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
@@ -434,6 +434,20 @@ def _is_word_list(value: cst.BaseExpression) -> bool:
     if not all(isinstance(element, cst.Element) for element in value.elements):
         return False
     return items_are_words([element.value for element in value.elements])
+
+
+class CommandTransformer(StatementTransformer):
+    """A statement transformer for commands: it knows the module's import aliases and the names of
+    variables ``prepare_flow`` already built into argument lists (``list_names``)."""
+
+    def __init__(self, line: int, list_names: frozenset[str] = frozenset()) -> None:
+        super().__init__(line)
+        self.list_names = list_names
+        self.aliases: dict[str, str] = {}
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.aliases = import_aliases(node)
+        return True
 
 
 def apply_with_flow(source: str, line: int, transformer: Callable[..., StatementTransformer],

@@ -19,15 +19,21 @@ from collections.abc import Mapping
 import libcst as cst
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer
-from promsec_ci.rewrite.resolve import import_aliases, resolve
-from promsec_ci.rewrite.shell_argv import apply_with_flow, command_list, globs_allowed, stream_kwargs, uses_glob
+from promsec_ci.rewrite.resolve import resolve
+from promsec_ci.rewrite.shell_argv import (
+    CommandTransformer,
+    apply_with_flow,
+    command_list,
+    globs_allowed,
+    stream_kwargs,
+    uses_glob,
+)
 
 SUBPROCESS_FUNCTIONS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
                                   "subprocess.check_output", "subprocess.Popen"})
 
 
-class ShellCommandTransformer(StatementTransformer):
+class ShellCommandTransformer(CommandTransformer):
     """Turns ``shell=True`` calls of the target statement into argument-list calls.
 
     Args:
@@ -36,14 +42,8 @@ class ShellCommandTransformer(StatementTransformer):
     """
 
     def __init__(self, line: int, constant: bool, list_names: frozenset[str] = frozenset()) -> None:
-        super().__init__(line)
+        super().__init__(line, list_names)
         self.constant = constant
-        self.list_names = list_names
-        self.aliases: dict[str, str] = {}
-
-    def visit_Module(self, node: cst.Module) -> bool:
-        self.aliases = import_aliases(node)
-        return True
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if not self.in_target or resolve(original_node.func, self.aliases) not in SUBPROCESS_FUNCTIONS:
