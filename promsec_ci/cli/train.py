@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -44,7 +45,7 @@ def train(app: App, *, data, kind, epochs, seed, out, exclude_cwes, holdout, cac
                      f"{len(dataset.excluded)} excluded, {len(dataset.real)} clean graphs")
     result = run_training(dataset, config)
     path = save_model(result, config, out, extra={
-        "data": [str(p) for p in data], "train_units": len(dataset.train),
+        "data": [Path(p).name for p in data], "train_units": len(dataset.train),
         "held_out_units": len(dataset.held_out), "excluded_units": len(dataset.excluded),
         "real_graphs": len(dataset.real), "holdout": f"crc32(record id) % 100 < {holdout}"})
     final = result.history[-1]
