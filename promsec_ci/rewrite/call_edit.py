@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider, QualifiedNameSource, ScopeProvider
+from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameSource, ScopeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, rewrite_at
+from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, parse, rewrite_at, wrapper_of
 
 
 class CallTransformer(StatementTransformer):
@@ -45,7 +45,7 @@ class CallTransformer(StatementTransformer):
         if provider not in self._lazy:
             if self.module is None:
                 return {}
-            self._lazy[provider] = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(provider)
+            self._lazy[provider] = wrapper_of(self.module).resolve(provider)
         return self._lazy[provider]
 
     def parent_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -158,7 +158,7 @@ class TransformerOperator(Operator):
 
 def _import_uses(module: cst.Module) -> dict[tuple[str, str | None, str | None], int]:
     """(module, name, asname) of each top-level import -> how many times its binding is read."""
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper = wrapper_of(module)
     scopes = wrapper.resolve(ScopeProvider)
     uses: dict[tuple[str, str | None, str | None], int] = {}
     for statement in wrapper.module.body:
@@ -202,8 +202,11 @@ def drop_orphaned_imports(before: str, after: str) -> str:
     if not _import_name_lost(before, after):
         return after
     try:
-        old, new = cst.parse_module(before), cst.parse_module(after)
+        new = cst.parse_module(after)
     except cst.ParserSyntaxError:
+        return after
+    old = parse(before)
+    if old is None:
         return after
     used_before, used_after = _import_uses(old), _import_uses(new)
     orphaned = [key for key, count in used_after.items() if count == 0 and used_before.get(key, 0) > 0]

@@ -7,8 +7,10 @@ while ``self.in_target`` is true; ``rewrite_at`` runs it and returns the new mod
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -63,6 +65,12 @@ class StatementTransformer(cst.CSTTransformer):
         return pos.start.line <= self.line <= pos.end.line
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if not self._depth and isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) \
+                and not self._covers(node):
+            # Operators act only inside the target: a statement away from the line is kept as it
+            # is (unvisited subtrees stay the same objects, so large files cost one path, not all).
+            super().on_visit(node)
+            return False
         if self.target is None and isinstance(node, cst.SimpleStatementLine) and self._covers(node):
             self.target = node
         elif self.target is None and isinstance(node, cst.BaseCompoundStatement) and self._covers(node):
@@ -93,18 +101,46 @@ def parse(source: str) -> cst.Module | None:
         return None
 
 
-@lru_cache(maxsize=16)
-def _wrapper(source: str) -> MetadataWrapper | None:
-    # One wrapper per text, so position/scope metadata is computed once for every operator.
-    module = parse(source)
-    return None if module is None else MetadataWrapper(module, unsafe_skip_copy=True)
+T = TypeVar("T")
+
+
+class ModuleMemo(Generic[T]):
+    """A value computed once per parsed module, for the last few modules: the search applies
+    every operator to the same (cached, immutable) tree. Keyed by identity; an entry holds its
+    module, so an id is never reused while the entry lives.
+
+    Args:
+        compute: the value of a module.
+        keep: how many modules to remember.
+    """
+
+    def __init__(self, compute: Callable[[cst.Module], T], keep: int = 16) -> None:
+        self._compute = compute
+        self._keep = keep
+        self._entries: OrderedDict[int, tuple[cst.Module, T]] = OrderedDict()
+
+    def __call__(self, module: cst.Module) -> T:
+        entry = self._entries.get(id(module))
+        if entry is not None and entry[0] is module:
+            self._entries.move_to_end(id(module))
+            return entry[1]
+        value = self._compute(module)
+        self._entries[id(module)] = (module, value)
+        if len(self._entries) > self._keep:
+            self._entries.popitem(last=False)
+        return value
+
+
+# One MetadataWrapper per module, so positions, parents and scopes are computed once per text.
+wrapper_of: ModuleMemo[MetadataWrapper] = ModuleMemo(lambda module: MetadataWrapper(module, unsafe_skip_copy=True))
 
 
 def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tuple[str, ...]] | None:
     """Run ``transformer`` on ``source``; the new text and the imports added, or ``None``."""
-    wrapper = _wrapper(source)
-    if wrapper is None:
+    module = parse(source)
+    if module is None:
         return None
+    wrapper = wrapper_of(module)
     updated = wrapper.visit(transformer)
     if updated.deep_equals(wrapper.module):
         return None
@@ -121,7 +157,8 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
             if not already:
                 AddImportsVisitor.add_needed_import(context, module_name, name)
                 added.append(f"from {module_name} import {name}" if name else f"import {module_name}")
-        updated = AddImportsVisitor(context).transform_module(updated)
+        # Visited directly: transform_module would deep-copy the module for metadata it does not use.
+        updated = updated.visit(AddImportsVisitor(context))
     return updated.code, tuple(added)
 
 

@@ -27,10 +27,10 @@ from collections.abc import Mapping
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import parse, reads_of
+from promsec_ci.rewrite.cst_tools import parse, reads_of, wrapper_of
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, resolve, statement_at
 from promsec_ci.rewrite.shell_argv import module_alias
 
@@ -64,7 +64,7 @@ class PickleToJsonOperator(Operator):
         module = parse(source)
         if module is None:
             return None
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        wrapper = wrapper_of(module)
         positions = wrapper.resolve(PositionProvider)
         parents = wrapper.resolve(ParentNodeProvider)
         aliases = import_aliases(module)

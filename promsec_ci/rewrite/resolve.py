@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import ParentNodeProvider, PositionProvider
 
-from promsec_ci.rewrite.cst_tools import dotted_name, parse
+from promsec_ci.rewrite.cst_tools import ModuleMemo, dotted_name, parse, wrapper_of
 
 
 def import_aliases(module: cst.Module) -> dict[str, str]:
@@ -24,6 +24,10 @@ def import_aliases(module: cst.Module) -> dict[str, str]:
     Args:
         module: the parsed module (imports inside functions count too: fragments often have them).
     """
+    return dict(_aliases(module))
+
+
+def _collect_aliases(module: cst.Module) -> dict[str, str]:
     collector = _ImportCollector()
     module.visit(collector)
     return collector.aliases
@@ -49,6 +53,9 @@ def imported_modules(aliases: Mapping[str, str]) -> set[str]:
         for end in range(1, len(parts) + 1):
             found.add(".".join(parts[:end]))
     return found
+
+
+_aliases: ModuleMemo[dict[str, str]] = ModuleMemo(_collect_aliases)
 
 
 class _ImportCollector(cst.CSTVisitor):
@@ -150,7 +157,7 @@ def locate(source: str, line: int) -> Located | None:
     module = parse(source)
     if module is None:
         return None
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper = wrapper_of(module)
     positions = wrapper.resolve(PositionProvider)
     statement = statement_at(module, positions, line)
     if statement is None:

@@ -36,10 +36,10 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import dotted_name, parse
+from promsec_ci.rewrite.cst_tools import dotted_name, parse, wrapper_of
 from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, readers, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
 from promsec_ci.rewrite.sql_evidence import file_style
@@ -126,7 +126,7 @@ class SqlParameterizeOperator(Operator):
         module = parse(source)
         if module is None:
             return None
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        wrapper = wrapper_of(module)
         positions = wrapper.resolve(PositionProvider)
         parents = wrapper.resolve(ParentNodeProvider)
         aliases = import_aliases(module)
