@@ -2,15 +2,18 @@
 
 1. Full scan of a large real Python tree: ``promsec-ci scan`` wall time / ``bandit -r`` wall time.
 2. A 5-file change in a 1000-file repository scanned with ``--base``: our time / full ``bandit -r``.
+3. With ``--fixes-tree DIR``: a scan with verified fixes (no LLM) of that tree / ``bandit -r`` of it,
+   and how many findings got a fix (what the fixer costs on real, large files).
 
 Both tools run as subprocesses (interpreter start-up included on both sides), best of N runs.
 
-    python benchmarks/scan_speed.py [--tree DIR] [--repeat 3]
+    python benchmarks/scan_speed.py [--tree DIR] [--repeat 3] [--fixes-tree DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -34,8 +37,8 @@ def best_time(command: list[str], cwd: Path, repeat: int) -> float:
     return best
 
 
-def ours(*args: str) -> list[str]:
-    return [sys.executable, "-m", "promsec_ci", "scan", "--no-fix", "--exit-zero",
+def ours(*args: str, fix: bool = False) -> list[str]:
+    return [sys.executable, "-m", "promsec_ci", "scan", "--fix" if fix else "--no-fix", "--exit-zero",
             "-f", "json", "-o", "/dev/null", *args]
 
 
@@ -70,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=None, help="Python tree to scan (default: torch_geometric)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--fixes-tree", type=Path, default=None, help="also time a scan with fixes of this tree")
     args = parser.parse_args()
     tree = (args.tree or default_tree()).resolve()
     count = sum(1 for _ in tree.rglob("*.py"))
@@ -87,6 +91,21 @@ def main() -> None:
         shutil.rmtree(repo, ignore_errors=True)
     print(f"5-file change in a 1000-file repository: promsec-ci --base {diff_ours:.2f}s, full bandit -r "
           f"{repo_bandit:.2f}s, ratio {diff_ours / repo_bandit:.3f} (target <= 0.1)")
+    if args.fixes_tree:
+        fixes_tree(args.fixes_tree.resolve())
+
+
+def fixes_tree(tree: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="promsec-bench-") as scratch:
+        report = Path(scratch) / "report.json"
+        command = ours(str(tree), fix=True)
+        command[command.index("/dev/null")] = str(report)
+        fixing = best_time(command, tree.parent, 1)
+        findings = json.loads(report.read_text(encoding="utf-8"))["findings"]
+    plain = best_time(bandit("-r", str(tree)), tree.parent, 1)
+    fixed = sum(1 for finding in findings if finding.get("fix"))
+    print(f"scan with fixes of {tree}: promsec-ci {fixing:.2f}s ({len(findings)} findings, {fixed} with a verified "
+          f"fix), bandit -r {plain:.2f}s, ratio {fixing / plain:.1f}")
 
 
 if __name__ == "__main__":
