@@ -29,8 +29,8 @@ from collections.abc import Mapping
 import libcst as cst
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.data_flow import find_assignment, names, single_use, stored
-from promsec_ci.rewrite.resolve import calls_in, locate
+from promsec_ci.rewrite.data_flow import find_assignment, names, siblings, single_use, stored
+from promsec_ci.rewrite.resolve import NodeSwapper, calls_in, locate
 from promsec_ci.rewrite.shell_argv import as_str
 from promsec_ci.rewrite.string_build import (
     Built,
@@ -247,7 +247,7 @@ class ExecToGetattrOperator(Operator):
         for small in located.statement.body:
             replacements = self._edit(small, located.statement, located.aliases, located.parents)
             if replacements is not None:
-                return Rewrite(text=located.module.visit(_Swap(replacements)).code, line=line)
+                return Rewrite(text=located.module.visit(NodeSwapper(replacements)).code, line=line)
         return None
 
     def _edit(self, small: cst.BaseSmallStatement, statement: cst.SimpleStatementLine,
@@ -282,22 +282,8 @@ class ExecToGetattrOperator(Operator):
 
 
 def _next_sibling(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
-    body = parents[statement].body
-    return body[list(body).index(statement) + 1]
-
-
-class _Swap(cst.CSTTransformer):
-    """Replaces original nodes, by identity, with a node, a removal, or ``f(updated node)``."""
-
-    def __init__(self, replacements: Mapping[cst.CSTNode, object]) -> None:
-        super().__init__()
-        self.replacements = replacements
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
-        replacement = self.replacements.get(original_node)
-        if replacement is None:
-            return super().on_leave(original_node, updated_node)
-        return replacement(updated_node) if callable(replacement) else replacement
+    body, index = siblings(statement, parents)
+    return body[index + 1]
 
 
 def _flow(statement: cst.CSTNode, name: cst.Name, parents: Mapping[cst.CSTNode, cst.CSTNode]):

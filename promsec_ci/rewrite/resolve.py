@@ -95,16 +95,18 @@ class NodeSwapper(cst.CSTTransformer):
     """Replaces nodes of the original tree, found by identity, with new ones.
 
     Args:
-        replacements: original node -> replacement (``cst.RemovalSentinel.REMOVE`` drops it).
+        replacements: original node -> replacement (``cst.RemovalSentinel.REMOVE`` drops it), or
+            a function of the updated node for edits that keep what was rewritten inside it.
     """
 
-    def __init__(self, replacements: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
+    def __init__(self, replacements: Mapping[cst.CSTNode, object]) -> None:
         super().__init__()
         self.replacements = dict(replacements)
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
         if original_node in self.replacements:
-            return self.replacements[original_node]
+            replacement = self.replacements[original_node]
+            return replacement(updated_node) if callable(replacement) else replacement
         return super().on_leave(original_node, updated_node)
 
 
