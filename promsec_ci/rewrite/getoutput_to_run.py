@@ -20,13 +20,13 @@ from collections.abc import Mapping
 import libcst as cst
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.resolve import call_args, resolve
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,
     apply_with_flow,
     command_list,
     globs_allowed,
     kwarg,
+    sole_argument,
     stream_kwargs,
     subprocess_call,
     uses_glob,
@@ -53,12 +53,7 @@ class _Transformer(CommandTransformer):
 
 
 def _command(call: cst.Call, aliases: Mapping[str, str]) -> cst.BaseExpression | None:
-    if resolve(call.func, aliases) != "subprocess.getoutput":
-        return None
-    args = call_args(call)
-    if args is None or len(args[0]) != 1 or args[1]:
-        return None
-    return args[0][0].value
+    return sole_argument(call, aliases, "subprocess.getoutput")
 
 
 class GetoutputToRunOperator(Operator):

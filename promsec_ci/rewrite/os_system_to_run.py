@@ -21,13 +21,14 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.resolve import call_args, resolve
+from promsec_ci.rewrite.resolve import resolve
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,
     apply_with_flow,
     command_list,
     globs_allowed,
     kwarg,
+    sole_argument,
     stream_kwargs,
     subprocess_call,
     uses_glob,
@@ -39,13 +40,10 @@ _STATUS_DECODERS = frozenset({"os.WEXITSTATUS", "os.WIFEXITED", "os.waitstatus_t
 class _Transformer(CommandTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if not self.in_target or resolve(original_node.func, self.aliases) != "os.system":
-            return updated_node
-        args = call_args(original_node)
-        if args is None or len(args[0]) != 1 or args[1]:
+        if not self.in_target or _command(original_node, self.aliases) is None:
             return updated_node
         streams: dict[str, str] = {}
-        command = command_list(args[0][0].value, self.list_names, globs_allowed(self.aliases), streams)
+        command = command_list(original_node.args[0].value, self.list_names, globs_allowed(self.aliases), streams)
         parent = self.get_metadata(ParentNodeProvider, original_node, None)
         if command is None or self._decodes_status(parent):
             return updated_node
@@ -68,9 +66,7 @@ class _Transformer(CommandTransformer):
 
 
 def _command(call: cst.Call, aliases: Mapping[str, str]) -> cst.BaseExpression | None:
-    if resolve(call.func, aliases) != "os.system" or len(call.args) != 1:
-        return None
-    return call.args[0].value
+    return sole_argument(call, aliases, "os.system")
 
 
 class OsSystemToRunOperator(Operator):

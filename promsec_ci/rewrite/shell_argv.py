@@ -31,7 +31,7 @@ import libcst as cst
 from promsec_ci.rewrite.base import Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
 from promsec_ci.rewrite.data_flow import find_assignment, single_use
-from promsec_ci.rewrite.resolve import NodeSwapper, calls_in, import_aliases, locate
+from promsec_ci.rewrite.resolve import NodeSwapper, call_args, calls_in, import_aliases, locate, resolve
 from promsec_ci.rewrite.string_build import Slot, Text, decompose, fstring_of, percent_of, plus_chain, render_string
 
 _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
@@ -448,6 +448,17 @@ class CommandTransformer(StatementTransformer):
     def visit_Module(self, node: cst.Module) -> bool:
         self.aliases = import_aliases(node)
         return True
+
+
+def sole_argument(call: cst.Call, aliases: Mapping[str, str], function: str) -> cst.BaseExpression | None:
+    """The command of ``function(command)`` (``os.system``, ``subprocess.getoutput``): the one
+    positional argument of a call to that import-resolved name, with nothing else passed."""
+    if resolve(call.func, aliases) != function:
+        return None
+    args = call_args(call)
+    if args is None or len(args[0]) != 1 or args[1]:
+        return None
+    return args[0][0].value
 
 
 def apply_with_flow(source: str, line: int, transformer: Callable[..., StatementTransformer],
