@@ -143,7 +143,7 @@ def fix_findings(
         unit = units[key]
         text = files[unit.path].text
         # Java units: the Java operators, and the JavaFixer verifies (javac + the Java analyzer).
-        fixer = java_fixer if unit.language == "java" and java_fixer is not None else search
+        fixer = java_fixer if unit.language == "java" else search
         outcome = fixer.search(unit, unit_findings, text)
         cost = cost + outcome.cost
         notices.extend(outcome.notices)

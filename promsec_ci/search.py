@@ -29,7 +29,6 @@ from promsec_ci.rewrite import REGISTRY, OperatorRegistry
 from promsec_ci.verify.static import Inspection, StaticVerifier, map_region
 
 BEAM_WIDTH = 3
-GREEDY_WIDTH = 3  # beam width when the gGAN ranks the edits
 MAX_DEPTH = 4
 MAX_CHAIN = 16  # the chain may fix more CWEs than the beam's depth reaches
 MAX_FOLLOW_LINES = 8  # later statements tried for a finding no operator fixes at its own line
@@ -163,7 +162,6 @@ class FixSearch:
                 done = head.inspection.verdict.ok and head.k == 0
         # Plain enumeration still verifies the first level, the alternatives to the chain.
         beam = [(text, (), (), k_before)] if targets and k_before and (exhaustive or not done) else []
-        width = BEAM_WIDTH if exhaustive else GREEDY_WIDTH
         for _ in range(MAX_DEPTH):
             next_beam: list[_Candidate] = []
             for state_text, ops, imports, k_state in beam:
@@ -186,7 +184,7 @@ class FixSearch:
             if done or not next_beam:
                 break
             next_beam.sort(key=lambda c: (not c.inspection.verdict.ok, c.score))
-            beam = [(c.text, c.operators, c.imports, c.k) for c in next_beam[:width]]
+            beam = [(c.text, c.operators, c.imports, c.k) for c in next_beam[:BEAM_WIDTH]]
 
         cost = Cost(
             analyzer_runs=self.verifier.analyzer_runs - runs,
