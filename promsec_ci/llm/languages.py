@@ -76,12 +76,9 @@ def _locate_python(text: str, unit: Unit) -> Unit | None:
 
 @lru_cache(maxsize=64)
 def _locate_python_name(text: str, path: str, name: str) -> Unit | None:
-    from promsec_ci.units import UnitIndex
+    from promsec_ci.fixes import locate_unit
 
-    for candidate in UnitIndex(text, path).function_units():
-        if candidate.name == name:
-            return candidate
-    return None
+    return locate_unit(text, path, name)
 
 
 def _locate_java(text: str, unit: Unit) -> Unit | None:
