@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from promsec_ci.rewrite.call_edit import literal_value
 from promsec_ci.rewrite.cst_tools import dotted_name, reads_of
 from promsec_ci.rewrite.data_flow import stored
 
@@ -128,10 +129,8 @@ def _equal_to_constants(test: cst.BaseExpression, name: str) -> frozenset[str] |
 
 
 def _string_constant(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
+    value = literal_value(node)
+    return value if isinstance(value, str) else None
 
 
 def _split(name: str) -> set[str]:

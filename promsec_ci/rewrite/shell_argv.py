@@ -32,7 +32,16 @@ from promsec_ci.rewrite.base import Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
 from promsec_ci.rewrite.data_flow import find_assignment, single_use
 from promsec_ci.rewrite.resolve import NodeSwapper, call_args, calls_in, import_aliases, locate, resolve
-from promsec_ci.rewrite.string_build import Slot, Text, decompose, fstring_of, percent_of, plus_chain, render_string
+from promsec_ci.rewrite.string_build import (
+    Slot,
+    Text,
+    decompose,
+    fstring_of,
+    has_fstring,
+    percent_of,
+    plus_chain,
+    render_string,
+)
 
 _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
 _WORD_START_SYNTAX = set("#~!")
@@ -57,7 +66,7 @@ def argv_for(node: cst.BaseExpression, globs: bool = False,
             and the streams they set are put here (``{"stdout": "DEVNULL", "stderr": "STDOUT"}``,
             names in ``subprocess``); without it such commands are refused.
     """
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and not _has_fstring(node):
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and not has_fstring(node):
         value = node.evaluated_value
         if not isinstance(value, str):
             return None
@@ -273,12 +282,6 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
 
 def _has_slot(word: list[Text | Slot]) -> bool:
     return any(isinstance(p, Slot) for p in word)
-
-
-def _has_fstring(node: cst.BaseExpression) -> bool:
-    if isinstance(node, cst.ConcatenatedString):
-        return _has_fstring(node.left) or _has_fstring(node.right)
-    return isinstance(node, cst.FormattedString)
 
 
 def _word_node(word: list[Text | Slot], like: cst.BaseString | None, kind: str,

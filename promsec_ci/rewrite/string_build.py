@@ -103,7 +103,7 @@ def constant_build(node: cst.BaseExpression) -> tuple[str, cst.BaseString] | Non
     builder = _Builder()
     if _is_op(node, cst.Add):
         parts = builder.add_chain(node)
-    elif isinstance(node, (cst.FormattedString, cst.ConcatenatedString)) and _has_fstring(node):
+    elif isinstance(node, (cst.FormattedString, cst.ConcatenatedString)) and has_fstring(node):
         parts = builder.strings(node, fstrings=True)
     else:
         return None
@@ -112,9 +112,10 @@ def constant_build(node: cst.BaseExpression) -> tuple[str, cst.BaseString] | Non
     return "".join(p.text for p in parts), builder.pieces[0]
 
 
-def _has_fstring(node: cst.BaseExpression) -> bool:
+def has_fstring(node: cst.BaseExpression) -> bool:
+    """Whether a string literal (or an implicit concatenation of them) has an f-string part."""
     if isinstance(node, cst.ConcatenatedString):
-        return _has_fstring(node.left) or _has_fstring(node.right)
+        return has_fstring(node.left) or has_fstring(node.right)
     return isinstance(node, cst.FormattedString)
 
 
