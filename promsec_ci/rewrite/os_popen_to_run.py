@@ -123,8 +123,7 @@ class _Transformer(CommandTransformer):
             return None  # reading a pipe whose output went to /dev/null
         if uses_glob(command):
             self.add_import("glob")
-        pipe = cst.Attribute(value=cst.Name(module_alias(self.aliases, "subprocess") or "subprocess"),
-                             attr=cst.Name(stdout))
+        pipe = cst.Attribute(value=cst.Name(self.subprocess_name()), attr=cst.Name(stdout))
         text = [kwarg("text", cst.Name("True"))] if stdout == "PIPE" else []
         errors = stream_kwargs(self, {k: v for k, v in streams.items() if k == "stderr"})
         run = subprocess_call(self, "run", [cst.Arg(command), kwarg("stdout", pipe), *errors, *text,

@@ -119,15 +119,12 @@ def _without_redirections(parts: list[Text | Slot], streams: dict[str, str] | No
     return parts[:-1] + ([Text(rest, parts[-1].piece)] if rest else [])
 
 
-def stream_kwargs(transformer: StatementTransformer, streams: Mapping[str, str]) -> list[cst.Arg]:
+def stream_kwargs(transformer: CommandTransformer, streams: Mapping[str, str]) -> list[cst.Arg]:
     """``stdout=subprocess.DEVNULL``-style arguments for ``streams``, through the module's own
     ``subprocess`` name (imported when needed)."""
     if not streams:
         return []
-    name = module_alias(getattr(transformer, "aliases", {}), "subprocess")
-    if name is None:
-        name = "subprocess"
-        transformer.add_import("subprocess")
+    name = transformer.subprocess_name()
     return [kwarg(stream, cst.Attribute(value=cst.Name(name), attr=cst.Name(target)))
             for stream, target in sorted(streams.items(), key=lambda item: item[0] != "stdout")]
 
@@ -452,6 +449,14 @@ class CommandTransformer(StatementTransformer):
         self.aliases = import_aliases(node)
         return True
 
+    def subprocess_name(self) -> str:
+        """The module's own name for ``subprocess``; ``import subprocess`` is added when it has none."""
+        name = module_alias(self.aliases, "subprocess")
+        if name is None:
+            name = "subprocess"
+            self.add_import("subprocess")
+        return name
+
 
 def sole_argument(call: cst.Call, aliases: Mapping[str, str], function: str) -> cst.BaseExpression | None:
     """The command of ``function(command)`` (``os.system``, ``subprocess.getoutput``): the one
@@ -482,11 +487,8 @@ def apply_with_flow(source: str, line: int, transformer: Callable[..., Statement
     return Rewrite(text=text, line=line, imports=imports)
 
 
-def subprocess_call(transformer: StatementTransformer, function: str, args: list[cst.Arg]) -> cst.Call:
+def subprocess_call(transformer: CommandTransformer, function: str, args: list[cst.Arg]) -> cst.Call:
     """``subprocess.<function>(args)`` through the module's own ``subprocess`` name, importing it
     when needed."""
-    name = module_alias(getattr(transformer, "aliases", {}), "subprocess")
-    if name is None:
-        name = "subprocess"
-        transformer.add_import("subprocess")
-    return cst.Call(func=cst.Attribute(value=cst.Name(name), attr=cst.Name(function)), args=args)
+    return cst.Call(func=cst.Attribute(value=cst.Name(transformer.subprocess_name()), attr=cst.Name(function)),
+                    args=args)
