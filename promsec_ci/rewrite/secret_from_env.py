@@ -10,8 +10,16 @@ The variable name comes from what the literal was assigned to (UPPER_SNAKE; a ge
                                                           password = os.environ["PASSWORD"]
 
 An empty literal keeps its value as the default (``os.environ.get("DB_PASSWORD", "")``).
-Refused where the literal is plainly not a secret: a file path or template name, a URL, or a
-sentence (``password_prompt = "Enter your password"``).
+Bandit flags any string near a password-like name; most such strings in real code are not
+secrets, so the rewrite is refused unless the name is a credential and the literal could be one:
+
+- the name must end in the credential word (``db_password``, ``auth_token``, ``SECRET_KEY``),
+  not merely contain it (``TOKEN_USERNAME``, ``password_prompt``, ``TOKEN_SEPARATOR``);
+- the literal must hold an ASCII letter or digit (not ``")"``, ``":****"``, ``"..."``), and must
+  not be a path, URL, sentence or format template (``password = "%s"``);
+- a *token* is at least 8 characters (``token == "@"`` is a parser token), a literal compared
+  against at least 4 (``user_pass == "git"`` checks a URL's user part);
+- enum members are labels (``CI_MUST_PASS = "ci_must_pass"``), and an empty parameter default means "no password", not a secret.
 """
 
 from __future__ import annotations
@@ -27,7 +35,14 @@ from promsec_ci.rewrite.cst_tools import dotted_name
 # Bandit's own test for a password-like name (general_hardcoded_password.py).
 _WORDS = "(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)"
 _CANDIDATE = re.compile(f"(^{_WORDS}$|_{_WORDS}_|^{_WORDS}_|_{_WORDS}$)", re.IGNORECASE)
-_NOT_SECRET = re.compile(r"^(\w+://|\.{0,2}/|~/)|\.(html?|txt|json|ya?ml|cfg|ini|py|j2|jinja2?|xml|csv|log|pem)$")
+_CREDENTIAL_WORD = re.compile(f"^{_WORDS}$")
+# Words that may follow the credential word in its name: SECRET_KEY, password_hash.
+_CREDENTIAL_SUFFIXES = frozenset({"key", "hash", "value"})
+_MIN_TOKEN = 8  # shorter "tokens" are lexer tokens and separators
+_MIN_COMPARED = 4  # shorter literals compared to a name are protocol values
+_ENUM_BASES = re.compile(r"(^|\.)(\w*Enum|Flag|IntFlag)$")
+_NOT_SECRET = re.compile(r"^(\w+://|\.{0,2}/|~/)|\.(html?|txt|json|ya?ml|cfg|ini|py|j2|jinja2?|xml|csv|log|pem)$"
+                         r"|%(\(\w+\))?[sdr]|\{\w*\}")
 _GENERIC = {"password", "passwd", "pwd", "pass", "secret", "token", "passphrase"}
 _SPELLING = {"passwd": "password", "pwd": "password", "pass": "password"}
 
@@ -39,16 +54,35 @@ def env_name(*names: str) -> str:
     return f"_{text}" if text[0].isdigit() else text
 
 
-def _secret_literal(node: cst.BaseExpression | None) -> str | None:
-    """The string of a literal that may be a secret, else ``None``."""
+def credential_word(name: str) -> str | None:
+    """The credential word a name ends in (``db_passwd`` -> ``passwd``, ``SECRET_KEY`` ->
+    ``secret``), or ``None`` when the name only mentions one (``token_url``)."""
+    words = split_words(name)
+    if len(words) >= 2 and words[-1] in _CREDENTIAL_SUFFIXES:
+        words = words[:-1]
+    if words and _CREDENTIAL_WORD.match(words[-1]) and _CANDIDATE.search(name):
+        return words[-1]
+    return None
+
+
+def _secret_literal(node: cst.BaseExpression | None, name: str | None = None,
+                    compared: bool = False) -> str | None:
+    """The string of a literal that may be the secret ``name`` holds, else ``None``."""
     if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         return None
     value = node.evaluated_value
     if not isinstance(value, str):
         return None
-    if _NOT_SECRET.search(value):
+    word = credential_word(name) if name is not None else None
+    if name is not None and word is None:
+        return None
+    if value == "":
+        return value
+    if _NOT_SECRET.search(value) or not any(c.isascii() and c.isalnum() for c in value):
         return None
     if len(value.split()) >= 2 and not (value.startswith("<") and value.endswith(">")):
+        return None
+    if word == "token" and len(value) < _MIN_TOKEN or compared and len(value) < _MIN_COMPARED:
         return None
     return value
 
@@ -70,11 +104,11 @@ class _SecretFromEnv(CallTransformer):
         return env_lookup(self.module_alias("os"), name, "" if value == "" else None)
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        if not self.in_target or len(updated_node.targets) != 1:
+        if not self.in_target or len(updated_node.targets) != 1 or self._in_enum(original_node):
             return updated_node
-        value = _secret_literal(updated_node.value)
         name = _target_name(updated_node.targets[0].target)
-        if value is None or name is None or not _CANDIDATE.search(name):
+        value = _secret_literal(updated_node.value, name) if name is not None else None
+        if value is None:
             return updated_node
         if value == "" and not (name.isupper() and self.enclosing_function(original_node) is None):
             return updated_node  # an empty initial value, not a secret
@@ -84,8 +118,8 @@ class _SecretFromEnv(CallTransformer):
         if not self.in_target or not isinstance(updated_node.key, cst.SimpleString):
             return updated_node
         key = updated_node.key.evaluated_value
-        value = _secret_literal(updated_node.value)
-        if not isinstance(key, str) or value in (None, "") or not _CANDIDATE.search(key):
+        value = _secret_literal(updated_node.value, key) if isinstance(key, str) else None
+        if value in (None, ""):
             return updated_node
         return updated_node.with_changes(value=self._lookup(env_name(key), value))
 
@@ -94,8 +128,8 @@ class _SecretFromEnv(CallTransformer):
             return updated_node
         name = _target_name(updated_node.left)
         target = updated_node.comparisons[0]
-        value = _secret_literal(target.comparator)
-        if name is None or value in (None, "") or not _CANDIDATE.search(name):
+        value = _secret_literal(target.comparator, name, compared=True) if name is not None else None
+        if value in (None, ""):
             return updated_node
         lookup = self._lookup(env_name(name), value)
         return updated_node.with_changes(comparisons=[target.with_changes(comparator=lookup)])
@@ -104,13 +138,21 @@ class _SecretFromEnv(CallTransformer):
         args = []
         prefix = self._assigned_name()
         for arg in updated.args:
-            value = _secret_literal(arg.value) if arg.keyword is not None else None
-            if value is not None and _CANDIDATE.search(arg.keyword.value):
+            value = _secret_literal(arg.value, arg.keyword.value) if arg.keyword is not None else None
+            if value is not None:
                 words = (prefix, arg.keyword.value) if prefix and arg.keyword.value.lower() in _GENERIC else (
                     arg.keyword.value,)
                 arg = arg.with_changes(value=self._lookup(env_name(*words), value))
             args.append(arg)
         return updated.with_changes(args=args)
+
+    def _in_enum(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` sits in the body of an ``Enum`` class, whose members are labels."""
+        parent = self.parent_of(node)
+        while parent is not None and not isinstance(parent, (cst.ClassDef, cst.FunctionDef)):
+            parent = self.parent_of(parent)
+        return isinstance(parent, cst.ClassDef) and any(
+            _ENUM_BASES.search(dotted_name(base.value) or "") for base in parent.bases)
 
     def _assigned_name(self) -> str | None:
         """``db`` for ``db = connect(...)``: names the credential's owner."""
@@ -128,9 +170,9 @@ class _SecretFromEnv(CallTransformer):
         checks: list[cst.BaseStatement] = []
 
         def fix(param: cst.Param) -> cst.Param:
-            value = _secret_literal(param.default)
-            if value is None or not _CANDIDATE.search(param.name.value):
-                return param
+            value = _secret_literal(param.default, param.name.value)
+            if value in (None, ""):
+                return param  # an empty default means "no password"
             name = param.name.value
             lookup = cst.Module([]).code_for_node(self._lookup(env_name(name), value))
             checks.append(cst.parse_statement(f"if {name} is None:\n    {name} = {lookup}\n"))

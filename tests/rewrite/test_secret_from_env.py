@@ -111,6 +111,36 @@ def test_refuses_values_that_are_not_secrets(source):
     assert SecretFromEnv.apply(source, 1) is None
 
 
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("TOKEN_USERNAME = '<token>'\n", 1),  # a username, named after the token it stands for
+        ("TOKEN_SEPARATOR = ', '\n", 1),
+        ("split_token = '...'\n", 1),
+        ("DONE_TOKEN = 'done.'\n", 1),  # a parser token: too short for an API token
+        ("def f(token):\n    if token == ')':\n        return 1\n", 2),
+        ("def f(user_pass):\n    return user_pass == 'git'\n", 2),
+        ("password = ':****'\n", 1),  # a mask for display
+        ("EMOJI = {'secret': '\u3299'}\n", 1),
+        ("EMOJI = {'japanese_secret_button': 'x'}\n", 1),
+        ("password = '%s'\n", 1),
+        ("token = '{}'\n", 1),
+        ("import enum\nclass Status(enum.Enum):\n    CI_MUST_PASS = 'ci_must_pass'\n", 3),
+        ("def auth(login, password=''):\n    return login, password\n", 1),
+    ],
+)
+def test_refuses_literals_bandit_flags_that_real_code_does_not_use_as_secrets(source, line):
+    assert rules(source)["B105"] + rules(source)["B107"] == 1
+    assert SecretFromEnv.apply(source, line) is None
+
+
+def test_a_long_token_and_a_secret_key_are_still_secrets():
+    rewrite = SecretFromEnv.apply("API_TOKEN = 'ghp_0123456789abcdef'\nSECRET_KEY = 'dev'\n", 1)
+    assert rewrite is not None and 'os.environ["API_TOKEN"]' in rewrite.text
+    rewrite = SecretFromEnv.apply("API_TOKEN = 'ghp_0123456789abcdef'\nSECRET_KEY = 'dev'\n", 2)
+    assert rewrite is not None and 'os.environ["SECRET_KEY"]' in rewrite.text
+
+
 def test_env_name():
     assert env_name("db", "passwd") == "DB_PASSWORD"
     assert env_name("adminPassword") == "ADMIN_PASSWORD"
