@@ -17,7 +17,7 @@ import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, expr, has_star_args, set_kwarg
-from promsec_ci.rewrite.weak_hash import purpose, weak_hash
+from promsec_ci.rewrite.weak_hash import pinned, purpose, weak_hash
 
 
 class _HashNotForSecurity(CallTransformer):
@@ -25,8 +25,9 @@ class _HashNotForSecurity(CallTransformer):
         found = weak_hash(original, name)
         if found is None or found.kind not in ("hashlib", "hashlib.new") or has_star_args(updated):
             return updated
-        if purpose(self, original) == "security":
-            return updated
+        found_purpose = purpose(self, original)
+        if found_purpose == "security" or found_purpose is None and pinned(self, original, found):
+            return updated  # a protocol's digest with nothing saying it protects nothing
         return set_kwarg(updated, "usedforsecurity", expr("False"))
 
 

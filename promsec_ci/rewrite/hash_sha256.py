@@ -1,8 +1,9 @@
 """B303 / B324, CWE-327 / CWE-328: hash secrets with SHA-256, not MD5 or SHA-1.
 
 Applies where the names around the call say the digest protects something (password, token,
-signature, session, salt, ...) or say nothing; refuses checksums, cache keys and ETags (see
-``hash-not-for-security``)::
+signature, session, salt, ...) or say nothing; refuses checksums, cache keys, ETags and cut-short
+digests (see ``hash-not-for-security``), and code that names the algorithm it relies on
+(``md5_digest``, ``if algorithm == "MD5"``: a protocol or format needs that very digest)::
 
     token = hashlib.md5(seed).hexdigest()     ->   token = hashlib.sha256(seed).hexdigest()
     h = hashlib.new("sha1", secret)           ->   h = hashlib.new("sha256", secret)
@@ -26,13 +27,13 @@ from promsec_ci.rewrite.call_edit import (
     positional,
     remove_arg,
 )
-from promsec_ci.rewrite.weak_hash import purpose, weak_hash
+from promsec_ci.rewrite.weak_hash import pinned, purpose, weak_hash
 
 
 class _HashSha256(CallTransformer):
     def on_call(self, original: cst.Call, updated: cst.Call, name: str | None) -> cst.BaseExpression:
         found = weak_hash(original, name)
-        if found is None or purpose(self, original) == "benign":
+        if found is None or purpose(self, original) == "benign" or pinned(self, original, found):
             return updated
         flag = get_kwarg(updated, "usedforsecurity")
         if flag is not None and is_name(flag.value, "False"):

@@ -4,7 +4,7 @@
 ``json.load`` only when the data is provably JSON-shaped:
 
 * ``loads`` of bytes received whole (not a file, not a decompressed blob: stored pickles would
-  stop loading) whose value is used only as a dict/list of primitives (subscripted, ``.get()``,
+  stop loading), in a module that pickles nothing itself, whose value is used only as a dict/list of primitives (subscripted, ``.get()``,
   ``.items()``, iterated, ``len()``, membership, compared with constants), never as an object
   (attribute access, passed on, returned); or
 * every dump in the module serialises a JSON-compatible literal (dicts, lists, str, numbers,
@@ -75,8 +75,8 @@ class PickleToJsonOperator(Operator):
         imported = _imported_serializers(statement)
         targets = [c for c in loads if _inside(c, statement, parents)] if not imported else list(loads)
         literal_dumps = bool(dumps) and all(_json_literal(_dumped_value(c)) for c in dumps)
-        if not targets or imported and dumps and not literal_dumps:
-            return None
+        if not targets or dumps and not literal_dumps:
+            return None  # the module makes pickles of its own: what it loads may be one of them
         if not literal_dumps and not all(_from_message(c, aliases) and _used_as_data(c, parents) for c in targets):
             return None
         json_name = module_alias(aliases, "json") or "json"

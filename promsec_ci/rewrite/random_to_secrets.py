@@ -8,8 +8,11 @@ Each call is mapped to the ``secrets`` (OS CSPRNG) equivalent with exactly the s
     r = random.random()                    ->   r = secrets.SystemRandom().random()
     bits = random.getrandbits(128)         ->   bits = secrets.randbits(128)
 
-Refused where the module seeds ``random`` (reproducibility is wanted) or the names around the
-call say simulation, game, test data, jitter or back-off.
+Applies only where the names around the call say the value guards something (token, password,
+key, OTP, nonce, session, ...): Bandit flags every ``random`` call, and most draw sample data,
+suffixes or demo values where a CSPRNG changes nothing but reproducibility. Refused also where
+the module seeds ``random`` (reproducibility is wanted) or the names say simulation, game, test
+data, jitter or back-off.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class _RandomToSecrets(CallTransformer):
     def _rewrite(self, original: cst.Call, updated: cst.Call, name: str | None) -> cst.BaseExpression:
         if name is None or not name.startswith("random.") or name.count(".") != 1 or has_star_args(updated):
             return updated
-        if self._seeded() or self._benign(original):
+        if self._seeded() or not self._security_context(original):
             return updated
         function = name.split(".")[1]
         args = positional(updated)
@@ -97,12 +100,12 @@ class _RandomToSecrets(CallTransformer):
         return bool(re.search(r"^\s*from\s+random\s+import\s+[^#\n]*\bseed\b", code, re.MULTILINE)
                     and re.search(r"(?<![\w.])seed\s*\(", code))
 
-    def _benign(self, call: cst.Call) -> bool:
+    def _security_context(self, call: cst.Call) -> bool:
         statement = [self.target] if self.target is not None else [call]
         found = classify(words_in(statement), _SECURITY, _BENIGN)
         if found is None:
             found = classify(function_words(self.enclosing_function(call)), _SECURITY, _BENIGN)
-        return found == "benign"
+        return found == "security"
 
     @staticmethod
     def _secrets_call(call: cst.Call, secrets: str, function: str) -> cst.Call:

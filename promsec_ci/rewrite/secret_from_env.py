@@ -1,4 +1,4 @@
-"""B105 / B106 / B107, CWE-259 / CWE-798: read hard-coded secrets from the environment.
+r"""B105 / B106 / B107, CWE-259 / CWE-798: read hard-coded secrets from the environment.
 
 The variable name comes from what the literal was assigned to (UPPER_SNAKE; a generic
 ``passwd=`` keyword is prefixed by the variable the call is assigned to)::
@@ -17,9 +17,11 @@ secrets, so the rewrite is refused unless the name is a credential and the liter
   not merely contain it (``TOKEN_USERNAME``, ``password_prompt``, ``TOKEN_SEPARATOR``);
 - the literal must hold an ASCII letter or digit (not ``")"``, ``":****"``, ``"..."``), and must
   not be a path, URL, sentence or format template (``password = "%s"``);
-- a *token* is at least 8 characters (``token == "@"`` is a parser token), a literal compared
-  against at least 4 (``user_pass == "git"`` checks a URL's user part);
-- enum members are labels (``CI_MUST_PASS = "ci_must_pass"``), and an empty parameter default means "no password", not a secret.
+- a *token* is at least 8 characters of what API tokens are made of (``token == "@"`` and
+  ``jsonnet_token = r"[^\W\d]\w*"`` are a parser's), a literal compared against at least 4
+  (``user_pass == "git"`` checks a URL's user part);
+- enum members are labels (``CI_MUST_PASS = "ci_must_pass"``), and an empty parameter default
+  means "no password", not a secret.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ _CREDENTIAL_WORD = re.compile(f"^{_WORDS}$")
 # Words that may follow the credential word in its name: SECRET_KEY, password_hash.
 _CREDENTIAL_SUFFIXES = frozenset({"key", "hash", "value"})
 _MIN_TOKEN = 8  # shorter "tokens" are lexer tokens and separators
+# What API tokens are made of (base64, hex, URL-safe; <...> for placeholders): not regexes.
+_TOKEN_SHAPE = re.compile(r"^[\w\-.=+/:~<>]+$")
 _MIN_COMPARED = 4  # shorter literals compared to a name are protocol values
 _ENUM_BASES = re.compile(r"(^|\.)(\w*Enum|Flag|IntFlag)$")
 _NOT_SECRET = re.compile(r"^(\w+://|\.{0,2}/|~/)|\.(html?|txt|json|ya?ml|cfg|ini|py|j2|jinja2?|xml|csv|log|pem)$"
@@ -82,7 +86,9 @@ def _secret_literal(node: cst.BaseExpression | None, name: str | None = None,
         return None
     if len(value.split()) >= 2 and not (value.startswith("<") and value.endswith(">")):
         return None
-    if word == "token" and len(value) < _MIN_TOKEN or compared and len(value) < _MIN_COMPARED:
+    if word == "token" and (len(value) < _MIN_TOKEN or not _TOKEN_SHAPE.match(value)):
+        return None
+    if compared and len(value) < _MIN_COMPARED:
         return None
     return value
 

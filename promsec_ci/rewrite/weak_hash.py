@@ -5,6 +5,11 @@ ETag or file fingerprint), which refuse each other's contexts so the choice is i
 
     token = hashlib.md5(seed).hexdigest()      -> hash-sha256
     etag = hashlib.md5(body).hexdigest()       -> hash-not-for-security
+
+A digest cut short (``hexdigest()[:8]``) names something and is benign. Code that names the
+algorithm it uses (``md5_digest = ...``, ``def md5_utf8``, ``if algorithm == "MD5"``) speaks a
+protocol or format fixed outside the unit: changing the algorithm would break it, so
+``hash-sha256`` refuses it, and ``hash-not-for-security`` needs a benign signal as usual.
 """
 
 from __future__ import annotations
@@ -13,7 +18,16 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from promsec_ci.rewrite.call_edit import CallTransformer, classify, function_words, literal_value, positional, words_in
+from promsec_ci.rewrite.call_edit import (
+    CallTransformer,
+    classify,
+    function_words,
+    literal_value,
+    positional,
+    split_words,
+    words_in,
+)
+from promsec_ci.rewrite.cst_tools import dotted_name
 
 WEAK = frozenset({"md4", "md5", "sha", "sha1", "md2"})
 
@@ -29,7 +43,11 @@ BENIGN_WORDS = frozenset({
     "content", "contents", "css", "js", "html", "label", "chunk", "block", "bucket", "shard", "dedup",
     "url", "uri", "asset", "static", "image", "img", "version", "download", "upload", "blob", "buffer",
     "stream", "integrity", "color", "colour", "md5sum", "sha1sum", "partition", "memo", "lookup",
+    "websocket", "ws", "handshake", "git",
 })
+# How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
+_SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},
+              "sha": {"sha", "sha1"}, "sha1": {"sha", "sha1"}}
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,76 @@ def purpose(transformer: CallTransformer, call: cst.Call) -> str | None:
     parameters."""
     statement = [transformer.target] if transformer.target is not None else [call]
     found = classify(words_in(statement), SECURITY_WORDS, BENIGN_WORDS)
+    if found is None and _truncated(transformer, call):
+        return "benign"
     if found is None:
         found = classify(function_words(transformer.enclosing_function(call)), SECURITY_WORDS, BENIGN_WORDS)
     return found
+
+
+def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> bool:
+    """Whether the code names the algorithm it computes: a name assigned by the statement, the
+    enclosing function's name or parameters, or a string literal in that function (``"MD5"``,
+    ``"SHA-1"``). The call's own spelling (``hashlib.md5``) does not count."""
+    spellings = _SPELLINGS[found.algorithm]
+    function = transformer.enclosing_function(call)
+    names = function_words(function) + [w for target in _targets(transformer.target) for w in split_words(target)]
+    if spellings & set(names):
+        return True
+    scope = function if function is not None else transformer.target
+    return scope is not None and any("".join(split_words(text)) in spellings for text in _literals(scope, call))
+
+
+def _targets(statement: cst.CSTNode | None) -> list[str]:
+    """The names an assignment statement binds (``md5_digest`` for ``md5_digest = ...``)."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return []
+    small = statement.body[0]
+    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
+        [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else [])
+    return [name for name in map(dotted_name, targets) if name]
+
+
+def _literals(node: cst.CSTNode, call: cst.Call) -> list[str]:
+    """Short string literals in ``node``, outside ``call`` (``hashlib.new("md5")`` names its own)."""
+    texts: list[str] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Call(self, visited: cst.Call) -> bool:
+            return visited is not call
+
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            value = string.evaluated_value
+            if isinstance(value, str) and len(value) <= 10:
+                texts.append(value)
+
+    node.visit(_Visitor())
+    return texts
+
+
+def _truncated(transformer: CallTransformer, call: cst.Call) -> bool:
+    """Whether the digest is cut short: ``md5(x).hexdigest()[:8]``, or ``h = md5(x).hexdigest()``
+    and later ``h[:12]`` in the same function."""
+    node, parent = call, transformer.parent_of(call)
+    while isinstance(parent, (cst.Attribute, cst.Call)):
+        node, parent = parent, transformer.parent_of(parent)
+    if isinstance(parent, cst.Subscript) and parent.value is node and _is_slice(parent):
+        return True
+    names = _targets(transformer.target)
+    function = transformer.enclosing_function(call)
+    scope = function if function is not None else transformer.module
+    if len(names) != 1 or scope is None:
+        return False
+    sliced = False
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Subscript(self, subscript: cst.Subscript) -> None:
+            nonlocal sliced
+            sliced = sliced or dotted_name(subscript.value) == names[0] and _is_slice(subscript)
+
+    scope.visit(_Visitor())
+    return sliced
+
+
+def _is_slice(subscript: cst.Subscript) -> bool:
+    return len(subscript.slice) == 1 and isinstance(subscript.slice[0].slice, cst.Slice)

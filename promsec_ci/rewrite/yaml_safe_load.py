@@ -6,7 +6,9 @@ arbitrary Python objects from the document; ``yaml.safe_load`` builds only plain
     data = yaml.load(stream, Loader=yaml.FullLoader)   ->   data = yaml.safe_load(stream)
     docs = yaml.load_all(stream)                       ->   docs = yaml.safe_load_all(stream)
 
-A call that already passes ``SafeLoader`` or ``CSafeLoader`` is left alone.
+A call that already passes ``SafeLoader`` or ``CSafeLoader`` is left alone, and so is one
+passing any loader that is not PyYAML's own unsafe one: a project's loader class carries
+constructors (``!Ref`` tags, ordered mappings) that ``safe_load`` would drop.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from promsec_ci.rewrite.cst_tools import dotted_name
 _SAFE = {"load": "safe_load", "load_all": "safe_load_all", "unsafe_load": "safe_load",
          "unsafe_load_all": "safe_load_all", "full_load": "safe_load", "full_load_all": "safe_load_all"}
 _SAFE_LOADERS = {"SafeLoader", "CSafeLoader"}
+_STOCK_UNSAFE_LOADERS = {"Loader", "FullLoader", "UnsafeLoader", "CLoader", "CFullLoader", "CUnsafeLoader"}
 
 
 class _YamlSafeLoad(CallTransformer):
@@ -34,11 +37,18 @@ class _YamlSafeLoad(CallTransformer):
         loaders += args[1:2]
         if any((dotted_name(a.value) or "").split(".")[-1] in _SAFE_LOADERS for a in loaders):
             return updated
+        if not all(self._stock_unsafe(a.value) for a in loaders):
+            return updated
         if len(args) not in (1, 2) or any(a.keyword is not None and a.keyword.value != "Loader" for a in updated.args):
             return updated  # unknown extra arguments: safe_load takes the stream only
         stream = args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         func = cst.Attribute(value=cst.Name(self.module_alias("yaml")), attr=cst.Name(_SAFE[function]))
         return updated.with_changes(func=func, args=[stream])
+
+    def _stock_unsafe(self, loader: cst.BaseExpression) -> bool:
+        """``yaml.FullLoader`` and the like (imported, or spelled so in a fragment)."""
+        name = self.qualified_name(loader) or ""
+        return name.removeprefix("yaml.") in _STOCK_UNSAFE_LOADERS
 
 
 YamlSafeLoad = TransformerOperator(

@@ -66,3 +66,16 @@ def test_usedforsecurity_true_is_flipped():
 )
 def test_refuses_security_contexts_and_other_libraries(source):
     assert HashNotForSecurity.apply(source, 2) is None
+
+
+def test_cut_short_and_handshake_digests_are_marked_not_for_security():
+    rewrite = HashNotForSecurity.apply("import hashlib\nlabel = hashlib.sha1(code).hexdigest()[:12]\n", 2)
+    assert rewrite is not None and "hashlib.sha1(code, usedforsecurity=False)" in rewrite.text
+    source = "import hashlib, base64\naccept = base64.b64encode(hashlib.sha1(key + WS_KEY).digest())\n"
+    rewrite = HashNotForSecurity.apply(source, 2)
+    assert rewrite is not None and "usedforsecurity=False" in rewrite.text
+
+
+def test_a_digest_the_code_names_needs_a_benign_signal():
+    source = "import hashlib\n\n\ndef md5_utf8(x):\n    return hashlib.md5(x).hexdigest()\n"
+    assert HashNotForSecurity.apply(source, 5) is None

@@ -100,3 +100,33 @@ def test_function_name_gives_the_context():
 )
 def test_refuses_checksums_and_strong_hashes(source):
     assert HashSha256.apply(source, 2) is None
+
+
+DIGEST_AUTH = """\
+import hashlib
+
+
+def build_digest_header(algorithm, a1):
+    if algorithm == "MD5":
+        return hashlib.md5(a1).hexdigest()
+    return None
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        # A cut-short digest names something (an index, a cache file): a new algorithm renames it.
+        ("import hashlib\n\n\ndef make_index_name(name):\n    h = hashlib.md5(name.encode()).hexdigest()\n"
+         "    return name[:56] + h[:7]\n", 5),
+        ("import hashlib\nlabel = hashlib.sha1(code).hexdigest()[:12]\n", 2),
+        # The code names its algorithm: HTTP digest auth, a field of a package index upload.
+        (DIGEST_AUTH, 6),
+        ("import hashlib\n\n\ndef md5_utf8(x):\n    return hashlib.md5(x).hexdigest()\n", 5),
+        ("import hashlib\nmd5_digest = hashlib.md5(data).hexdigest()\n", 2),
+        # RFC 6455 fixes SHA-1 for the WebSocket handshake.
+        ("import hashlib, base64\naccept = base64.b64encode(hashlib.sha1(key + WS_KEY).digest())\n", 2),
+    ],
+)
+def test_refuses_digests_fixed_by_a_protocol_or_format(source, line):
+    assert HashSha256.apply(source, line) is None

@@ -109,3 +109,13 @@ def test_behaviour_on_json_bytes(tmp_path):
 def test_refuses_stored_pickles_even_when_used_as_data(load):
     source = f"import pickle\nimport zlib\n\ndef f(f, blob):\n    d = {load}\n    return d['features']\n"
     assert refuses(PickleToJson, source, 5)
+
+
+def test_refuses_loads_in_a_module_that_makes_pickles():
+    # A round trip: the bytes are a pickle of an object, never JSON.
+    source = "import pickle\n\ndef test_roundtrip(deg):\n    pdeg = pickle.loads(pickle.dumps(deg, -1))\n" \
+             "    assert dict(pdeg) == dict(deg)\n"
+    assert refuses(PickleToJson, source, 4)
+    source = "import pickle\n\ndef save(obj):\n    return pickle.dumps(obj)\n\ndef handle(body):\n" \
+             "    data = pickle.loads(body)\n    return data['name']\n"
+    assert refuses(PickleToJson, source, 7)

@@ -82,7 +82,7 @@ def test_rewritten_ranges_match_the_originals():
     import random
     import secrets
 
-    rewrite = RandomToSecrets.apply("import random\nx = random.randint(1, 3)\n", 2)
+    rewrite = RandomToSecrets.apply("import random\nkey = random.randint(1, 3)\n", 2)
     assert rewrite is not None
     expression = rewrite.text.splitlines()[-1].split(" = ", 1)[1]
     assert expression == "secrets.randbelow(3) + 1"
@@ -91,9 +91,9 @@ def test_rewritten_ranges_match_the_originals():
 
 
 def test_import_left_unused_is_removed_other_imports_kept():
-    rewrite = RandomToSecrets.apply("import random, sys\nx = random.choice(a)  # c\n", 2)
+    rewrite = RandomToSecrets.apply("import random, sys\nkey = random.choice(a)  # c\n", 2)
     assert rewrite is not None
-    assert rewrite.text == "import sys\nimport secrets\n\nx = secrets.choice(a)  # c\n"
+    assert rewrite.text == "import sys\nimport secrets\n\nkey = secrets.choice(a)  # c\n"
 
 
 def test_offset_is_parenthesised_inside_an_expression():
@@ -112,6 +112,10 @@ def test_offset_is_parenthesised_inside_an_expression():
         "import random\n\ndef test_game():\n    x = random.randint(1, 6)\n",
         "def f(random):\n    return random.randint(1, 3)\n",
         "import secrets\ntoken = secrets.randbelow(10)\n",
+        # No name says the value guards anything: a unique suffix, sample data, a demo value.
+        "import random, time\n\ndef unique_string(prefix):\n    return '%s-%s' % (prefix, random.randint(1, 9))\n",
+        "import random\nnew_dst = dst + '-temp-%04X' % random.randint(1, 16**4)\n",
+        "import random\nsome_nodes = set(random.sample(list(G), m1))\n",
     ],
 )
 def test_refuses_seeded_benign_or_local_random(source):

@@ -108,3 +108,24 @@ def test_only_the_statement_at_the_line_changes():
     assert rewrite is not None
     assert rewrite.text == "import yaml\na = yaml.load(s1)\nb = yaml.safe_load(s2)\n"
     assert rewrite.line == 3 and rewrite.imports == ()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # The project's loader adds constructors (CloudFormation's !Ref, ordered mappings).
+        "import yaml\nclass OrderedLoader(yaml.SafeLoader):\n    pass\nx = yaml.load(s, OrderedLoader)\n",
+        "import yaml\ndef parse(s, loader):\n    return yaml.load(s, Loader=loader)\n",
+        # BaseLoader keeps every scalar a string: safe_load would change the types.
+        "import yaml\nx = yaml.load(s, Loader=yaml.BaseLoader)\n",
+    ],
+)
+def test_refuses_loaders_other_than_pyyamls_unsafe_ones(source):
+    line = source.count("\n")
+    assert rules(source)["B506"] == 1
+    assert YamlSafeLoad.apply(source, line) is None
+
+
+def test_stock_loader_imported_by_name_is_replaced():
+    rewrite = YamlSafeLoad.apply("import yaml\nfrom yaml import FullLoader\nx = yaml.load(s, FullLoader)\n", 3)
+    assert rewrite is not None and "x = yaml.safe_load(s)" in rewrite.text
