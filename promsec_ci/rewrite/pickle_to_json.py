@@ -4,9 +4,10 @@
 ``json.load`` only when the data is provably JSON-shaped:
 
 * ``loads`` of bytes received whole (not a file, not a decompressed blob: stored pickles would
-  stop loading), in a module that pickles nothing itself, whose value is used only as a dict/list of primitives (subscripted, ``.get()``,
-  ``.items()``, iterated, ``len()``, membership, compared with constants), never as an object
-  (attribute access, passed on, returned); or
+  stop loading), in a module that pickles nothing itself, whose value is used only as a
+  dict/list of primitives (subscripted, ``.get()``, ``.items()``, iterated, ``len()``,
+  membership, compared with constants), never as an object (attribute access, passed on,
+  returned); or
 * every dump in the module serialises a JSON-compatible literal (dicts, lists, str, numbers,
   bools, None); those dumps then become ``json.dumps(...).encode()`` so both sides agree.
 
