@@ -8,7 +8,10 @@ loopback unless the deployment opts in through ``BIND_HOST``::
     sock.bind(("0.0.0.0", 9000))
         -> sock.bind((os.environ.get("BIND_HOST", "127.0.0.1"), 9000))
 
-Comparisons (``if host == "0.0.0.0"``) and list or set entries (``ALLOWED_HOSTS``) are left alone.
+Comparisons (``if host == "0.0.0.0"``) and list or set entries (``ALLOWED_HOSTS``) are left alone,
+and so is a function's local variable that never reaches a bind or server call: code often
+spells out what an unset host means (``host = "0.0.0.0" if not self._host else self._host``)
+to display it, while the bind itself passes ``None``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import ComparisonAwareTransformer, TransformerOperator, env_lookup
+from promsec_ci.rewrite.cst_tools import dotted_name
+
+# Calls that bind or start a server on the address they are given.
+_BIND_CALLS = frozenset({
+    "bind", "listen", "run", "serve", "create_server", "start_server", "make_server", "run_simple",
+    "run_app", "TCPSite", "HTTPServer", "ThreadingHTTPServer", "TCPServer", "ThreadingTCPServer",
+    "UDPServer", "WSGIServer", "Server", "Config", "create_connection", "socket_bind", "serve_forever",
+})
 
 
 class _BindLocalhost(ComparisonAwareTransformer):
@@ -40,7 +51,29 @@ class _BindLocalhost(ComparisonAwareTransformer):
             if isinstance(current, (cst.List, cst.Set, cst.Dict, cst.Subscript)):
                 return False
             child, current = current, self.parent_of(current)
+        if isinstance(current, (cst.Assign, cst.AnnAssign)):
+            function = self.enclosing_function(current)
+            return function is None or self._reaches_bind_call(current, function)
         return current is not None and not isinstance(current, cst.Expr)
+
+    @staticmethod
+    def _reaches_bind_call(assignment: cst.Assign | cst.AnnAssign, function: cst.FunctionDef) -> bool:
+        """Whether the assigned name is an argument (or in a tuple argument) of a bind call."""
+        targets = assignment.targets if isinstance(assignment, cst.Assign) else [assignment]
+        names = {dotted_name(t.target) for t in targets} - {None}
+        found = False
+
+        class _Visitor(cst.CSTVisitor):
+            def visit_Call(self, call: cst.Call) -> None:
+                nonlocal found
+                if (dotted_name(call.func) or "").rpartition(".")[2] not in _BIND_CALLS:
+                    return
+                for arg in call.args:
+                    values = [e.value for e in arg.value.elements] if isinstance(arg.value, cst.Tuple) else [arg.value]
+                    found = found or any(dotted_name(v) in names for v in values)
+
+        function.visit(_Visitor())
+        return found
 
 
 BindLocalhost = TransformerOperator(

@@ -5,7 +5,8 @@ word rules (quotes, backslashes); every spliced value stays inside the word it w
 value becomes an argument of its own and can no longer add words or commands. Commands whose
 literal text uses the shell for more than word splitting are refused (``None``): pipes,
 redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, braces,
-``VAR=value`` prefixes, comments. So is a command whose program name is not a constant. File
+``VAR=value`` prefixes, comments. So is a command whose program name is not a constant, or
+is a shell built-in (``cd``, ``source``, cmd.exe's ``cls``). File
 name patterns (``*``, ``?`` in unquoted literal text) can be expanded as the shell does,
 ``*(sorted(glob.glob(p)) or [p])`` (the matches in order, else the pattern itself; the shell
 sorts by the locale's collation, which is code point order in the C locale), values in the
@@ -44,6 +45,15 @@ from promsec_ci.rewrite.string_build import (
 )
 
 _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
+# Commands only a shell has: POSIX special and regular built-ins with no program of their own,
+# and cmd.exe's internal commands (``os.system("cls")``). Without the shell they do not run.
+_SHELL_ONLY = frozenset({
+    "cd", "source", ".", "export", "alias", "unalias", "set", "unset", "exit", "exec", "eval", "trap",
+    "ulimit", "umask", "shift", "read", "wait", "jobs", "fg", "bg", "hash", "readonly", "return",
+    "local", "declare", "typeset", "shopt", "history", "builtin", "pushd", "popd", "dirs", "type",
+    "cls", "dir", "copy", "del", "erase", "ren", "rename", "move", "md", "rd", "start", "ver", "vol",
+    "title", "color", "pause", "mklink", "assoc", "ftype", "chdir", "call", "setlocal", "endlocal",
+})
 _WORD_START_SYNTAX = set("#~!")
 _DOUBLE_QUOTE_ESCAPES = set('$`"\\\n')
 
@@ -274,6 +284,8 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         return None
     if not words or _has_slot(words[0]) or (words[0] and isinstance(words[0][0], Pattern)):
         return None  # no program, or a program chosen by a value or a file name pattern
+    if "".join(part.text for part in words[0] if isinstance(part, Text)).lower() in _SHELL_ONLY:
+        return None  # a shell built-in: there is no program to run without the shell
     return words
 
 

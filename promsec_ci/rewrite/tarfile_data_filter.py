@@ -8,7 +8,9 @@ target directory is written where it points. ``filter="data"`` (Python 3.12, bac
     tar.extract(member, path=dest)       ->   tar.extract(member, path=dest, filter="data")
 
 Refused when the receiver may be a ``zipfile.ZipFile`` (the module imports zipfile and the name
-says nothing about tar) or the call passes ``**kwargs``.
+says nothing about tar), the call passes ``**kwargs``, or the module tests for the feature
+(``hasattr(tarfile, "data_filter")``): the unfiltered call is then the path for Pythons without
+it, where ``filter=`` is a ``TypeError``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class _TarfileDataFilter(CallTransformer):
         code = self.module.code
         if "tarfile" not in code or ("zipfile" in code and "tar" not in receiver):
             return updated
+        if "extraction_filter" in code or "data_filter" in code:
+            return updated  # feature-tested: this call is the fallback for Pythons without filters
         return set_kwarg(updated, "filter", cst.SimpleString('"data"'))
 
 

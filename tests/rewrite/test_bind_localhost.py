@@ -54,3 +54,15 @@ def test_default_argument_and_options_dict():
 )
 def test_refuses(source):
     assert BindLocalhost.apply(source, 1) is None
+
+
+def test_a_local_reaching_a_bind_call_is_fixed_one_only_displayed_is_not():
+    served = "import os\n\ndef serve(app):\n    host = '0.0.0.0'\n    app.run(host=host, port=80)\n"
+    rewrite = BindLocalhost.apply(served, 4)
+    assert rewrite is not None and "host = os.environ.get(\"BIND_HOST\", \"127.0.0.1\")" in rewrite.text
+    bound = "import socket\n\ndef serve(s):\n    addr = '0.0.0.0'\n    s.bind((addr, 80))\n"
+    assert BindLocalhost.apply(bound, 4) is not None
+    shown = ("class Site:\n    @property\n    def name(self):\n"
+             "        host = '0.0.0.0' if not self._host else self._host\n"
+             "        return str(URL.build(scheme='http', host=host, port=self.port))\n")
+    assert BindLocalhost.apply(shown, 4) is None

@@ -50,6 +50,11 @@ def test_shell_syntax_is_refused(code):
     assert argv(code) is None
 
 
+@pytest.mark.parametrize("code", ['"cls"', '"cd " + d', '"source " + env_file', '"CLS"', "'type ' + name"])
+def test_shell_builtins_are_refused(code):
+    assert argv(code) is None
+
+
 @pytest.mark.parametrize(
     ("code", "expected", "streams"),
     [
