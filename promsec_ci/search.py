@@ -239,9 +239,13 @@ class FixSearch:
                    and region[0] <= f.start_line <= region[1]]
         edits = []
         tried: set[tuple[int, str]] = set()
+        later: list[int] | None = None  # call statements of the region, found once per state
         for finding in current:
+            operators = self.registry.by_rule_id(finding.rule_id)
+            if not operators:
+                continue  # B101 and the like: nothing to try, here or on later lines
             applied = False
-            for operator in self.registry.by_rule_id(finding.rule_id):
+            for operator in operators:
                 if (finding.start_line, operator.meta.name) in tried:
                     continue
                 tried.add((finding.start_line, operator.meta.name))
@@ -251,8 +255,10 @@ class FixSearch:
                     applied = True
             if applied:
                 continue
-            for line in _later_statements(state_text, region, finding.end_line)[:MAX_FOLLOW_LINES]:
-                for operator in self.registry.by_rule_id(finding.rule_id):
+            if later is None:
+                later = _call_statements(state_text, region)
+            for line in [line for line in later if line > finding.end_line][:MAX_FOLLOW_LINES]:
+                for operator in operators:
                     if (line, operator.meta.name) in tried:
                         continue
                     tried.add((line, operator.meta.name))
@@ -341,17 +347,24 @@ def _norm(code: str) -> str:
     return "\n".join(line.strip() for line in code.splitlines() if line.strip())
 
 
-def _later_statements(text: str, region: tuple[int, int], after: int) -> list[int]:
-    """First lines of the simple statements in ``region`` after line ``after`` that make a call."""
+def _call_statements(text: str, region: tuple[int, int]) -> list[int]:
+    """First lines of the simple statements in ``region`` that make a call, in order."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return []
     lines = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.stmt) and not hasattr(node, "body") and after < node.lineno <= region[1]:
-            if any(isinstance(child, ast.Call) for child in ast.walk(node)):
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        end = getattr(node, "end_lineno", None)
+        if end is not None and (end < region[0] or node.lineno > region[1]):
+            continue  # outside the unit: not worth walking (files can be 10,000 lines)
+        if isinstance(node, ast.stmt) and not hasattr(node, "body"):
+            if region[0] <= node.lineno <= region[1] and any(isinstance(c, ast.Call) for c in ast.walk(node)):
                 lines.add(node.lineno)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
     return sorted(lines)
 
 
