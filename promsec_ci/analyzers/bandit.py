@@ -1,7 +1,9 @@
 """Bandit, run in process on the text of each file (no subprocess, no re-read from disk).
 
 ``# nosec`` is not dropped: Bandit runs with nosec ignored and we mark the finding
-``suppressed`` ourselves, so SARIF can carry an ``inSource`` suppression for it.
+``suppressed`` ourselves, so SARIF can carry an ``inSource`` suppression for it. Ruff's
+flake8-bandit codes count too: ``# noqa: S108`` silences B108 on that line, as the project's
+linter already does (a bare ``# noqa`` does not: it usually silences something else).
 
 Sample finding::
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import tokenize
 from collections.abc import Sequence
 from functools import cache, lru_cache
@@ -68,7 +71,7 @@ class BanditAnalyzer:
         if manager.skipped:
             return None
         lines = text.splitlines()
-        nosec = _nosec_lines(text) if "nosec" in text else {}
+        nosec = _nosec_lines(text) if "nosec" in text or "noqa" in text else {}
         return [_to_finding(issue, path, lines, nosec) for issue in manager.results]
 
     def _get_manager(self):
@@ -91,20 +94,39 @@ def _quiet_bandit() -> None:
     logging.getLogger("bandit").setLevel(logging.CRITICAL)
 
 
+# Ruff's flake8-bandit rules: S<nnn> is Bandit's B<nnn>.
+_NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+_RUFF_BANDIT = re.compile(r"^S(\d{3})$", re.IGNORECASE)
+
+
 def _nosec_lines(text: str) -> dict[int, set[str]]:
-    """Line -> rule ids or names silenced by ``# nosec`` there (empty set: everything)."""
+    """Line -> rule ids or names silenced by ``# nosec`` or ``# noqa: S<nnn>`` there (empty set:
+    everything)."""
     from bandit.core.manager import _parse_nosec_comment
 
     result: dict[int, set[str]] = {}
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                parsed = _parse_nosec_comment(token.string)
-                if parsed is not None:
-                    result[token.start[0]] = set(parsed)
+            if token.type != tokenize.COMMENT:
+                continue
+            parsed = _parse_nosec_comment(token.string)
+            if parsed is not None:
+                result[token.start[0]] = set(parsed)
+            ruff = _ruff_bandit_codes(token.string)
+            if ruff and result.get(token.start[0]) != set():
+                result[token.start[0]] = result.get(token.start[0], set()) | ruff
     except (tokenize.TokenError, SyntaxError):
         pass
     return result
+
+
+def _ruff_bandit_codes(comment: str) -> set[str]:
+    """``{"B108"}`` for ``# noqa: S108, E501``."""
+    match = _NOQA.search(comment)
+    if match is None:
+        return set()
+    codes = re.split(r"[\s,]+", match.group("codes"))
+    return {f"B{found.group(1)}" for code in codes if (found := _RUFF_BANDIT.match(code))}
 
 
 @cache

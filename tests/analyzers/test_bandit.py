@@ -31,6 +31,24 @@ def test_nosec_marks_the_finding_suppressed_instead_of_dropping_it():
     assert findings["B324"].suppressed is False
 
 
+def test_ruff_bandit_noqa_codes_suppress_their_bandit_rule_only():
+    source = textwrap.dedent("""\
+        import hashlib
+
+
+        def cache_dir():
+            return "/var/tmp/app"  # noqa: S108, E501
+        def label(x):
+            return hashlib.md5(x).hexdigest()  # noqa: E501
+        def other(x):
+            return hashlib.md5(x).hexdigest()  # noqa
+    """)
+    findings = {(f.rule_id, f.start_line): f for f in BanditAnalyzer().analyze_text(source, "c.py")}
+    assert findings[("B108", 5)].suppressed is True
+    assert findings[("B324", 7)].suppressed is False
+    assert findings[("B324", 9)].suppressed is False
+
+
 def test_skip_and_tests_select_rules():
     skipped = BanditAnalyzer(skip=("B324",)).analyze_text(SOURCE, "run.py")
     only = BanditAnalyzer(tests=("B324",)).analyze_text(SOURCE, "run.py")
