@@ -10,6 +10,13 @@ result is used (subscripted, iterated, ``.get()``/``.items()``, ``len()`` vs ``f
     rows = eval(line)           ; rows[0]       -> "data"
     total = eval(form["expr"])  ; round(total)  -> "arithmetic"
     eval(code, ctx)                              -> None (globals given: real code)
+
+Words name the text only where the argument names it (``expression``, ``form["expr"]``,
+``expr.strip()``, a prompt string), not where it is computed from other values
+(``eval(srepr(expr))`` evaluates code built from an expression object). Two things veto any
+intent: the result is called or has an attribute read (``eval(name)(x)``: an object, neither
+data nor a number), and the call sits in a ``try`` that catches ``TypeError`` (the code counts on
+eval's error for a non-string argument, which ``literal_eval`` reports as ``ValueError``).
 """
 
 from __future__ import annotations
@@ -66,6 +73,8 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
         function: the enclosing function (or module) whose code is the context.
     """
     argument = call.args[0].value
+    if _used_as_object(call, parents) or _catches_type_error(call, parents):
+        return None
     if isinstance(argument, cst.SimpleString) and isinstance(argument.evaluated_value, str):
         return constant_intent(argument.evaluated_value)
     if isinstance(argument, cst.Name):
@@ -74,7 +83,7 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
             intents = {constant_intent(value) for value in allowed}
             return intents.pop() if len(intents) == 1 else None
     data = arithmetic = 0
-    words = _words(argument)
+    words = _naming_words(argument)
     target = _assigned_name(call, parents)
     if target:
         words |= _split(target)
@@ -137,20 +146,43 @@ def _split(name: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()) if w}
 
 
-def _words(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
+def _naming_words(node: cst.BaseExpression) -> set[str]:
+    """Words of the names that name the text: a variable, an attribute chain, subscript keys, a
+    called function and its string arguments; not values the text is computed from."""
+    if isinstance(node, cst.Name):
+        return _split(node.value)
+    if isinstance(node, cst.Attribute):
+        return _split(node.attr.value) | _naming_words(node.value)
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return _split(value) if isinstance(value, str) and len(value) < 40 else set()
+    if isinstance(node, cst.Subscript):
+        keys = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        return _naming_words(node.value).union(*(_naming_words(k) for k in keys if isinstance(k, cst.SimpleString)))
+    if isinstance(node, cst.Call):
+        strings = [a.value for a in node.args if isinstance(a.value, cst.SimpleString)]
+        return _naming_words(node.func).union(*(_naming_words(s) for s in strings))
+    return set()
 
-    class _Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.update(_split(name.value))
 
-        def visit_SimpleString(self, string: cst.SimpleString) -> None:
-            value = string.evaluated_value
-            if isinstance(value, str) and len(value) < 40:
-                found.update(_split(value))
+def _used_as_object(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    parent = parents.get(call)
+    if isinstance(parent, cst.Call) and parent.func is call:
+        return True
+    return isinstance(parent, cst.Attribute) and parent.value is call and parent.attr.value not in _DATA_METHODS
 
-    node.visit(_Collect())
-    return found
+
+def _catches_type_error(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    child, current = call, parents.get(call)
+    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
+        if isinstance(current, cst.Try) and child is current.body:
+            for handler in current.handlers:
+                caught = handler.type
+                names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+                if any(dotted_name(n) == "TypeError" for n in names if n is not None):
+                    return True
+        child, current = current, parents.get(current)
+    return False
 
 
 def _assigned_name(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> str | None:

@@ -27,6 +27,15 @@ def intent(source: str) -> str | None:
         ("def f(s):\n    total = eval(s)\n    return total * 2\n", ARITHMETIC),
         ("def f(s):\n    return eval(s)\n", None),
         ("def f(data_expression):\n    return eval(data_expression)\n", None),
+        ("def f(form):\n    return eval(form['expr'])\n", ARITHMETIC),
+        ("def f():\n    return eval(input('Enter an expression: '))\n", ARITHMETIC),
+        # A name looked up and called: an object, whatever the words say.
+        ("def f(expr, a):\n    return eval(_convert_func[str(expr.func)])(a)\n", None),
+        # Code built from an expression object: the words describe the object, not the text.
+        ("def f(expr):\n    assert eval(srepr(expr)) == expr\n", None),
+        # The code counts on eval's TypeError for non-strings; literal_eval raises ValueError.
+        ("def f(stride):\n    try:\n        stride = eval(stride)\n    except TypeError:\n        pass\n"
+         "    return stride[0]\n", None),
     ],
 )
 def test_intent(source, expected):
