@@ -21,6 +21,7 @@ import ast
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from promsec_ci.config import Options
 from promsec_ci.fixes import build_fix
@@ -240,8 +241,10 @@ class FixSearch:
         edits = []
         tried: set[tuple[int, str]] = set()
         later: list[int] | None = None  # call statements of the region, found once per state
+        test_code = is_test_code(unit.path)
         for finding in current:
-            operators = self.registry.by_rule_id(finding.rule_id)
+            operators = [op for op in self.registry.by_rule_id(finding.rule_id)
+                         if not (test_code and op.meta.production_only)]
             if not operators:
                 continue  # B101 and the like: nothing to try, here or on later lines
             applied = False
@@ -345,6 +348,14 @@ def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
 
 def _norm(code: str) -> str:
     return "\n".join(line.strip() for line in code.splitlines() if line.strip())
+
+
+def is_test_code(path: str) -> bool:
+    """``tests/…``, ``testing/…``, ``test_*.py``, ``*_test.py`` and ``conftest.py``."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    name = parts[-1] if parts else ""
+    return (any(part in ("test", "tests", "testing") for part in parts[:-1])
+            or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
 
 
 def _call_statements(text: str, region: tuple[int, int]) -> list[int]:

@@ -236,3 +236,20 @@ def test_ranked_search_follows_the_first_verified_step_and_enumeration_checks_it
     assert greedy.cwes_left == every.cwes_left == 1
     assert greedy.rejections == every.rejections == ("token similarity 0.96 < 0.97",)  # the chain of both
     assert greedy.verifications == 2 and every.verifications == 3  # chain + first edit vs chain + both edits
+
+
+def test_production_only_operators_are_not_tried_on_test_code():
+    text = "import hashlib\n\n\ndef key(data):\n    return hashlib.md5(data).hexdigest()\n"
+    fixture_only = LineReplace("t-prod", "B324", "hashlib.md5(", "hashlib.sha256(")
+    fixture_only.meta = dataclasses.replace(fixture_only.meta, production_only=True)
+    search, unit, findings = setup(text, fixture_only)
+    assert search.search(unit, findings, text).fix is not None
+    in_tests = dataclasses.replace(unit, path="tests/test_keys.py")
+    assert search.search(in_tests, findings, text).fix is None
+
+
+def test_is_test_code():
+    from promsec_ci.search import is_test_code
+
+    assert all(map(is_test_code, ["tests/db.py", "pkg/testing/suite.py", "test_x.py", "a/x_test.py", "conftest.py"]))
+    assert not any(map(is_test_code, ["app/db.py", "contest.py", "pkg/attestation.py", "tests.py"]))

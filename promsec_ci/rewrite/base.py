@@ -29,6 +29,9 @@ class OperatorMeta:
         directive: one plain-English sentence for prompts ("load YAML with yaml.safe_load ...").
         summary: one line for reports.
         references: URLs (CWE page, library docs).
+        review_guidance: how closely a reviewer should read the fix.
+        production_only: not tried on test code, where what it fixes is expected (fixture
+            passwords for a throwaway database).
     """
 
     name: str
@@ -38,6 +41,7 @@ class OperatorMeta:
     summary: str
     references: tuple[str, ...] = ()
     review_guidance: ReviewGuidance = ReviewGuidance.MERGE_AFTER_REVIEW
+    production_only: bool = False
 
     @property
     def id(self) -> str:

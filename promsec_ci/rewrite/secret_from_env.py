@@ -16,12 +16,15 @@ secrets, so the rewrite is refused unless the name is a credential and the liter
 - the name must end in the credential word (``db_password``, ``auth_token``, ``SECRET_KEY``),
   not merely contain it (``TOKEN_USERNAME``, ``password_prompt``, ``TOKEN_SEPARATOR``);
 - the literal must hold an ASCII letter or digit (not ``")"``, ``":****"``, ``"..."``), and must
-  not be a path, URL, sentence or format template (``password = "%s"``);
+  not be a path, URL, sentence or format template (``password = "%s"``), a credential word
+  naming a field (``translate_connect_args(password="passwd")``) or a sentinel
+  (``_DEFAULT_TOKEN = "_sa_default"``);
 - a *token* is at least 8 characters of what API tokens are made of (``token == "@"`` and
   ``jsonnet_token = r"[^\W\d]\w*"`` are a parser's), a literal compared against at least 4
   (``user_pass == "git"`` checks a URL's user part);
 - enum members are labels (``CI_MUST_PASS = "ci_must_pass"``), and an empty parameter default
-  means "no password", not a secret.
+  means "no password", not a secret;
+- test code is left alone (``production_only``): its passwords are fixtures.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from promsec_ci.rewrite.cst_tools import dotted_name
 # Bandit's own test for a password-like name (general_hardcoded_password.py).
 _WORDS = "(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)"
 _CANDIDATE = re.compile(f"(^{_WORDS}$|_{_WORDS}_|^{_WORDS}_|_{_WORDS}$)", re.IGNORECASE)
-_CREDENTIAL_WORD = re.compile(f"^{_WORDS}$")
+_CREDENTIAL_WORD = re.compile(f"^{_WORDS}$", re.IGNORECASE)
+# Words of sentinel values: "_sa_default" marks a default, it guards nothing.
+_SENTINEL_WORDS = frozenset({"default", "sentinel", "none", "null", "undefined", "unset", "missing", "empty"})
 # Words that may follow the credential word in its name: SECRET_KEY, password_hash.
 _CREDENTIAL_SUFFIXES = frozenset({"key", "hash", "value"})
 _MIN_TOKEN = 8  # shorter "tokens" are lexer tokens and separators
@@ -84,6 +89,8 @@ def _secret_literal(node: cst.BaseExpression | None, name: str | None = None,
         return value
     if _NOT_SECRET.search(value) or not any(c.isascii() and c.isalnum() for c in value):
         return None
+    if _CREDENTIAL_WORD.match(value) or _SENTINEL_WORDS & set(split_words(value)):
+        return None  # a field name (password="passwd" maps keywords) or a sentinel, not a secret
     if len(value.split()) >= 2 and not (value.startswith("<") and value.endswith(">")):
         return None
     if word == "token" and (len(value) < _MIN_TOKEN or not _TOKEN_SHAPE.match(value)):
@@ -213,6 +220,7 @@ SecretFromEnv = TransformerOperator(
             "https://docs.python.org/3/library/os.html#os.environ",
         ),
         review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+        production_only=True,
     ),
     _SecretFromEnv,
 )
