@@ -358,11 +358,12 @@ def expr(code: str) -> cst.BaseExpression:
 
 # --- naming context ----------------------------------------------------------------------------
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # fooBar, HTTPServer
 
 
 def split_words(text: str) -> list[str]:
-    """``adminPassword_hash`` -> ``["admin", "password", "hash"]``."""
+    """``adminPassword_hash`` -> ``["admin", "password", "hash"]``; ``FTPFileSystem`` -> ``["ftp",
+    "file", "system"]``."""
     return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", text).lower()) if w]
 
 

@@ -8,7 +8,10 @@ directory instead of the world-writable ``/tmp``; on a default Linux host the pa
     UPLOAD_DIR = "/tmp"                 ->   UPLOAD_DIR = tempfile.gettempdir()
     log = f"/tmp/{name}.log"            ->   log = os.path.join(tempfile.gettempdir(), f"{name}.log")
 
-Comparisons are left alone (``path == "/tmp/x"`` tests a value, it does not create one).
+Comparisons are left alone (``path == "/tmp/x"`` tests a value, it does not create one), and so
+are paths on another machine: where the statement, its function or its class speak of SSH, FTP,
+a remote or a container (``temppath = kwargs.pop("temppath", "/tmp")  # remote temp directory``
+in an SFTP client), the local temporary directory is not the answer.
 """
 
 from __future__ import annotations
@@ -16,9 +19,18 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import ComparisonAwareTransformer, TransformerOperator, expr
+from promsec_ci.rewrite.call_edit import (
+    ComparisonAwareTransformer,
+    TransformerOperator,
+    expr,
+    function_words,
+    split_words,
+    words_in,
+)
 
 _TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+_REMOTE_WORDS = frozenset({"remote", "ssh", "sftp", "ftp", "ftps", "scp", "rsync", "paramiko", "container",
+                           "docker", "pod", "kubectl"})
 
 
 def _split(text: str) -> str | None:
@@ -43,9 +55,22 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
         join = expr(f"{self.module_alias('os')}.path.join({gettempdir}, _)")
         return join.with_changes(args=[join.args[0], join.args[1].with_changes(value=rest)])
 
+    def _remote(self, node: cst.CSTNode) -> bool:
+        """Whether the names around ``node`` speak of another machine (see the module docstring)."""
+        words = set(words_in([self.target] if self.target is not None else [node]))
+        words |= set(function_words(self.enclosing_function(node)))
+        parent = self.parent_of(node)
+        while parent is not None and not isinstance(parent, cst.ClassDef):
+            parent = self.parent_of(parent)
+        if isinstance(parent, cst.ClassDef):
+            words |= set(split_words(parent.name.value))
+        return bool(words & _REMOTE_WORDS)
+
     def leave_SimpleString(self, original_node: cst.SimpleString,
                            updated_node: cst.SimpleString) -> cst.BaseExpression:
         if not self.in_target or self.in_comparison or self._in_fstring_or_concat(original_node):
+            return updated_node
+        if self._remote(original_node):
             return updated_node
         value = updated_node.evaluated_value
         if not isinstance(value, str) or not _is_tmp(value) or "\\" in updated_node.value:
@@ -58,7 +83,7 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
 
     def leave_FormattedString(self, original_node: cst.FormattedString,
                               updated_node: cst.FormattedString) -> cst.BaseExpression:
-        if not self.in_target or self.in_comparison or not updated_node.parts:
+        if not self.in_target or self.in_comparison or not updated_node.parts or self._remote(original_node):
             return updated_node
         first = updated_node.parts[0]
         if not isinstance(first, cst.FormattedStringText) or "\\" in first.value:

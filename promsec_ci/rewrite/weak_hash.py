@@ -6,7 +6,8 @@ ETag or file fingerprint), which refuse each other's contexts so the choice is i
     token = hashlib.md5(seed).hexdigest()      -> hash-sha256
     etag = hashlib.md5(body).hexdigest()       -> hash-not-for-security
 
-A digest cut short (``hexdigest()[:8]``) names something and is benign. Code that names the
+A digest that names something is benign: cut short (``hexdigest()[:8]``), or said to be a name,
+id or template key. Code that names the
 algorithm it uses (``md5_digest = ...``, ``def md5_utf8``, ``if algorithm == "MD5"``) speaks a
 protocol or format fixed outside the unit: changing the algorithm would break it, so
 ``hash-sha256`` refuses it, and ``hash-not-for-security`` needs a benign signal as usual.
@@ -43,7 +44,7 @@ BENIGN_WORDS = frozenset({
     "content", "contents", "css", "js", "html", "label", "chunk", "block", "bucket", "shard", "dedup",
     "url", "uri", "asset", "static", "image", "img", "version", "download", "upload", "blob", "buffer",
     "stream", "integrity", "color", "colour", "md5sum", "sha1sum", "partition", "memo", "lookup",
-    "websocket", "ws", "handshake", "git",
+    "websocket", "ws", "handshake", "git", "name", "id", "identifier", "template", "tmpl", "module",
 })
 # How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
 _SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},

@@ -60,3 +60,16 @@ def test_fstring_and_trailing_slash():
 )
 def test_refuses(source):
     assert TmpPathToTempfile.apply(source, 1) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("class SFTPFileSystem:\n    def __init__(self, host, **ssh_kwargs):\n"
+         "        self.temppath = ssh_kwargs.pop('temppath', '/tmp')  # remote temp directory\n", 3),
+        ("class FTPFileSystem:\n    def __init__(self, host, tempdir=None):\n"
+         "        self.tempdir = tempdir or '/tmp'\n", 3),
+    ],
+)
+def test_paths_on_another_machine_are_left_alone(source, line):
+    assert TmpPathToTempfile.apply(source, line) is None
