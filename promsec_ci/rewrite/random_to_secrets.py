@@ -39,6 +39,8 @@ _SECURITY = frozenset({
     "csrf", "auth", "reset", "activation", "captcha", "invite", "api", "code", "verification", "cookie",
     "iv", "crypt", "encrypt", "cipher", "credential",
 })
+# Security words with everyday meanings (a sort key, a colour code): a benign word beside them wins.
+_AMBIGUOUS = frozenset({"key", "code", "pin", "api", "reset", "invite", "session", "sid"})
 _BENIGN = frozenset({
     "test", "tests", "game", "player", "sim", "simulate", "simulation", "jitter", "backoff", "delay",
     "sleep", "retry", "color", "colour", "weight", "weights", "noise", "mock", "fake", "demo", "dice",
@@ -51,6 +53,12 @@ _ATOMS = (cst.Name, cst.Attribute, cst.Integer)
 # Parents under which ``a + b`` needs no parentheses.
 _LOOSE_PARENTS = (cst.Arg, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.Index, cst.Element,
                   cst.Expr, cst.DictElement, cst.ComparisonTarget, cst.Comparison, cst.Param, cst.Yield)
+
+
+def _classify(words: list[str]) -> str | None:
+    if _BENIGN.intersection(words):
+        words = [w for w in words if w not in _AMBIGUOUS]
+    return classify(words, _SECURITY, _BENIGN)
 
 
 class _RandomToSecrets(CallTransformer):
@@ -102,9 +110,9 @@ class _RandomToSecrets(CallTransformer):
 
     def _security_context(self, call: cst.Call) -> bool:
         statement = [self.target] if self.target is not None else [call]
-        found = classify(words_in(statement), _SECURITY, _BENIGN)
+        found = _classify(words_in(statement))
         if found is None:
-            found = classify(function_words(self.enclosing_function(call)), _SECURITY, _BENIGN)
+            found = _classify(function_words(self.enclosing_function(call)))
         return found == "security"
 
     @staticmethod

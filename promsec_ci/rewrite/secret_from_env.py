@@ -16,9 +16,9 @@ secrets, so the rewrite is refused unless the name is a credential and the liter
 - the name must end in the credential word (``db_password``, ``auth_token``, ``SECRET_KEY``),
   not merely contain it (``TOKEN_USERNAME``, ``password_prompt``, ``TOKEN_SEPARATOR``);
 - the literal must hold an ASCII letter or digit (not ``")"``, ``":****"``, ``"..."``), and must
-  not be a path, URL, sentence or format template (``password = "%s"``), a credential word
-  naming a field (``translate_connect_args(password="passwd")``) or a sentinel
-  (``_DEFAULT_TOKEN = "_sa_default"``);
+  not be a path, URL, sentence or format template (``password = "%s"``), a credential word or
+  identifier naming a field (``translate_connect_args(password="passwd")``, ``"input_token":
+  "next_token"``) or a sentinel (``_DEFAULT_TOKEN = "_sa_default"``);
 - a *token* is at least 8 characters of what API tokens are made of (``token == "@"`` and
   ``jsonnet_token = r"[^\W\d]\w*"`` are a parser's), a literal compared against at least 4
   (``user_pass == "git"`` checks a URL's user part);
@@ -45,6 +45,8 @@ _CREDENTIAL_WORD = re.compile(f"^{_WORDS}$", re.IGNORECASE)
 _SENTINEL_WORDS = frozenset({"default", "sentinel", "none", "null", "undefined", "unset", "missing", "empty"})
 # Words that may follow the credential word in its name: SECRET_KEY, password_hash.
 _CREDENTIAL_SUFFIXES = frozenset({"key", "hash", "value"})
+# An identifier ending in a credential word names a field: "next_token", "accessToken".
+_FIELD_NAME = re.compile(f"^[A-Za-z][A-Za-z0-9_]*(_(?i:{_WORDS})|[a-z0-9](Token|Passw(or)?d|Pwd|Secret|Pass(phrase)?))$")
 _MIN_TOKEN = 8  # shorter "tokens" are lexer tokens and separators
 # What API tokens are made of (base64, hex, URL-safe; <...> for placeholders): not regexes.
 _TOKEN_SHAPE = re.compile(r"^[\w\-.=+/:~<>]+$")
@@ -89,8 +91,8 @@ def _secret_literal(node: cst.BaseExpression | None, name: str | None = None,
         return value
     if _NOT_SECRET.search(value) or not any(c.isascii() and c.isalnum() for c in value):
         return None
-    if _CREDENTIAL_WORD.match(value) or _SENTINEL_WORDS & set(split_words(value)):
-        return None  # a field name (password="passwd" maps keywords) or a sentinel, not a secret
+    if _CREDENTIAL_WORD.match(value) or _FIELD_NAME.match(value) or _SENTINEL_WORDS & set(split_words(value)):
+        return None  # a field name (password="passwd", "input_token": "next_token") or a sentinel
     if len(value.split()) >= 2 and not (value.startswith("<") and value.endswith(">")):
         return None
     if word == "token" and (len(value) < _MIN_TOKEN or not _TOKEN_SHAPE.match(value)):

@@ -116,6 +116,8 @@ def test_offset_is_parenthesised_inside_an_expression():
         "import random, time\n\ndef unique_string(prefix):\n    return '%s-%s' % (prefix, random.randint(1, 9))\n",
         "import random\nnew_dst = dst + '-temp-%04X' % random.randint(1, 16**4)\n",
         "import random\nsome_nodes = set(random.sample(list(G), m1))\n",
+        # A sort key beside weights is not a secret key.
+        "from random import random\nweights_to_skip = log(random()) / smallest_weight_key\n",
     ],
 )
 def test_refuses_seeded_benign_or_local_random(source):

@@ -131,6 +131,9 @@ def test_refuses_values_that_are_not_secrets(source):
         # Keyword maps name the driver's fields; a sentinel marks a default.
         ("opts = url.translate_connect_args(username='user', password='passwd')\n", 1),
         ("_DEFAULT_TOKEN = '_sa_default'\n", 1),
+        # A pagination model maps request fields to response fields.
+        ("PAGINATION = {'list': {'input_token': 'next_token', 'limit_key': 'max_results'}}\n", 1),
+        ("PAGINATION = {'output_token': 'NextToken'}\n", 1),
     ],
 )
 def test_refuses_literals_bandit_flags_that_real_code_does_not_use_as_secrets(source, line):
@@ -143,6 +146,8 @@ def test_a_long_token_and_a_secret_key_are_still_secrets():
     assert rewrite is not None and 'os.environ["API_TOKEN"]' in rewrite.text
     rewrite = SecretFromEnv.apply("API_TOKEN = 'ghp_0123456789abcdef'\nSECRET_KEY = 'dev'\n", 2)
     assert rewrite is not None and 'os.environ["SECRET_KEY"]' in rewrite.text
+    rewrite = SecretFromEnv.apply("password = 'somefancypassword'\n", 1)
+    assert rewrite is not None and 'os.environ["PASSWORD"]' in rewrite.text
 
 
 def test_env_name():
