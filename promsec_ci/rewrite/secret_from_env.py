@@ -46,7 +46,8 @@ _SENTINEL_WORDS = frozenset({"default", "sentinel", "none", "null", "undefined",
 # Words that may follow the credential word in its name: SECRET_KEY, password_hash.
 _CREDENTIAL_SUFFIXES = frozenset({"key", "hash", "value"})
 # An identifier ending in a credential word names a field: "next_token", "accessToken".
-_FIELD_NAME = re.compile(f"^[A-Za-z][A-Za-z0-9_]*(_(?i:{_WORDS})|[a-z0-9](Token|Passw(or)?d|Pwd|Secret|Pass(phrase)?))$")
+_FIELD_NAME = re.compile(
+    f"^[A-Za-z][A-Za-z0-9_]*(_(?i:{_WORDS})|[a-z0-9](Token|Passw(or)?d|Pwd|Secret|Pass(phrase)?))$")
 _MIN_TOKEN = 8  # shorter "tokens" are lexer tokens and separators
 # What API tokens are made of (base64, hex, URL-safe; <...> for placeholders): not regexes.
 _TOKEN_SHAPE = re.compile(r"^[\w\-.=+/:~<>]+$")
