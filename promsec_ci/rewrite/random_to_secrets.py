@@ -27,10 +27,10 @@ from promsec_ci.rewrite.call_edit import (
     TransformerOperator,
     classify,
     expr,
-    function_words,
     has_star_args,
     literal_value,
     positional,
+    split_words,
     words_in,
 )
 
@@ -40,12 +40,13 @@ _SECURITY = frozenset({
     "iv", "crypt", "encrypt", "cipher", "credential",
 })
 # Security words with everyday meanings (a sort key, a colour code): a benign word beside them wins.
-_AMBIGUOUS = frozenset({"key", "code", "pin", "api", "reset", "invite", "session", "sid"})
+_AMBIGUOUS = frozenset({"key", "code", "pin", "api", "reset", "invite"})
 _BENIGN = frozenset({
     "test", "tests", "game", "player", "sim", "simulate", "simulation", "jitter", "backoff", "delay",
     "sleep", "retry", "color", "colour", "weight", "weights", "noise", "mock", "fake", "demo", "dice",
     "dummy", "seed", "sprite", "sprites", "screen", "posx", "posy", "monte", "carlo", "example",
     "experiment", "population", "mutation", "chromosome", "genetic", "animation", "music", "nota",
+    "id", "ids", "identifier", "suffix", "prefix", "arn", "filename", "hostname",
 })
 _SYSTEM_RANDOM = {"random", "uniform", "sample", "choices", "triangular", "shuffle", "randint", "randrange",
                   "gauss", "betavariate", "expovariate", "normalvariate"}
@@ -111,8 +112,10 @@ class _RandomToSecrets(CallTransformer):
     def _security_context(self, call: cst.Call) -> bool:
         statement = [self.target] if self.target is not None else [call]
         found = _classify(words_in(statement))
-        if found is None:
-            found = _classify(function_words(self.enclosing_function(call)))
+        function = self.enclosing_function(call)
+        if found is None and function is not None:
+            # The name only: a constructor's forty parameters say nothing about this one value.
+            found = _classify(split_words(function.name.value))
         return found == "security"
 
     @staticmethod

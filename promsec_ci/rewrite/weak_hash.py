@@ -47,6 +47,7 @@ BENIGN_WORDS = frozenset({
     "websocket", "ws", "handshake", "git", "name", "id", "identifier", "template", "tmpl", "module",
 })
 # How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
+_STRONG = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3", "blake2b", "blake2s"})
 _SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},
               "sha": {"sha", "sha1"}, "sha1": {"sha", "sha1"}}
 
@@ -107,7 +108,26 @@ def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> boo
     if spellings & set(names):
         return True
     scope = function if function is not None else transformer.target
-    return scope is not None and any("".join(split_words(text)) in spellings for text in _literals(scope, call))
+    if scope is not None and any("".join(split_words(text)) in spellings for text in _spelled(scope, call)):
+        return True
+    return _chosen_beside_a_strong_hash(transformer, call)
+
+
+def _chosen_beside_a_strong_hash(transformer: CallTransformer, call: cst.Call) -> bool:
+    """Whether a condition picks between this weak hash and a strong one (``SHA256() if version ==
+    "2" else SHA1()``, an ``if``/``elif`` per algorithm): a protocol version decides, not us."""
+    node, parent = call, transformer.parent_of(call)
+    while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Module)):
+        branches: list[cst.CSTNode | None] = []
+        if isinstance(parent, cst.IfExp):
+            branches = [parent.body, parent.orelse]
+        elif isinstance(parent, cst.If):
+            branches = [parent.body, parent.orelse]
+        others = [branch for branch in branches if branch is not None and branch is not node]
+        if len(others) < len(branches) and any(_STRONG & set(words_in([branch])) for branch in others):
+            return True
+        node, parent = parent, transformer.parent_of(parent)
+    return False
 
 
 def _targets(statement: cst.CSTNode | None) -> list[str]:
@@ -120,13 +140,21 @@ def _targets(statement: cst.CSTNode | None) -> list[str]:
     return [name for name in map(dotted_name, targets) if name]
 
 
-def _literals(node: cst.CSTNode, call: cst.Call) -> list[str]:
-    """Short string literals in ``node``, outside ``call`` (``hashlib.new("md5")`` names its own)."""
+def _spelled(node: cst.CSTNode, call: cst.Call) -> list[str]:
+    """Short string literals and names in ``node`` that are not called (``algorithm == "MD5"``,
+    ``alg == HashAlgorithm.SHA_1``), outside ``call`` (``hashlib.new("md5")`` names its own)."""
     texts: list[str] = []
 
     class _Visitor(cst.CSTVisitor):
         def visit_Call(self, visited: cst.Call) -> bool:
-            return visited is not call
+            if visited is call:
+                return False
+            for arg in visited.args:
+                arg.visit(self)
+            return False
+
+        def visit_Name(self, name: cst.Name) -> None:
+            texts.append(name.value)
 
         def visit_SimpleString(self, string: cst.SimpleString) -> None:
             value = string.evaluated_value

@@ -126,6 +126,14 @@ def build_digest_header(algorithm, a1):
         ("import hashlib\nmd5_digest = hashlib.md5(data).hexdigest()\n", 2),
         # RFC 6455 fixes SHA-1 for the WebSocket handshake.
         ("import hashlib, base64\naccept = base64.b64encode(hashlib.sha1(key + WS_KEY).digest())\n", 2),
+        # A condition picks the algorithm: a protocol version or a caller's choice.
+        ("from cryptography.hazmat.primitives import hashes\n\n\ndef sign(version):\n"
+         "    algo = hashes.SHA256() if version == '2' else hashes.SHA1()\n", 5),
+        ("import hashlib\n\n\ndef compute(alg, data):\n    if alg == Algorithm.SHA_256:\n"
+         "        return hashlib.sha256(data)\n    elif alg == Algorithm.SHA_1:\n"
+         "        return hashlib.sha1(data)\n", 8),
+        ("import hashlib\n\n\ndef digest(alg, data):\n    if alg == Algorithm.MD5:\n"
+         "        return hashlib.md5(data)\n", 6),
     ],
 )
 def test_refuses_digests_fixed_by_a_protocol_or_format(source, line):

@@ -118,8 +118,18 @@ def test_offset_is_parenthesised_inside_an_expression():
         "import random\nsome_nodes = set(random.sample(list(G), m1))\n",
         # A sort key beside weights is not a secret key.
         "from random import random\nweights_to_skip = log(random()) / smallest_weight_key\n",
+        # An identifier, in a function whose other parameter is a token.
+        "import random\n\ndef start(arn, client_request_token):\n    iteration_id = random.randint(0, 9)\n",
     ],
 )
 def test_refuses_seeded_benign_or_local_random(source):
     last = source.rstrip("\n").count("\n") + 1
     assert RandomToSecrets.apply(source, last) is None
+
+
+def test_a_session_id_is_a_secret_and_a_game_key_is_not():
+    session = "import random\nsession_id = random.getrandbits(128)\n"
+    rewrite = RandomToSecrets.apply(session, 2)
+    assert rewrite is not None and "session_id = secrets.randbits(128)" in rewrite.text
+    assert RandomToSecrets.apply("import random\napi_key = random.getrandbits(128)\n", 2) is not None
+    assert RandomToSecrets.apply("import random\ngame_key = random.getrandbits(128)\n", 2) is None
