@@ -14,7 +14,8 @@ Bandit flags any string near a password-like name; most such strings in real cod
 secrets, so the rewrite is refused unless the name is a credential and the literal could be one:
 
 - the name must end in the credential word (``db_password``, ``auth_token``, ``SECRET_KEY``),
-  not merely contain it (``TOKEN_USERNAME``, ``password_prompt``, ``TOKEN_SEPARATOR``);
+  not merely contain it (``TOKEN_USERNAME``, ``password_prompt``, ``TOKEN_SEPARATOR``), and a
+  token must grant something (not ``NEXT_TOKEN``, ``update_token``: paging and concurrency);
 - the literal must hold an ASCII letter or digit (not ``")"``, ``":****"``, ``"..."``), and must
   not be a path, URL, sentence or format template (``password = "%s"``), a credential word or
   identifier naming a field (``translate_connect_args(password="passwd")``, ``"input_token":
@@ -48,6 +49,11 @@ _CREDENTIAL_SUFFIXES = frozenset({"key", "hash", "value"})
 # An identifier ending in a credential word names a field: "next_token", "accessToken".
 _FIELD_NAME = re.compile(
     f"^[A-Za-z][A-Za-z0-9_]*(_(?i:{_WORDS})|[a-z0-9](Token|Passw(or)?d|Pwd|Secret|Pass(phrase)?))$")
+# Tokens that page, order or cancel requests (NextToken, update_token): they grant nothing.
+_NOT_CREDENTIAL_TOKENS = frozenset({
+    "next", "prev", "previous", "page", "pagination", "continuation", "cursor", "marker", "sync",
+    "resume", "cancel", "cancellation", "idempotency", "update", "change",
+})
 _MIN_TOKEN = 8  # shorter "tokens" are lexer tokens and separators
 # What API tokens are made of (base64, hex, URL-safe; <...> for placeholders): not regexes.
 _TOKEN_SHAPE = re.compile(r"^[\w\-.=+/:~<>]+$")
@@ -72,6 +78,8 @@ def credential_word(name: str) -> str | None:
     words = split_words(name)
     if len(words) >= 2 and words[-1] in _CREDENTIAL_SUFFIXES:
         words = words[:-1]
+    if len(words) >= 2 and words[-1] == "token" and words[-2] in _NOT_CREDENTIAL_TOKENS:
+        return None
     if words and _CREDENTIAL_WORD.match(words[-1]) and _CANDIDATE.search(name):
         return words[-1]
     return None

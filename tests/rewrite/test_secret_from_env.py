@@ -134,6 +134,8 @@ def test_refuses_values_that_are_not_secrets(source):
         # A pagination model maps request fields to response fields.
         ("PAGINATION = {'list': {'input_token': 'next_token', 'limit_key': 'max_results'}}\n", 1),
         ("PAGINATION = {'output_token': 'NextToken'}\n", 1),
+        ("DEFAULT_NEXT_TOKEN = ''\n", 1),
+        ("update_token = '1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d'\n", 1),
     ],
 )
 def test_refuses_literals_bandit_flags_that_real_code_does_not_use_as_secrets(source, line):
