@@ -401,11 +401,14 @@ def function_words(function: cst.FunctionDef | None) -> list[str]:
     return [w for name in names for w in split_words(name)]
 
 
+_TOKENIZE = re.compile(r"(de)?tokeni[sz]")  # a lexer's tokens, not a credential
+
+
 def classify(words: Iterable[str], security: frozenset[str], benign: frozenset[str]) -> str | None:
     """``"security"`` when any word is a security word, else ``"benign"`` when any is benign,
     else ``None`` (no signal). Security wins: a wrong "not for security" is the costly mistake."""
     found = set(words)
-    joined = "_".join(found)
+    joined = "_".join(w for w in found if not _TOKENIZE.match(w))
     if found & security or any(stem in joined for stem in ("password", "passwd", "secret", "token")):
         return "security"
     if found & benign:

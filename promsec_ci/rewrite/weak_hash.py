@@ -91,7 +91,7 @@ def purpose(transformer: CallTransformer, call: cst.Call) -> str | None:
     parameters."""
     statement = [transformer.target] if transformer.target is not None else [call]
     found = classify(words_in(statement), SECURITY_WORDS, BENIGN_WORDS)
-    if found is None and _truncated(transformer, call):
+    if found is None and (_truncated(transformer, call) or _declared_not_for_security(transformer, call)):
         return "benign"
     if found is None:
         found = classify(function_words(transformer.enclosing_function(call)), SECURITY_WORDS, BENIGN_WORDS)
@@ -163,6 +163,23 @@ def _spelled(node: cst.CSTNode, call: cst.Call) -> list[str]:
 
     node.visit(_Visitor())
     return texts
+
+
+def _declared_not_for_security(transformer: CallTransformer, call: cst.Call) -> bool:
+    """Whether the enclosing function already hashes with ``usedforsecurity=False`` (a FIPS
+    fallback, say): its author said what the digest is for."""
+    function = transformer.enclosing_function(call)
+    declared = False
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Arg(self, arg: cst.Arg) -> None:
+            nonlocal declared
+            declared = declared or (arg.keyword is not None and arg.keyword.value == "usedforsecurity"
+                                    and literal_value(arg.value) is False)
+
+    if function is not None:
+        function.visit(_Visitor())
+    return declared
 
 
 def _truncated(transformer: CallTransformer, call: cst.Call) -> bool:

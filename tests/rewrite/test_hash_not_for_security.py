@@ -3,6 +3,7 @@
 import pytest
 
 from promsec_ci.rewrite.hash_not_for_security import HashNotForSecurity
+from promsec_ci.rewrite.hash_sha256 import HashSha256
 from tests.rewrite.rewrite_check import check
 
 
@@ -79,3 +80,13 @@ def test_cut_short_and_handshake_digests_are_marked_not_for_security():
 def test_a_digest_the_code_names_needs_a_benign_signal():
     source = "import hashlib\n\n\ndef md5_utf8(x):\n    return hashlib.md5(x).hexdigest()\n"
     assert HashNotForSecurity.apply(source, 5) is None
+
+
+def test_the_functions_own_fips_fallback_says_not_for_security():
+    source = (
+        "from hashlib import md5\n\n\ndef tokenize(*args):\n    try:\n        h = md5(str(args).encode())\n"
+        "    except ValueError:\n        h = md5(str(args).encode(), usedforsecurity=False)\n    return h.hexdigest()\n"
+    )
+    rewrite = HashNotForSecurity.apply(source, 6)
+    assert rewrite is not None and "h = md5(str(args).encode(), usedforsecurity=False)\n    except" in rewrite.text
+    assert HashSha256.apply(source, 6) is None
