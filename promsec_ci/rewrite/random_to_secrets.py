@@ -11,8 +11,8 @@ Each call is mapped to the ``secrets`` (OS CSPRNG) equivalent with exactly the s
 Applies only where the names around the call say the value guards something (token, password,
 key, OTP, nonce, session, ...): Bandit flags every ``random`` call, and most draw sample data,
 suffixes or demo values where a CSPRNG changes nothing but reproducibility. Refused also where
-the module seeds ``random`` (reproducibility is wanted) or the names say simulation, game, test
-data, jitter or back-off.
+the module seeds ``random`` (reproducibility is wanted), the names say simulation, game, test
+data, jitter or back-off, or the code is a test (``production_only``).
 """
 
 from __future__ import annotations
@@ -165,6 +165,7 @@ RandomToSecrets = TransformerOperator(
             "https://docs.python.org/3/library/secrets.html",
         ),
         review_guidance=ReviewGuidance.MERGE_AFTER_CURSORY_REVIEW,
+        production_only=True,
     ),
     _RandomToSecrets,
 )
