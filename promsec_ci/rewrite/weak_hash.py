@@ -93,8 +93,12 @@ def purpose(transformer: CallTransformer, call: cst.Call) -> str | None:
     found = classify(words_in(statement), SECURITY_WORDS, BENIGN_WORDS)
     if found is None and (_truncated(transformer, call) or _declared_not_for_security(transformer, call)):
         return "benign"
+    function = transformer.enclosing_function(call)
+    if found is None and function is not None:
+        # The function's name before its parameters: _generate_cache_key(self, url, session_name)
+        found = classify(split_words(function.name.value), SECURITY_WORDS, BENIGN_WORDS)
     if found is None:
-        found = classify(function_words(transformer.enclosing_function(call)), SECURITY_WORDS, BENIGN_WORDS)
+        found = classify(function_words(function), SECURITY_WORDS, BENIGN_WORDS)
     return found
 
 
@@ -114,8 +118,9 @@ def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> boo
 
 
 def _chosen_beside_a_strong_hash(transformer: CallTransformer, call: cst.Call) -> bool:
-    """Whether a condition picks between this weak hash and a strong one (``SHA256() if version ==
-    "2" else SHA1()``, an ``if``/``elif`` per algorithm): a protocol version decides, not us."""
+    """Whether a condition or a table picks between this weak hash and a strong one (``SHA256() if
+    version == "2" else SHA1()``, an ``if``/``elif`` per algorithm, a list of named algorithms): a
+    protocol decides, not us."""
     node, parent = call, transformer.parent_of(call)
     while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Module)):
         branches: list[cst.CSTNode | None] = []
@@ -123,6 +128,8 @@ def _chosen_beside_a_strong_hash(transformer: CallTransformer, call: cst.Call) -
             branches = [parent.body, parent.orelse]
         elif isinstance(parent, cst.If):
             branches = [parent.body, parent.orelse]
+        elif isinstance(parent, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            branches = list(parent.elements)  # a table of algorithms: RFC 7518's RSA-OAEP is SHA-1
         others = [branch for branch in branches if branch is not None and branch is not node]
         if len(others) < len(branches) and any(_STRONG & set(words_in([branch])) for branch in others):
             return True

@@ -66,7 +66,8 @@ class _XmlDefusedxml(CallTransformer):
             return updated_node
         if package in _MODULES:  # from xml.etree.ElementTree import parse
             safe, provided = _MODULES[package]
-            if all(dotted_name(a.name) in provided for a in updated_node.names):
+            names = [dotted_name(a.name) for a in updated_node.names]
+            if all(name in provided for name in names) and _CALLS.intersection(names):
                 return updated_node.with_changes(module=cst.parse_expression(safe))
             return updated_node
         # from xml.dom import minidom [as md]: every imported module must be fully covered
@@ -86,17 +87,21 @@ class _XmlDefusedxml(CallTransformer):
         return updated_node.with_changes(module=cst.parse_expression(replacement))
 
     def _uses_only(self, statement: cst.CSTNode, bound: str, provided: frozenset[str]) -> bool:
-        """Every use of ``bound`` in the module is ``bound.<name>`` with ``name`` in ``provided``."""
+        """Every use of ``bound`` in the module is ``bound.<name>`` with ``name`` in ``provided``,
+        and one of them parses. A module that only re-exports the import (``compat.py``) is left
+        alone: its importers may use what defusedxml lacks (``ETree.TreeBuilder``)."""
         scope = self.scope_of(statement)
         if scope is None or bound not in scope:
             return False
+        parses = False
         for assignment in scope[bound]:
             for access in getattr(assignment, "references", ()):
                 parent = self.parent_of(access.node)
                 if not (isinstance(parent, cst.Attribute) and parent.value is access.node
                         and parent.attr.value in provided):
                     return False
-        return True
+                parses = parses or parent.attr.value in _CALLS
+        return parses
 
 
 XmlDefusedxml = TransformerOperator(

@@ -90,3 +90,13 @@ def test_the_functions_own_fips_fallback_says_not_for_security():
     rewrite = HashNotForSecurity.apply(source, 6)
     assert rewrite is not None and "h = md5(str(args).encode(), usedforsecurity=False)\n    except" in rewrite.text
     assert HashSha256.apply(source, 6) is None
+
+
+def test_the_function_name_speaks_before_its_parameters():
+    source = (
+        "import hashlib\n\n\nclass Cache:\n    def _generate_cache_key(self, start_url, session_name):\n"
+        "        return hashlib.sha1(start_url.encode()).hexdigest()\n"
+    )
+    rewrite = HashNotForSecurity.apply(source, 6)
+    assert rewrite is not None and "sha1(start_url.encode(), usedforsecurity=False)" in rewrite.text
+    assert HashSha256.apply(source, 6) is None

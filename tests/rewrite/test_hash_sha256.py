@@ -134,6 +134,10 @@ def build_digest_header(algorithm, a1):
          "        return hashlib.sha1(data)\n", 8),
         ("import hashlib\n\n\ndef digest(alg, data):\n    if alg == Algorithm.MD5:\n"
          "        return hashlib.md5(data)\n", 6),
+        # A table of named algorithms: RFC 7518 fixes SHA-1 for RSA-OAEP.
+        ("from cryptography.hazmat.primitives import hashes\nALGS = [\n"
+         "    Alg('RSA-OAEP', OAEP(MGF1(hashes.SHA1()), hashes.SHA1(), None)),\n"
+         "    Alg('RSA-OAEP-256', OAEP(MGF1(hashes.SHA256()), hashes.SHA256(), None)),\n]\n", 3),
     ],
 )
 def test_refuses_digests_fixed_by_a_protocol_or_format(source, line):
