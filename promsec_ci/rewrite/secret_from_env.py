@@ -18,8 +18,9 @@ secrets, so the rewrite is refused unless the name is a credential and the liter
   token must grant something (not ``NEXT_TOKEN``, ``update_token``: paging and concurrency);
 - the literal must hold an ASCII letter or digit (not ``")"``, ``":****"``, ``"..."``), and must
   not be a path, URL, sentence or format template (``password = "%s"``), a credential word or
-  identifier naming a field (``translate_connect_args(password="passwd")``, ``"input_token":
-  "next_token"``) or a sentinel (``_DEFAULT_TOKEN = "_sa_default"``);
+  identifier naming a field or variable (``translate_connect_args(password="passwd")``,
+  ``"input_token": "next_token"``, ``SECRET_KEY = "AWS_SECRET_ACCESS_KEY"``) or a sentinel
+  (``_DEFAULT_TOKEN = "_sa_default"``);
 - a *token* is at least 8 characters of what API tokens are made of (``token == "@"`` and
   ``jsonnet_token = r"[^\W\d]\w*"`` are a parser's), a literal compared against at least 4
   (``user_pass == "git"`` checks a URL's user part);
@@ -54,6 +55,10 @@ _NOT_CREDENTIAL_TOKENS = frozenset({
     "next", "prev", "previous", "page", "pagination", "continuation", "cursor", "marker", "sync",
     "resume", "cancel", "cancellation", "idempotency", "update", "change",
 })
+_PLACEHOLDER_WORDS = frozenset({"your", "my", "change", "changeme", "replace", "insert", "enter", "here",
+                                "example", "put"})
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
+_PASCAL_NAME = re.compile(r"^([A-Z][a-z0-9]+|[A-Z]{2,}(?=[A-Z][a-z]))([A-Z][a-z0-9]+|[A-Z]{2,}(?=[A-Z][a-z]|$))+$")
 _MIN_TOKEN = 8  # shorter "tokens" are lexer tokens and separators
 # What API tokens are made of (base64, hex, URL-safe; <...> for placeholders): not regexes.
 _TOKEN_SHAPE = re.compile(r"^[\w\-.=+/:~<>]+$")
@@ -100,7 +105,7 @@ def _secret_literal(node: cst.BaseExpression | None, name: str | None = None,
         return value
     if _NOT_SECRET.search(value) or not any(c.isascii() and c.isalnum() for c in value):
         return None
-    if _CREDENTIAL_WORD.match(value) or _FIELD_NAME.match(value) or _SENTINEL_WORDS & set(split_words(value)):
+    if _CREDENTIAL_WORD.match(value) or _names_something(value) or _SENTINEL_WORDS & set(split_words(value)):
         return None  # a field name (password="passwd", "input_token": "next_token") or a sentinel
     if len(value.split()) >= 2 and not (value.startswith("<") and value.endswith(">")):
         return None
@@ -109,6 +114,17 @@ def _secret_literal(node: cst.BaseExpression | None, name: str | None = None,
     if compared and len(value) < _MIN_COMPARED:
         return None
     return value
+
+
+def _names_something(value: str) -> bool:
+    """An identifier naming a field or variable: ``next_token``, ``AWS_SECRET_ACCESS_KEY`` (where
+    the secret lives), ``SecretAccessKey`` (an API's field)."""
+    words = split_words(value)
+    if _PLACEHOLDER_WORDS.intersection(words):
+        return False  # YOUR_SECRET_KEY stands for a secret: the code still holds one
+    if _FIELD_NAME.match(value) or _ENV_NAME.match(value):
+        return True
+    return bool(_PASCAL_NAME.match(value)) and any(_CREDENTIAL_WORD.match(w) for w in words)
 
 
 def _target_name(node: cst.BaseExpression) -> str | None:

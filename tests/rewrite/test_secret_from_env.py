@@ -135,6 +135,9 @@ def test_refuses_values_that_are_not_secrets(source):
         ("PAGINATION = {'list': {'input_token': 'next_token', 'limit_key': 'max_results'}}\n", 1),
         ("PAGINATION = {'output_token': 'NextToken'}\n", 1),
         ("DEFAULT_NEXT_TOKEN = ''\n", 1),
+        # Where the secret lives: an environment variable's name, a credentials file's field.
+        ("class EnvProvider:\n    SECRET_KEY = 'AWS_SECRET_ACCESS_KEY'\n", 2),
+        ("class FileProvider:\n    SECRET_KEY = 'AWSSecretKey'\n", 2),
         ("update_token = '1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d'\n", 1),
     ],
 )
