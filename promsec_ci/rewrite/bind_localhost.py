@@ -11,7 +11,8 @@ loopback unless the deployment opts in through ``BIND_HOST``::
 Comparisons (``if host == "0.0.0.0"``) and list or set entries (``ALLOWED_HOSTS``) are left alone,
 and so is a function's local variable that never reaches a bind or server call: code often
 spells out what an unset host means (``host = "0.0.0.0" if not self._host else self._host``)
-to display it, while the bind itself passes ``None``.
+to display it, while the bind itself passes ``None``. Tests are left alone (``production_only``):
+they bind the wildcard to test it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ _BIND_CALLS = frozenset({
 })
 
 
+def _binds(call: cst.Call) -> bool:
+    name = (dotted_name(call.func) or "").rpartition(".")[2]
+    return name in _BIND_CALLS or name.endswith(("Server", "_server"))
+
+
+def _names_an_address(arg: cst.Arg) -> bool:
+    keyword = arg.keyword.value.lower() if arg.keyword is not None else ""
+    return any(word in keyword for word in ("host", "bind", "listen", "interface"))
+
+
 class _BindLocalhost(ComparisonAwareTransformer):
 
     def leave_SimpleString(self, original_node: cst.SimpleString,
@@ -41,9 +52,11 @@ class _BindLocalhost(ComparisonAwareTransformer):
         return env_lookup(self.module_alias("os"), "BIND_HOST", "127.0.0.1")
 
     def _is_bind_address(self, node: cst.CSTNode) -> bool:
-        """An argument (``bind(("0.0.0.0", 80))``, ``run(host="0.0.0.0")``), a default or a plain
-        assignment; an options-dict value; not an entry of a list or set (``ALLOWED_HOSTS = ["0.0.0.0"]``
-        names hosts to accept, it binds nothing) and not a bare string statement."""
+        """An argument of a bind or server call (``bind(("0.0.0.0", 80))``, ``run(host="0.0.0.0")``)
+        or an address keyword, a default or a plain assignment; an options-dict value; not an entry
+        of a list or set (``ALLOWED_HOSTS = ["0.0.0.0"]`` names hosts to accept, it binds nothing),
+        a returned value or another call's argument (``ip_address("0.0.0.0")`` is the wildcard
+        itself)."""
         child, current = node, self.parent_of(node)
         while current is not None and not isinstance(current, (cst.Call, cst.BaseSmallStatement, cst.Param)):
             if isinstance(current, cst.DictElement) and current.value is child:
@@ -54,7 +67,9 @@ class _BindLocalhost(ComparisonAwareTransformer):
         if isinstance(current, (cst.Assign, cst.AnnAssign)):
             function = self.enclosing_function(current)
             return function is None or self._reaches_bind_call(current, function)
-        return current is not None and not isinstance(current, cst.Expr)
+        if isinstance(current, cst.Call):
+            return _binds(current) or isinstance(child, cst.Arg) and _names_an_address(child)
+        return isinstance(current, cst.Param)
 
     @staticmethod
     def _reaches_bind_call(assignment: cst.Assign | cst.AnnAssign, function: cst.FunctionDef) -> bool:
@@ -66,7 +81,7 @@ class _BindLocalhost(ComparisonAwareTransformer):
         class _Visitor(cst.CSTVisitor):
             def visit_Call(self, call: cst.Call) -> None:
                 nonlocal found
-                if (dotted_name(call.func) or "").rpartition(".")[2] not in _BIND_CALLS:
+                if not _binds(call):
                     return
                 for arg in call.args:
                     values = [e.value for e in arg.value.elements] if isinstance(arg.value, cst.Tuple) else [arg.value]
@@ -89,6 +104,7 @@ BindLocalhost = TransformerOperator(
             "https://docs.python.org/3/library/socket.html#socket.socket.bind",
         ),
         review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+        production_only=True,
     ),
     _BindLocalhost,
 )

@@ -50,6 +50,9 @@ def test_default_argument_and_options_dict():
         "app.run(host='127.0.0.1')\n",
         "ALLOWED_HOSTS = ['0.0.0.0', 'localhost']\n",
         "'0.0.0.0'\n",
+        # The wildcard as a value: what an unbound socket reports, an address object.
+        "return_value = lambda: print(('0.0.0.0', 0))\n",
+        "wildcard = ipaddress.ip_address('0.0.0.0')\n",
     ],
 )
 def test_refuses(source):
@@ -66,3 +69,18 @@ def test_a_local_reaching_a_bind_call_is_fixed_one_only_displayed_is_not():
              "        host = '0.0.0.0' if not self._host else self._host\n"
              "        return str(URL.build(scheme='http', host=host, port=self.port))\n")
     assert BindLocalhost.apply(shown, 4) is None
+
+
+def test_a_server_class_and_an_address_keyword_bind():
+    for source in ("server = ThreadedTCPServer(('0.0.0.0', 80), Handler)\n",
+                   "client = connect(url, bind_address='0.0.0.0')\n"):
+        rewrite = BindLocalhost.apply(source, 1)
+        assert rewrite is not None and 'os.environ.get("BIND_HOST", "127.0.0.1")' in rewrite.text
+
+
+def test_a_returned_wildcard_binds_nothing():
+    assert BindLocalhost.apply("def getsockname(self):\n    return ('0.0.0.0', 0)\n", 2) is None
+
+
+def test_tests_bind_the_wildcard_on_purpose():
+    assert BindLocalhost.meta.production_only
