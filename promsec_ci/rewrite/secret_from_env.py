@@ -21,9 +21,10 @@ secrets, so the rewrite is refused unless the name is a credential and the liter
   identifier naming a field or variable (``translate_connect_args(password="passwd")``,
   ``"input_token": "next_token"``, ``SECRET_KEY = "AWS_SECRET_ACCESS_KEY"``) or a sentinel
   (``_DEFAULT_TOKEN = "_sa_default"``);
-- a *token* is at least 8 characters of what API tokens are made of (``token == "@"`` and
-  ``jsonnet_token = r"[^\W\d]\w*"`` are a parser's), a literal compared against at least 4
-  (``user_pass == "git"`` checks a URL's user part);
+- a *token* is at least 8 characters of what API tokens are made of, digits among them, or a
+  placeholder (``token == "@"``, ``cur_token == "languagesystem"`` and ``jsonnet_token =
+  r"[^\W\d]\w*"`` are a parser's), a literal compared against at least 4 (``user_pass == "git"``
+  checks a URL's user part);
 - enum members are labels (``CI_MUST_PASS = "ci_must_pass"``), and an empty parameter default
   means "no password", not a secret;
 - test code is left alone (``production_only``): its passwords are fixtures.
@@ -109,11 +110,20 @@ def _secret_literal(node: cst.BaseExpression | None, name: str | None = None,
         return None  # a field name (password="passwd", "input_token": "next_token") or a sentinel
     if len(value.split()) >= 2 and not (value.startswith("<") and value.endswith(">")):
         return None
-    if word == "token" and (len(value) < _MIN_TOKEN or not _TOKEN_SHAPE.match(value)):
+    if word == "token" and not _token_like(value):
         return None
     if compared and len(value) < _MIN_COMPARED:
         return None
     return value
+
+
+def _token_like(value: str) -> bool:
+    """API tokens are long and random (digits among letters: hex, base64) or a placeholder for
+    one (``<token>``, ``YOUR_TOKEN_HERE``); a parser's tokens are words (``"languagesystem"``)."""
+    if len(value) < _MIN_TOKEN or not _TOKEN_SHAPE.match(value):
+        return False
+    return any(c.isdigit() for c in value) or value.startswith("<") or bool(
+        _PLACEHOLDER_WORDS.intersection(split_words(value)))
 
 
 def _names_something(value: str) -> bool:

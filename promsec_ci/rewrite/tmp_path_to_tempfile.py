@@ -11,7 +11,9 @@ directory instead of the world-writable ``/tmp``; on a default Linux host the pa
 Comparisons are left alone (``path == "/tmp/x"`` tests a value, it does not create one), and so
 are paths on another machine: where the statement, its function or its class speak of SSH, FTP,
 a remote or a container (``temppath = kwargs.pop("temppath", "/tmp")  # remote temp directory``
-in an SFTP client), the local temporary directory is not the answer.
+in an SFTP client), the local temporary directory is not the answer. Tests are left alone
+(``production_only``): their ``/tmp`` paths are mostly fake values (``patch(sys, "executable",
+"/tmp/fake")``).
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ TmpPathToTempfile = TransformerOperator(
             "https://docs.python.org/3/library/tempfile.html#tempfile.gettempdir",
         ),
         review_guidance=ReviewGuidance.MERGE_AFTER_REVIEW,
+        production_only=True,
     ),
     _TmpPathToTempfile,
 )

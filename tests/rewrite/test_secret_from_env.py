@@ -118,6 +118,7 @@ def test_refuses_values_that_are_not_secrets(source):
         ("TOKEN_SEPARATOR = ', '\n", 1),
         ("split_token = '...'\n", 1),
         ("DONE_TOKEN = 'done.'\n", 1),  # a parser token: too short for an API token
+        ("def parse(self):\n    assert self.cur_token_ == 'languagesystem'\n", 2),  # a keyword
         ("jsonnet_token = r'[^\\W\\d]\\w*'\n", 1),  # a lexer's regex
         ("def f(token):\n    if token == ')':\n        return 1\n", 2),
         ("def f(user_pass):\n    return user_pass == 'git'\n", 2),
