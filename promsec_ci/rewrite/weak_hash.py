@@ -47,6 +47,9 @@ BENIGN_WORDS = frozenset({
     "websocket", "ws", "handshake", "git", "name", "id", "identifier", "template", "tmpl", "module",
 })
 # How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
+# Keyed constructions that fix their hash with the other side (RFC 4226/6238: authenticator apps
+# compute HMAC-SHA1), and where SHA-1 is not broken.
+_KEYED = frozenset({"hmac", "totp", "hotp"})
 _STRONG = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3", "blake2b", "blake2s"})
 _SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},
               "sha": {"sha", "sha1"}, "sha1": {"sha", "sha1"}}
@@ -105,11 +108,15 @@ def purpose(transformer: CallTransformer, call: cst.Call) -> str | None:
 def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> bool:
     """Whether the code names the algorithm it computes: a name assigned by the statement, the
     enclosing function's name or parameters, or a string literal in that function (``"MD5"``,
-    ``"SHA-1"``). The call's own spelling (``hashlib.md5``) does not count."""
+    ``"SHA-1"``); the call's own spelling (``hashlib.md5``) does not count. Or it feeds an HMAC,
+    TOTP or HOTP, whose algorithm the verifying side fixes."""
     spellings = _SPELLINGS[found.algorithm]
     function = transformer.enclosing_function(call)
     names = function_words(function) + [w for target in _targets(transformer.target) for w in split_words(target)]
     if spellings & set(names):
+        return True
+    statement = [transformer.target] if transformer.target is not None else [call]
+    if _KEYED & set(names + words_in(statement)):
         return True
     scope = function if function is not None else transformer.target
     if scope is not None and any("".join(split_words(text)) in spellings for text in _spelled(scope, call)):

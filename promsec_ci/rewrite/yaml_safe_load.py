@@ -8,10 +8,14 @@ arbitrary Python objects from the document; ``yaml.safe_load`` builds only plain
 
 A call that already passes ``SafeLoader`` or ``CSafeLoader`` is left alone, and so is one
 passing any loader that is not PyYAML's own unsafe one: a project's loader class carries
-constructors (``!Ref`` tags, ordered mappings) that ``safe_load`` would drop.
+constructors (``!Ref`` tags, ordered mappings) that ``safe_load`` would drop, and so is any call
+in a module that registers constructors on the stock loaders (``yaml.add_multi_constructor("",
+f)`` teaches ``Loader`` CloudFormation's tags, not ``SafeLoader``).
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 
@@ -22,6 +26,8 @@ from promsec_ci.rewrite.cst_tools import dotted_name
 _SAFE = {"load": "safe_load", "load_all": "safe_load_all", "unsafe_load": "safe_load",
          "unsafe_load_all": "safe_load_all", "full_load": "safe_load", "full_load_all": "safe_load_all"}
 _SAFE_LOADERS = {"SafeLoader", "CSafeLoader"}
+# A constructor or resolver registration, up to the end of its line.
+_REGISTRATION = re.compile(r"\badd_(multi_)?(constructor|implicit_resolver|path_resolver)\s*\([^\n]*")
 _STOCK_UNSAFE_LOADERS = {"Loader", "FullLoader", "UnsafeLoader", "CLoader", "CFullLoader", "CUnsafeLoader"}
 
 
@@ -37,13 +43,20 @@ class _YamlSafeLoad(CallTransformer):
         loaders += args[1:2]
         if any((dotted_name(a.value) or "").split(".")[-1] in _SAFE_LOADERS for a in loaders):
             return updated
-        if not all(self._stock_unsafe(a.value) for a in loaders):
+        if not all(self._stock_unsafe(a.value) for a in loaders) or self._extends_unsafe_loaders():
             return updated
         if len(args) not in (1, 2) or any(a.keyword is not None and a.keyword.value != "Loader" for a in updated.args):
             return updated  # unknown extra arguments: safe_load takes the stream only
         stream = args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         func = cst.Attribute(value=cst.Name(self.module_alias("yaml")), attr=cst.Name(_SAFE[function]))
         return updated.with_changes(func=func, args=[stream])
+
+    def _extends_unsafe_loaders(self) -> bool:
+        """The module teaches the stock loaders tags (``yaml.add_multi_constructor("", f)`` adds to
+        ``Loader``, ``FullLoader`` and ``UnsafeLoader``, never to ``SafeLoader``)."""
+        code = self.module.code if self.module is not None else ""
+        return any(not re.search(r"Safe\w*Loader", match.group(0))
+                   for match in _REGISTRATION.finditer(code))
 
     def _stock_unsafe(self, loader: cst.BaseExpression) -> bool:
         """``yaml.FullLoader`` and the like (imported, or spelled so in a fragment)."""

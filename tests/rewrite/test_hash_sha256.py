@@ -134,6 +134,9 @@ def build_digest_header(algorithm, a1):
          "        return hashlib.sha1(data)\n", 8),
         ("import hashlib\n\n\ndef digest(alg, data):\n    if alg == Algorithm.MD5:\n"
          "        return hashlib.md5(data)\n", 6),
+        # Authenticator apps compute TOTP with HMAC-SHA1.
+        ("from cryptography.hazmat.primitives.hashes import SHA1\n\n\ndef cognito_totp(key):\n"
+         "    return TOTP(key, 6, algorithm=SHA1(), time_step=30)\n", 5),
         # A table of named algorithms: RFC 7518 fixes SHA-1 for RSA-OAEP.
         ("from cryptography.hazmat.primitives import hashes\nALGS = [\n"
          "    Alg('RSA-OAEP', OAEP(MGF1(hashes.SHA1()), hashes.SHA1(), None)),\n"

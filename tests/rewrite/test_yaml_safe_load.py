@@ -118,6 +118,8 @@ def test_only_the_statement_at_the_line_changes():
         "import yaml\ndef parse(s, loader):\n    return yaml.load(s, Loader=loader)\n",
         # BaseLoader keeps every scalar a string: safe_load would change the types.
         "import yaml\nx = yaml.load(s, Loader=yaml.BaseLoader)\n",
+        # The module teaches the stock loaders CloudFormation's tags; SafeLoader never learns them.
+        "import yaml\nyaml.add_multi_constructor('', tag_constructor)\nx = yaml.load(s, Loader=yaml.Loader)\n",
     ],
 )
 def test_refuses_loaders_other_than_pyyamls_unsafe_ones(source):
@@ -128,4 +130,11 @@ def test_refuses_loaders_other_than_pyyamls_unsafe_ones(source):
 
 def test_stock_loader_imported_by_name_is_replaced():
     rewrite = YamlSafeLoad.apply("import yaml\nfrom yaml import FullLoader\nx = yaml.load(s, FullLoader)\n", 3)
+    assert rewrite is not None and "x = yaml.safe_load(s)" in rewrite.text
+
+
+def test_constructors_registered_on_the_safe_loader_are_kept_by_safe_load():
+    source = ("import yaml\nyaml.add_constructor('!x', f, Loader=yaml.SafeLoader)\n"
+              "x = yaml.load(s, Loader=yaml.Loader)\n")
+    rewrite = YamlSafeLoad.apply(source, 3)
     assert rewrite is not None and "x = yaml.safe_load(s)" in rewrite.text
