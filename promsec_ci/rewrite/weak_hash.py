@@ -7,10 +7,11 @@ ETag or file fingerprint), which refuse each other's contexts so the choice is i
     etag = hashlib.md5(body).hexdigest()       -> hash-not-for-security
 
 A digest that names something is benign: cut short (``hexdigest()[:8]``), or said to be a name,
-id or template key. Code that names the
-algorithm it uses (``md5_digest = ...``, ``def md5_utf8``, ``if algorithm == "MD5"``) speaks a
-protocol or format fixed outside the unit: changing the algorithm would break it, so
-``hash-sha256`` refuses it, and ``hash-not-for-security`` needs a benign signal as usual.
+id or template key; so is one in a function that already passes ``usedforsecurity=False``. Code
+that names the algorithm it uses (``md5_digest = ...``, ``def md5_utf8``, ``if algorithm ==
+"MD5"``), picks it beside a strong one (``SHA256() if v2 else SHA1()``, a table of algorithms) or
+feeds it to HMAC/TOTP speaks a protocol fixed outside the unit: changing the algorithm would
+break it, so ``hash-sha256`` refuses it, and ``hash-not-for-security`` needs a benign signal.
 """
 
 from __future__ import annotations
