@@ -82,21 +82,26 @@ def test_a_digest_the_code_names_needs_a_benign_signal():
     assert HashNotForSecurity.apply(source, 5) is None
 
 
-def test_the_functions_own_fips_fallback_says_not_for_security():
-    source = (
-        "from hashlib import md5\n\n\ndef tokenize(*args):\n    try:\n        h = md5(str(args).encode())\n"
-        "    except ValueError:\n        h = md5(str(args).encode(), usedforsecurity=False)\n    return h.hexdigest()\n"
-    )
-    rewrite = HashNotForSecurity.apply(source, 6)
-    assert rewrite is not None and "h = md5(str(args).encode(), usedforsecurity=False)\n    except" in rewrite.text
-    assert HashSha256.apply(source, 6) is None
+FIPS_FALLBACK = (
+    "from hashlib import md5\n\n\ndef tokenize(*args):\n    try:\n        h = md5(str(args).encode())\n"
+    "    except ValueError:\n        h = md5(str(args).encode(), usedforsecurity=False)\n    return h.hexdigest()\n"
+)
+CACHE_KEY_BESIDE_A_SESSION = (
+    "import hashlib\n\n\nclass Cache:\n    def _generate_cache_key(self, start_url, session_name):\n"
+    "        return hashlib.sha1(start_url.encode()).hexdigest()\n"
+)
 
 
-def test_the_function_name_speaks_before_its_parameters():
-    source = (
-        "import hashlib\n\n\nclass Cache:\n    def _generate_cache_key(self, start_url, session_name):\n"
-        "        return hashlib.sha1(start_url.encode()).hexdigest()\n"
-    )
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # The function's own FIPS fallback already says what the digest is for.
+        (FIPS_FALLBACK, "h = md5(str(args).encode(), usedforsecurity=False)\n    except"),
+        # The function's name speaks before its parameters.
+        (CACHE_KEY_BESIDE_A_SESSION, "sha1(start_url.encode(), usedforsecurity=False)"),
+    ],
+)
+def test_the_code_says_not_for_security(source, expected):
     rewrite = HashNotForSecurity.apply(source, 6)
-    assert rewrite is not None and "sha1(start_url.encode(), usedforsecurity=False)" in rewrite.text
+    assert rewrite is not None and expected in rewrite.text
     assert HashSha256.apply(source, 6) is None
