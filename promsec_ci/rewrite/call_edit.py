@@ -114,6 +114,10 @@ class CallTransformer(StatementTransformer):
                 return current
         return None
 
+    def statement_words(self, node: cst.CSTNode) -> list[str]:
+        """Words of the statement being rewritten (of ``node`` itself outside one): its context."""
+        return words_in([self.target] if self.target is not None else [node])
+
 
 class ComparisonAwareTransformer(CallTransformer):
     """A ``CallTransformer`` that knows when it is inside a comparison, where a literal is a value

@@ -31,7 +31,6 @@ from promsec_ci.rewrite.call_edit import (
     literal_value,
     positional,
     split_words,
-    words_in,
 )
 
 _SECURITY = frozenset({
@@ -110,8 +109,7 @@ class _RandomToSecrets(CallTransformer):
                     and re.search(r"(?<![\w.])seed\s*\(", code))
 
     def _security_context(self, call: cst.Call) -> bool:
-        statement = [self.target] if self.target is not None else [call]
-        found = _classify(words_in(statement))
+        found = _classify(self.statement_words(call))
         function = self.enclosing_function(call)
         if found is None and function is not None:
             # The name only: a constructor's forty parameters say nothing about this one value.

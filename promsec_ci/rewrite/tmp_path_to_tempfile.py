@@ -27,7 +27,6 @@ from promsec_ci.rewrite.call_edit import (
     expr,
     function_words,
     split_words,
-    words_in,
 )
 
 _TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
@@ -59,7 +58,7 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
 
     def _remote(self, node: cst.CSTNode) -> bool:
         """Whether the names around ``node`` speak of another machine (see the module docstring)."""
-        words = set(words_in([self.target] if self.target is not None else [node]))
+        words = set(self.statement_words(node))
         words |= set(function_words(self.enclosing_function(node)))
         parent = self.parent_of(node)
         while parent is not None and not isinstance(parent, cst.ClassDef):

@@ -47,11 +47,11 @@ BENIGN_WORDS = frozenset({
     "stream", "integrity", "color", "colour", "md5sum", "sha1sum", "partition", "memo", "lookup",
     "websocket", "ws", "handshake", "git", "name", "id", "identifier", "template", "tmpl", "module",
 })
-# How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
 # Keyed constructions that fix their hash with the other side (RFC 4226/6238: authenticator apps
 # compute HMAC-SHA1), and where SHA-1 is not broken.
 _KEYED = frozenset({"hmac", "totp", "hotp"})
 _STRONG = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3", "blake2b", "blake2s"})
+# How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
 _SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},
               "sha": {"sha", "sha1"}, "sha1": {"sha", "sha1"}}
 
@@ -91,13 +91,13 @@ def weak_hash(call: cst.Call, name: str | None) -> WeakHash | None:
 
 def purpose(transformer: CallTransformer, call: cst.Call) -> str | None:
     """``"security"``, ``"benign"`` or ``None`` (no signal) for the digest ``call`` computes:
-    names and short literals of the statement first, then the enclosing function's name and
+    names and short literals of the statement first, then a cut-short digest or a function that
+    already says ``usedforsecurity=False``, then the enclosing function's name, then its
     parameters."""
-    statement = [transformer.target] if transformer.target is not None else [call]
-    found = classify(words_in(statement), SECURITY_WORDS, BENIGN_WORDS)
-    if found is None and (_truncated(transformer, call) or _declared_not_for_security(transformer, call)):
-        return "benign"
+    found = classify(transformer.statement_words(call), SECURITY_WORDS, BENIGN_WORDS)
     function = transformer.enclosing_function(call)
+    if found is None and (_truncated(transformer, call, function) or _declared_not_for_security(function)):
+        return "benign"
     if found is None and function is not None:
         # The function's name before its parameters: _generate_cache_key(self, url, session_name)
         found = classify(split_words(function.name.value), SECURITY_WORDS, BENIGN_WORDS)
@@ -116,8 +116,7 @@ def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> boo
     names = function_words(function) + [w for target in _targets(transformer.target) for w in split_words(target)]
     if spellings & set(names):
         return True
-    statement = [transformer.target] if transformer.target is not None else [call]
-    if _KEYED & set(names + words_in(statement)):
+    if _KEYED & set(names + transformer.statement_words(call)):
         return True
     scope = function if function is not None else transformer.target
     if scope is not None and any("".join(split_words(text)) in spellings for text in _spelled(scope, call)):
@@ -132,9 +131,7 @@ def _chosen_beside_a_strong_hash(transformer: CallTransformer, call: cst.Call) -
     node, parent = call, transformer.parent_of(call)
     while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Module)):
         branches: list[cst.CSTNode | None] = []
-        if isinstance(parent, cst.IfExp):
-            branches = [parent.body, parent.orelse]
-        elif isinstance(parent, cst.If):
+        if isinstance(parent, (cst.IfExp, cst.If)):
             branches = [parent.body, parent.orelse]
         elif isinstance(parent, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
             branches = list(parent.elements)  # a table of algorithms: RFC 7518's RSA-OAEP is SHA-1
@@ -180,10 +177,9 @@ def _spelled(node: cst.CSTNode, call: cst.Call) -> list[str]:
     return texts
 
 
-def _declared_not_for_security(transformer: CallTransformer, call: cst.Call) -> bool:
+def _declared_not_for_security(function: cst.FunctionDef | None) -> bool:
     """Whether the enclosing function already hashes with ``usedforsecurity=False`` (a FIPS
     fallback, say): its author said what the digest is for."""
-    function = transformer.enclosing_function(call)
     declared = False
 
     class _Visitor(cst.CSTVisitor):
@@ -197,7 +193,7 @@ def _declared_not_for_security(transformer: CallTransformer, call: cst.Call) -> 
     return declared
 
 
-def _truncated(transformer: CallTransformer, call: cst.Call) -> bool:
+def _truncated(transformer: CallTransformer, call: cst.Call, function: cst.FunctionDef | None) -> bool:
     """Whether the digest is cut short: ``md5(x).hexdigest()[:8]``, or ``h = md5(x).hexdigest()``
     and later ``h[:12]`` in the same function."""
     node, parent = call, transformer.parent_of(call)
@@ -206,7 +202,6 @@ def _truncated(transformer: CallTransformer, call: cst.Call) -> bool:
     if isinstance(parent, cst.Subscript) and parent.value is node and _is_slice(parent):
         return True
     names = _targets(transformer.target)
-    function = transformer.enclosing_function(call)
     scope = function if function is not None else transformer.module
     if len(names) != 1 or scope is None:
         return False
