@@ -9,14 +9,32 @@ descriptor is closed at once so the rest of the code keeps using the path as bef
            os.close(fd)
 
 Applies to ``name = tempfile.mktemp(...)`` statements; the file now exists (empty) afterwards.
+So no fix is made where the code needs the name free or takes it for a directory: it is passed
+to ``mkdir``/``makedirs``/``mkfifo``/``symlink``/``copytree``/``bind``/``shelve.open``..., to
+an external command (which may refuse or prompt to overwrite), tested with ``not exists(...)``,
+joined below (``os.path.join(name, ...)``, ``name + "/x"``, ``Path(name) / "x"``) or given as
+``dir=``.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, has_star_args
+from promsec_ci.rewrite.cst_tools import reads_of
+
+# Calls (last name) that fail, or act differently, when their path already exists as a file.
+_WANTS_FREE_PATH = frozenset({
+    "mkdir", "makedirs", "mkfifo", "mknod", "symlink", "symlink_to", "link", "hardlink_to",
+    "copytree", "bind", "chdir", "listdir", "scandir", "iterdir", "rmdir", "rmtree", "walk",
+    "mkdtemp", "mkstemp", "TemporaryDirectory", "NamedTemporaryFile", "TemporaryFile",
+})
+_WANTS_FREE_PATH_QUALIFIED = frozenset({"shelve.open", "dbm.open"})
+_COMMANDS = ("subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "os.posix_spawn")
+_PATH_WRAPPERS = frozenset({"str", "os.fspath", "pathlib.Path", "pathlib.PurePath", "Path"})
+_EXISTS = frozenset({"exists", "lexists", "isfile"})
 
 
 class _MktempToMkstemp(CallTransformer):
@@ -32,6 +50,8 @@ class _MktempToMkstemp(CallTransformer):
         if not isinstance(target, (cst.Name, cst.Attribute, cst.Subscript)) or not isinstance(call, cst.Call):
             return updated_node
         if self.qualified_name(call.func) != "tempfile.mktemp" or has_star_args(call):
+            return updated_node
+        if any(self._wants_free_path(read) for read in self._reads(original_node, target)):
             return updated_node
         fd = self._free_name(original_node, ("fd", "tmp_fd", "temp_fd"))
         if fd is None:
@@ -49,6 +69,76 @@ class _MktempToMkstemp(CallTransformer):
         close = cst.parse_statement(f"{self.module_alias('os')}.close({fd})\n")
         first = updated_node.with_changes(body=[new_assign])
         return cst.FlattenSentinel([first, close])
+
+    def _reads(self, statement: cst.SimpleStatementLine, target: cst.BaseExpression) -> list[cst.CSTNode]:
+        """Where the path is read: a name in its function (or module), an attribute or item
+        (``self.path``) anywhere in the module it is spelled the same way."""
+        if isinstance(target, cst.Name):
+            scope = self.enclosing_function(statement) or self.module
+            return list(reads_of(target.value, scope, self._resolved(ParentNodeProvider))) if scope else []
+        found: list[cst.CSTNode] = []
+
+        class _Spelled(cst.CSTVisitor):
+            def on_visit(self, node: cst.CSTNode) -> bool:
+                if node is not target and type(node) is type(target) and node.deep_equals(target):
+                    found.append(node)
+                    return False
+                return True
+
+        if self.module is not None:
+            self.module.visit(_Spelled())
+        return found
+
+    def _wants_free_path(self, read: cst.CSTNode) -> bool:
+        """Whether the code at ``read`` needs the path not to exist, or takes it for a directory."""
+        node, parent = read, self.parent_of(read)
+        while isinstance(parent, cst.Element):  # an item of an argument list: [cmd, "-o", p]
+            node = self.parent_of(parent)
+            parent = self.parent_of(node) if node is not None else None
+        while isinstance(parent, cst.Arg):  # through str(p), Path(p), os.fspath(p)
+            wrapper = self.parent_of(parent)
+            if not (isinstance(wrapper, cst.Call) and wrapper.args and wrapper.args[0] is parent
+                    and self._is_path_wrapper(wrapper)):
+                break
+            node, parent = wrapper, self.parent_of(wrapper)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            return parent.attr.value in _WANTS_FREE_PATH  # Path(p).mkdir()
+        if isinstance(parent, cst.BinaryOperation) and parent.left is node:
+            right = parent.right
+            return isinstance(parent.operator, cst.Divide) or (
+                isinstance(right, cst.SimpleString) and str(right.evaluated_value).startswith(("/", "\\")))
+        if isinstance(parent, cst.FormattedStringExpression):
+            return self._followed_by_separator(parent)
+        if not isinstance(parent, cst.Arg):
+            return False
+        call = self.parent_of(parent)
+        if not isinstance(call, cst.Call):
+            return False
+        keyword = parent.keyword.value if parent.keyword is not None else None
+        name = self.qualified_name(call.func) or ""
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+        last = name.rsplit(".", 1)[-1] or method
+        if keyword == "dir" or last in _WANTS_FREE_PATH or name in _WANTS_FREE_PATH_QUALIFIED:
+            return True
+        if name.startswith(_COMMANDS):
+            return True
+        if name == "os.path.join":
+            return call.args[0] is parent
+        if last in _EXISTS:
+            return isinstance(self.parent_of(call), cst.UnaryOperation)  # not os.path.exists(p)
+        return False
+
+    def _is_path_wrapper(self, call: cst.Call) -> bool:
+        return (self.qualified_name(call.func) or "") in _PATH_WRAPPERS
+
+    def _followed_by_separator(self, part: cst.FormattedStringExpression) -> bool:
+        string = self.parent_of(part)
+        if not isinstance(string, cst.FormattedString):
+            return False
+        parts = list(string.parts)
+        index = next((i for i, p in enumerate(parts) if p is part), len(parts))
+        following = parts[index + 1] if index + 1 < len(parts) else None
+        return isinstance(following, cst.FormattedStringText) and following.value.startswith(("/", "\\"))
 
     def _free_name(self, node: cst.CSTNode, candidates: tuple[str, ...]) -> str | None:
         scope = self.scope_of(node.body[0])

@@ -62,3 +62,45 @@ def test_rewritten_code_creates_a_private_file(tmp_path):
 )
 def test_refuses_other_shapes(source):
     assert MktempToMkstemp.apply(source, 2) is None
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "os.mkdir(path)",
+        "os.makedirs(path, exist_ok=True)",
+        "pathlib.Path(path).mkdir()",
+        "shutil.copytree('src', path)",
+        "os.symlink('target', path)",
+        "sock.bind(path)",
+        "db = shelve.open(path)",
+        "subprocess.run(['ffmpeg', '-i', 'in.mp4', path])",
+        "assert not os.path.exists(path)",
+        "open(os.path.join(path, 'data'), 'w')",
+        "open(path + '/data', 'w')",
+        "open(f'{path}/data', 'w')",
+        "open(pathlib.Path(path) / 'data', 'w')",
+        "tempfile.mkstemp(dir=path)",
+    ],
+)
+def test_refuses_where_the_path_must_be_free_or_is_a_directory(use):
+    source = f"import os, pathlib, shelve, shutil, socket, subprocess, tempfile\n\n\ndef f(sock):\n    path = tempfile.mktemp()\n    {use}\n"
+    assert MktempToMkstemp.apply(source, 5) is None
+
+
+def test_refuses_when_an_attribute_path_is_made_a_directory():
+    source = (
+        "import os, tempfile\n\n\nclass T:\n    def setUp(self):\n        self.path = tempfile.mktemp()\n\n"
+        "    def test(self):\n        os.mkdir(self.path)\n"
+    )
+    assert MktempToMkstemp.apply(source, 6) is None
+
+
+@pytest.mark.parametrize(
+    "use",
+    ["open(path, 'w').write('x')", "os.path.exists(path) and os.remove(path)", "open(path + '.log', 'w')",
+     "shutil.copy('src', path)"],
+)
+def test_still_fixes_file_uses(use):
+    source = f"import os, shutil, tempfile\n\n\ndef f():\n    path = tempfile.mktemp()\n    {use}\n"
+    assert MktempToMkstemp.apply(source, 5) is not None
