@@ -8,6 +8,9 @@ directory instead of the world-writable ``/tmp``; on a default Linux host the pa
     UPLOAD_DIR = "/tmp"                 ->   UPLOAD_DIR = tempfile.gettempdir()
     log = f"/tmp/{name}.log"            ->   log = os.path.join(tempfile.gettempdir(), f"{name}.log")
 
+Only ``/tmp`` is rewritten: ``/var/tmp`` (kept across reboots) and ``/dev/shm`` (in memory) are
+chosen for what ``gettempdir()`` does not give. Nor is a ``"/tmp/..."`` that is added to
+something before it (``cwd + "/tmp/out"`` is a folder under ``cwd``).
 Comparisons are left alone (``path == "/tmp/x"`` tests a value, it does not create one), and so
 are paths on another machine: where the statement, its function or its class speak of SSH, FTP,
 a remote or a container (``temppath = kwargs.pop("temppath", "/tmp")  # remote temp directory``
@@ -29,7 +32,9 @@ from promsec_ci.rewrite.call_edit import (
     split_words,
 )
 
-_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+# Only /tmp: code names /var/tmp for files that survive a reboot and /dev/shm for files in
+# memory, and gettempdir() gives neither.
+_TMP_DIRS = ("/tmp",)
 _REMOTE_WORDS = frozenset({"remote", "ssh", "sftp", "ftp", "ftps", "scp", "rsync", "paramiko", "container",
                            "docker", "pod", "kubectl"})
 
@@ -99,7 +104,8 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
     def _in_fstring_or_concat(self, node: cst.CSTNode) -> bool:
         parent = self.parent_of(node)
         # A bare string statement is a docstring or a note, not a path anyone opens.
-        return isinstance(parent, (cst.ConcatenatedString, cst.Decorator, cst.Expr))
+        return isinstance(parent, (cst.ConcatenatedString, cst.Decorator, cst.Expr)) or (
+            isinstance(parent, cst.BinaryOperation) and parent.right is node)
 
 
 TmpPathToTempfile = TransformerOperator(

@@ -84,7 +84,8 @@ def test_refuses_other_shapes(source):
     ],
 )
 def test_refuses_where_the_path_must_be_free_or_is_a_directory(use):
-    source = f"import os, pathlib, shelve, shutil, socket, subprocess, tempfile\n\n\ndef f(sock):\n    path = tempfile.mktemp()\n    {use}\n"
+    source = (f"import os, pathlib, shelve, shutil, socket, subprocess, tempfile\n\n\n"
+              f"def f(sock):\n    path = tempfile.mktemp()\n    {use}\n")
     assert MktempToMkstemp.apply(source, 5) is None
 
 
