@@ -21,6 +21,8 @@ in an SFTP client), the local temporary directory is not the answer. Tests are l
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
@@ -48,8 +50,18 @@ def _split(text: str) -> str | None:
     return None
 
 
+# A directory named the way mkdtemp and build tools name them (``tmpk3j2l1x_``,
+# ``build-env-gjolnpt6``): eight random characters after ``tmp`` or a separator.
+_RANDOM_NAME = re.compile(r"(?:^tmp|[-_.])(?=[a-z0-9_]*\d)(?=[a-z0-9_]*[a-z][a-z0-9_]*[a-z])[a-z0-9_]{8}$")
+
+
 def _is_tmp(text: str) -> bool:
-    return any(text == tmp or text.startswith(tmp + "/") for tmp in _TMP_DIRS)
+    """A path in the temporary directory that code could create, not one recorded from another
+    run: a hard-coded random directory name (numpy's ``"path": "/tmp/build-env-gjolnpt6/..."``
+    build record) names a directory some past run made."""
+    if not any(text == tmp or text.startswith(tmp + "/") for tmp in _TMP_DIRS):
+        return False
+    return not any(_RANDOM_NAME.search(part) for part in text.split("/"))
 
 
 class _TmpPathToTempfile(ComparisonAwareTransformer):

@@ -59,6 +59,8 @@ def test_fstring_and_trailing_slash():
         "root = '/dev/shm/bench'\n",
         "cache = '/var/tmp/kept-across-reboots'\n",
         "saved = os.getcwd() + '/tmp/jit/'\n",
+        "BUILD = {'python': r'/tmp/build-env-gjolnpt6/bin/python'}\n",
+        "scratch = '/tmp/tmpk3j2l1x_/out.txt'\n",
     ],
 )
 def test_refuses(source):
