@@ -24,6 +24,8 @@ def test_same_capability_in_a_safer_form_is_allowed():
         ("def run(name):\n    requests.post('http://x', data=name)\n", "use the network"),
         ("def run(name):\n    exec(name)\n", "evaluate code"),
         ("def run(name):\n    import socket\n    socket.create_connection(('x', 1))\n", "use the network"),
+        ("def run(name):\n    import shutil as sh\n    sh.rmtree(os.path.expanduser('~'))\n", "delete files"),
+        ("def run(name):\n    os.remove(name)\n", "delete files"),
     ],
 )
 def test_new_capabilities_are_rejected(candidate, words):
@@ -49,3 +51,6 @@ def test_java_regeneration_may_not_gain_a_capability():
     assert java_new_capability(safer, [original]) is None
     assert java_new_capability(leaky, [original]) == \
         "adds a call that can use the network (.openStream) the original does not make"
+    wiping = safer.replace(".start();", ".start(); java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(host));")
+    assert java_new_capability(wiping, [original]) == \
+        "adds a call that can delete files (.deleteIfExists) the original does not make"
