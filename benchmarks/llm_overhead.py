@@ -147,7 +147,7 @@ def run(pairs: list[Pair], options: Options, root: str, server: ScriptedModel, m
                     fix = improved.fix
             if fix is None:
                 continue
-            resolved = search.resolved(fix, unit_findings, pair.vulnerable)
+            resolved = search.resolved(fix, unit, unit_findings, pair.vulnerable)
             fixed = [f for f in unit_findings if f.fingerprint in resolved]
             by_llm = any(op.startswith("llm:") for op in fix.operators)
             stats["fixed"] += len(fixed)

@@ -158,7 +158,7 @@ def fix_findings(
             fix = llm_fix or fix
         if fix is not None:
             # A fix is attached only to the findings it removes, not to every finding of the unit.
-            resolved = fixer.resolved(fix, unit_findings, text)
+            resolved = fixer.resolved(fix, unit, unit_findings, text)
             for finding in unit_findings:
                 if finding.fingerprint in resolved:
                     fixes[finding.fingerprint] = fix

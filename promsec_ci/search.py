@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -206,22 +207,22 @@ class FixSearch:
             rejections=tuple(rejections),
         )
 
-    def resolved(self, fix: Fix, findings: Iterable[Finding], text: str) -> set[str]:
-        """Fingerprints of ``findings`` that ``fix`` removes (same rule and code no longer reported)."""
+    def resolved(self, fix: Fix, unit: Unit, findings: Iterable[Finding], text: str) -> set[str]:
+        """Fingerprints of ``findings`` (of ``unit``) that ``fix`` removes: the same rule and code
+        no longer reported in the unit. Only the unit is looked at, so the same line flagged in
+        another function does not count as this one left in place."""
         from promsec_ci.fixes import apply_edits
 
         fixed = apply_edits(text, fix.edits)
         after = self.verifier.analyze(fixed, fix.path) if fixed is not None else None
-        if after is None:
+        region = map_region(text, fixed, unit.start_line, unit.end_line) if fixed is not None else None
+        if after is None or region is None:
             return set()
-        remaining: dict[tuple[str, str], int] = {}
-        for finding in after:
-            key = (finding.rule_id, _norm(finding.code))
-            remaining[key] = remaining.get(key, 0) + 1
+        remaining = Counter((f.rule_id, _norm(f.code)) for f in after if region[0] <= f.start_line <= region[1])
         result = set()
         for finding in sorted(findings, key=lambda f: f.start_line):
             key = (finding.rule_id, _norm(finding.code))
-            if remaining.get(key, 0) > 0:
+            if remaining[key] > 0:
                 remaining[key] -= 1
             else:
                 result.add(finding.fingerprint)

@@ -198,7 +198,17 @@ def test_resolved_names_only_the_findings_the_fix_removes():
     findings = [dataclasses.replace(f, fingerprint=f.rule_id) for f in findings]
     assert {f.rule_id for f in findings} == {"B101", "B324"}
     fix = search.search(unit, findings, text).fix
-    assert search.resolved(fix, findings, text) == {"B324"}
+    assert search.resolved(fix, unit, findings, text) == {"B324"}
+
+
+def test_the_same_line_flagged_in_another_function_does_not_hide_the_fix():
+    text = ("import hashlib\n\n\ndef first(data):\n    return hashlib.md5(data).hexdigest()\n\n\n"
+            "def second(data):\n    return hashlib.md5(data).hexdigest()\n")
+    search, unit, findings = setup(text, SHA256)
+    assert unit.name == "first" and [f.start_line for f in findings] == [5]
+    fix = search.search(unit, findings, text).fix
+    assert fix is not None
+    assert search.resolved(fix, unit, findings, text) == {findings[0].fingerprint}
 
 
 def test_the_project_registry_fixes_an_unsafe_yaml_load():

@@ -207,16 +207,14 @@ class JavaFixer:
         out += [op.meta.directive for finding in findings for op in operators_for(finding)]
         return list(dict.fromkeys(out))
 
-    def resolved(self, fix: Fix, findings: Sequence[Finding], text: str) -> frozenset[str]:
-        """Fingerprints of ``findings`` that ``fix`` removes from ``text`` (as verified)."""
+    def resolved(self, fix: Fix, unit: Unit, findings: Sequence[Finding], text: str) -> frozenset[str]:
+        """Fingerprints of ``findings`` (of ``unit``) that ``fix`` removes from ``text`` (as verified)."""
         from promsec_ci.fixes import apply_edits
-        from promsec_ci.java.units import JavaUnitIndex
 
         fixed = apply_edits(text, fix.edits)
         targets = [f for f in findings if not f.suppressed]
         if fixed is None or not targets:
             return frozenset()
-        unit = JavaUnitIndex(text, fix.path).locate(targets[0].start_line, targets[0].end_line)
         return self._check(unit, targets, text, fixed).resolved
 
     @property
