@@ -17,6 +17,9 @@ Words name the text only where the argument names it (``expression``, ``form["ex
 intent: the result is called or has an attribute read (``eval(name)(x)``: an object, neither
 data nor a number), and the call sits in a ``try`` that catches ``TypeError`` (the code counts on
 eval's error for a non-string argument, which ``literal_eval`` reports as ``ValueError``).
+Arithmetic is not concluded from names and uses in a module that brings math functions into its
+namespace (``from mpmath import *``, ``from math import sqrt``): there eval's text may call
+them (``"log(pi)/2"``), and the arithmetic evaluator knows no names.
 """
 
 from __future__ import annotations
@@ -41,10 +44,12 @@ _DATA_WORDS = frozenset({"config", "conf", "cfg", "settings", "data", "json", "d
                          "values", "entries", "coords", "point", "points", "vector"})
 _ARITHMETIC_WORDS = frozenset({"expr", "expression", "expressions", "formula", "calc", "calculate", "calculator",
                                "calculation", "equation", "arithmetic", "math", "compute", "evaluate", "operation",
-                               "sum", "total", "answer", "result", "number", "num", "operand"})
+                               "sum", "total", "answer", "number", "num", "operand"})
 _DATA_METHODS = frozenset({"get", "items", "keys", "values", "append", "update", "pop", "copy", "index", "count"})
 _NUMBER_CALLS = frozenset({"float", "int", "round", "abs", "math.floor", "math.ceil", "Decimal", "complex"})
 _CONTAINER_CALLS = frozenset({"dict", "list", "tuple", "set", "len", "sorted", "enumerate", "zip", "json.dumps"})
+# Modules whose functions eval'd arithmetic would call (``sqrt(2)``) once imported by name.
+_MATH_MODULES = frozenset({"math", "cmath", "mpmath", "numpy", "sympy", "scipy", "decimal", "fractions", "statistics"})
 _ARITHMETIC_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power)
 
 
@@ -96,9 +101,26 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
         arithmetic += kind == ARITHMETIC
     if data and not arithmetic:
         return DATA
-    if arithmetic and not data:
+    if arithmetic and not data and not _math_names_in_scope(call, parents):
         return ARITHMETIC
     return None
+
+
+def _math_names_in_scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether the module star-imports anything or imports names from a math library."""
+    module = node
+    while parents.get(module) is not None:
+        module = parents[module]
+    for statement in module.body if isinstance(module, cst.Module) else ():
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if not isinstance(small, cst.ImportFrom) or small.relative:
+                continue
+            if isinstance(small.names, cst.ImportStar):
+                return True
+            source = dotted_name(small.module) if small.module is not None else None
+            if source and source.split(".")[0] in _MATH_MODULES:
+                return True
+    return False
 
 
 def guarded_constants(name: cst.Name, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> frozenset[str] | None:

@@ -45,7 +45,8 @@ _BENIGN = frozenset({
     "sleep", "retry", "color", "colour", "weight", "weights", "noise", "mock", "fake", "demo", "dice",
     "dummy", "seed", "sprite", "sprites", "screen", "posx", "posy", "monte", "carlo", "example",
     "experiment", "population", "mutation", "chromosome", "genetic", "animation", "music", "nota",
-    "id", "ids", "identifier", "suffix", "prefix", "arn", "filename", "hostname",
+    "id", "ids", "identifier", "suffix", "prefix", "arn", "filename", "hostname", "cache", "evict",
+    "eviction", "balance", "balancer", "shard",
 })
 _SYSTEM_RANDOM = {"random", "uniform", "sample", "choices", "triangular", "shuffle", "randint", "randrange",
                   "gauss", "betavariate", "expovariate", "normalvariate"}

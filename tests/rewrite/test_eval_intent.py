@@ -36,6 +36,12 @@ def intent(source: str) -> str | None:
         # The code counts on eval's TypeError for non-strings; literal_eval raises ValueError.
         ("def f(stride):\n    try:\n        stride = eval(stride)\n    except TypeError:\n        pass\n"
          "    return stride[0]\n", None),
+        # Math functions in the module's namespace: the text may call them ("log(pi)/2").
+        ("from mpmath import *\n\n\ndef f(expression):\n    return eval(expression)\n", None),
+        ("from math import sqrt\n\n\ndef f(s):\n    return float(eval(s))\n", None),
+        ("from math import sqrt\n\n\ndef f(line):\n    rows = eval(line)\n    return rows[0]\n", DATA),
+        # "result" names any value.
+        ("def f(result):\n    return eval(result)\n", None),
     ],
 )
 def test_intent(source, expected):

@@ -120,6 +120,8 @@ def test_offset_is_parenthesised_inside_an_expression():
         "from random import random\nweights_to_skip = log(random()) / smallest_weight_key\n",
         # An identifier, in a function whose other parameter is a token.
         "import random\n\ndef start(arn, client_request_token):\n    iteration_id = random.randint(0, 9)\n",
+        # Keys of a cache, evicted at random.
+        "import random\nfor doomed_key in random.sample(cache_keys, number_to_toss): del cache[doomed_key]\n",
     ],
 )
 def test_refuses_seeded_benign_or_local_random(source):
