@@ -146,8 +146,10 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
         return None
     added: list[str] = []
     if transformer.imports:
+        if transformer.target is not None and _in_import_fallback(transformer.target, wrapper):
+            return None
         context = CodemodContext()
-        present = GatherImportsVisitor(context)
+        present = _ModuleImports(context)
         updated.visit(present)
         for module_name, name in transformer.imports:
             already = (
@@ -160,6 +162,35 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
         # Visited directly: transform_module would deep-copy the module for metadata it does not use.
         updated = updated.visit(AddImportsVisitor(context))
     return updated.code, tuple(added)
+
+
+class _ModuleImports(GatherImportsVisitor):
+    """The imports that bind names for the whole module: one inside a function or class binds
+    a local name, and code elsewhere that used it would fail with ``NameError``."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _in_import_fallback(node: cst.CSTNode, wrapper: MetadataWrapper) -> bool:
+    """Whether ``node`` is in an ``except ImportError:`` handler: code for when a module is
+    missing, where a fix must not import one."""
+    parents = wrapper.resolve(ParentNodeProvider)
+    current = parents.get(node)
+    while current is not None:
+        if isinstance(current, cst.ExceptHandler) and current.type is not None:
+            caught = current.type.elements if isinstance(current.type, cst.Tuple) else [current.type]
+            names = {dotted_name(c.value if isinstance(c, cst.Element) else c) for c in caught}
+            if names & _IMPORT_ERRORS:
+                return True
+        current = parents.get(current)
+    return False
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -20,7 +20,7 @@ from libcst.metadata import ParentNodeProvider
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
 from promsec_ci.rewrite.eval_intent import DATA, enclosing_scope, eval_intent
-from promsec_ci.rewrite.resolve import import_aliases
+from promsec_ci.rewrite.resolve import import_aliases, module_scope_aliases
 from promsec_ci.rewrite.shell_argv import module_alias
 
 
@@ -52,7 +52,7 @@ class EvalTransformer(StatementTransformer):
         return self.replacement(updated_node)
 
     def replacement(self, call: cst.Call) -> cst.BaseExpression:
-        name = module_alias(self.aliases, "ast")
+        name = module_alias(module_scope_aliases(self.module), "ast") if self.module is not None else None
         if name is None:
             name = "ast"
             self.add_import("ast")

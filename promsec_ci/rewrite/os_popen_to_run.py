@@ -37,7 +37,6 @@ from promsec_ci.rewrite.shell_argv import (
     command_list,
     globs_allowed,
     kwarg,
-    module_alias,
     stream_kwargs,
     subprocess_call,
     uses_glob,
@@ -140,11 +139,7 @@ class _Transformer(CommandTransformer):
         output = self._output(original)
         if output is None:
             return updated
-        name = module_alias(self.aliases, "io")
-        if name is None:
-            name = "io"
-            self.add_import("io")
-        string_io = cst.Attribute(value=cst.Name(name), attr=cst.Name("StringIO"))
+        string_io = cst.Attribute(value=cst.Name(self.module_name("io")), attr=cst.Name("StringIO"))
         return cst.Call(func=string_io, args=[cst.Arg(output)], lpar=original.lpar, rpar=original.rpar)
 
 

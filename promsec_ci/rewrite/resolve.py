@@ -27,8 +27,14 @@ def import_aliases(module: cst.Module) -> dict[str, str]:
     return dict(_aliases(module))
 
 
-def _collect_aliases(module: cst.Module) -> dict[str, str]:
-    collector = _ImportCollector()
+def module_scope_aliases(module: cst.Module) -> dict[str, str]:
+    """``import_aliases`` for the imports that bind module-wide names: the names a rewrite may
+    use anywhere (an import inside another function binds a local name only)."""
+    return dict(_module_aliases(module))
+
+
+def _collect_aliases(module: cst.Module, module_scope: bool = False) -> dict[str, str]:
+    collector = _ImportCollector(module_scope)
     module.visit(collector)
     return collector.aliases
 
@@ -56,11 +62,19 @@ def imported_modules(aliases: Mapping[str, str]) -> set[str]:
 
 
 _aliases: ModuleMemo[dict[str, str]] = ModuleMemo(_collect_aliases)
+_module_aliases: ModuleMemo[dict[str, str]] = ModuleMemo(lambda module: _collect_aliases(module, module_scope=True))
 
 
 class _ImportCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
+    def __init__(self, module_scope: bool = False) -> None:
         self.aliases: dict[str, str] = {}
+        self.module_scope = module_scope
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return not self.module_scope
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return not self.module_scope
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:

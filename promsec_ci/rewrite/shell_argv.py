@@ -32,7 +32,15 @@ import libcst as cst
 from promsec_ci.rewrite.base import Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
 from promsec_ci.rewrite.data_flow import find_assignment, single_use
-from promsec_ci.rewrite.resolve import NodeSwapper, call_args, calls_in, import_aliases, locate, resolve
+from promsec_ci.rewrite.resolve import (
+    NodeSwapper,
+    call_args,
+    calls_in,
+    import_aliases,
+    locate,
+    module_scope_aliases,
+    resolve,
+)
 from promsec_ci.rewrite.string_build import (
     Slot,
     Text,
@@ -456,18 +464,23 @@ class CommandTransformer(StatementTransformer):
         super().__init__(line)
         self.list_names = list_names
         self.aliases: dict[str, str] = {}
+        self.module_aliases: dict[str, str] = {}  # what a rewrite may use: module-wide imports
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.aliases = import_aliases(node)
+        self.module_aliases = module_scope_aliases(node)
         return True
 
-    def subprocess_name(self) -> str:
-        """The module's own name for ``subprocess``; ``import subprocess`` is added when it has none."""
-        name = module_alias(self.aliases, "subprocess")
+    def module_name(self, module: str) -> str:
+        """The module's own name for ``module``; ``import module`` is added when it has none."""
+        name = module_alias(self.module_aliases, module)
         if name is None:
-            name = "subprocess"
-            self.add_import("subprocess")
+            name = module
+            self.add_import(module)
         return name
+
+    def subprocess_name(self) -> str:
+        return self.module_name("subprocess")
 
 
 def sole_argument(call: cst.Call, aliases: Mapping[str, str], function: str) -> cst.BaseExpression | None:

@@ -3,7 +3,15 @@
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from promsec_ci.rewrite.resolve import NodeSwapper, call_args, import_aliases, imported_modules, resolve, statement_at
+from promsec_ci.rewrite.resolve import (
+    NodeSwapper,
+    call_args,
+    import_aliases,
+    imported_modules,
+    module_scope_aliases,
+    resolve,
+    statement_at,
+)
 
 SOURCE = """\
 import subprocess as sp
@@ -44,3 +52,12 @@ def test_node_swapper_and_call_args():
     assert call_args(cst.parse_expression("f(*a)")) is None
     swapped = module.visit(NodeSwapper({call: cst.parse_expression("g()")}))
     assert swapped.code == "g()\n"
+
+
+def test_module_scope_aliases_leave_out_imports_inside_functions_and_classes():
+    module = cst.parse_module(
+        "import os\ntry:\n    import simplejson as json\nexcept ImportError:\n    import json\n\n\n"
+        "def f():\n    import subprocess as sp\n\n\nclass C:\n    import ast\n"
+    )
+    assert set(module_scope_aliases(module)) == {"os", "json"}
+    assert import_aliases(module)["sp"] == "subprocess"

@@ -1,0 +1,58 @@
+"""rewrite_at: the imports a rewrite needs are added where the rewritten line can see them."""
+
+from promsec_ci.rewrite.eval_literal_eval import EvalLiteralEval
+from promsec_ci.rewrite.os_system_to_run import OsSystemToRun
+from promsec_ci.rewrite.tmp_path_to_tempfile import TmpPathToTempfile
+
+OTHER_FUNCTION_IMPORTS = """\
+import os
+
+
+def pager(name):
+    return os.system('more "%s"' % name) == 0
+
+
+def pipe():
+    import subprocess
+    import ast
+    return subprocess, ast
+"""
+
+
+def test_an_import_inside_another_function_does_not_count():
+    rewrite = OsSystemToRun.apply(OTHER_FUNCTION_IMPORTS, 5)
+    assert rewrite is not None
+    assert rewrite.imports == ("import subprocess",)
+    assert rewrite.text.startswith("import os\nimport subprocess\n")
+    assert "    return subprocess.run(['more', str(name)], check=False).returncode == 0\n" in rewrite.text
+
+
+def test_literal_eval_imports_ast_when_only_another_function_has_it():
+    source = "def read(rows_text):\n    rows = eval(rows_text)\n    return rows[0]\n\n\ndef other():\n    import ast\n"
+    rewrite = EvalLiteralEval.apply(source, 2)
+    assert rewrite is not None and rewrite.imports == ("import ast",)
+    assert rewrite.text.startswith("import ast\n")
+
+
+def test_a_module_wide_import_is_reused():
+    source = "import subprocess as sp\nimport os\n\n\ndef pager(name):\n    return os.system('more ' + name)\n"
+    rewrite = OsSystemToRun.apply(source, 6)
+    assert rewrite is not None and rewrite.imports == ()
+    assert "sp.run(['more', name]" in rewrite.text
+
+
+def test_no_import_is_added_in_the_fallback_for_a_missing_module():
+    source = """\
+import os
+
+
+def scratch():
+    try:
+        import tempfile
+        fp = tempfile.NamedTemporaryFile()
+    except ImportError:
+        fp = open("/tmp/scratch.%s" % (os.getpid(),), "w+b")
+    return fp
+"""
+    assert TmpPathToTempfile.apply(source, 9) is None
+    assert TmpPathToTempfile.apply(source.replace("except ImportError:", "except OSError:"), 9) is not None
