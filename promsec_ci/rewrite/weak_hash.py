@@ -10,8 +10,9 @@ A digest that names something is benign: cut short (``hexdigest()[:8]``), or sai
 id or template key; so is one in a function that already passes ``usedforsecurity=False``. Code
 that names the algorithm it uses (``md5_digest = ...``, ``def md5_utf8``, ``if algorithm ==
 "MD5"``), picks it beside a strong one (``SHA256() if v2 else SHA1()``, a table of algorithms) or
-feeds it to HMAC/TOTP speaks a protocol fixed outside the unit: changing the algorithm would
-break it, so ``hash-sha256`` refuses it, and ``hash-not-for-security`` needs a benign signal.
+feeds it to HMAC/TOTP or a challenge-response login (APOP) speaks a protocol fixed outside the
+unit: changing the algorithm would break it, so ``hash-sha256`` refuses it, and
+``hash-not-for-security`` needs a benign signal.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ BENIGN_WORDS = frozenset({
     "stream", "integrity", "color", "colour", "md5sum", "sha1sum", "partition", "memo", "lookup",
     "websocket", "ws", "handshake", "git", "name", "id", "identifier", "template", "tmpl", "module",
 })
-# Keyed constructions that fix their hash with the other side (RFC 4226/6238: authenticator apps
-# compute HMAC-SHA1), and where SHA-1 is not broken.
-_KEYED = frozenset({"hmac", "totp", "hotp"})
+# Constructions whose hash the other side fixes: keyed ones where SHA-1 is not broken (RFC
+# 4226/6238: authenticator apps compute HMAC-SHA1), and challenge-response logins that define
+# MD5/MD4 (POP3 APOP, CRAM-MD5, HTTP digest auth's realm/qop/cnonce/HA1, NTLM).
+_FIXED_BY_PEER = frozenset({"hmac", "totp", "hotp", "apop", "cram", "ntlm", "realm", "qop", "cnonce", "ha1", "ha2"})
 _STRONG = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3", "blake2b", "blake2s"})
 # How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
 _SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},
@@ -110,13 +112,14 @@ def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> boo
     """Whether the code names the algorithm it computes: a name assigned by the statement, the
     enclosing function's name or parameters, or a string literal in that function (``"MD5"``,
     ``"SHA-1"``); the call's own spelling (``hashlib.md5``) does not count. Or it feeds an HMAC,
-    TOTP or HOTP, whose algorithm the verifying side fixes."""
+    TOTP or HOTP, or answers a challenge (APOP, CRAM-MD5, digest auth): the other side fixes the
+    algorithm."""
     spellings = _SPELLINGS[found.algorithm]
     function = transformer.enclosing_function(call)
     names = function_words(function) + [w for target in _targets(transformer.target) for w in split_words(target)]
     if spellings & set(names):
         return True
-    if _KEYED & set(names + transformer.statement_words(call)):
+    if _FIXED_BY_PEER & set(names + transformer.statement_words(call)):
         return True
     scope = function if function is not None else transformer.target
     if scope is not None and any("".join(split_words(text)) in spellings for text in _spelled(scope, call)):

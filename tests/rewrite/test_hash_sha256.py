@@ -137,6 +137,9 @@ def build_digest_header(algorithm, a1):
         # Authenticator apps compute TOTP with HMAC-SHA1.
         ("from cryptography.hazmat.primitives.hashes import SHA1\n\n\ndef cognito_totp(key):\n"
          "    return TOTP(key, 6, algorithm=SHA1(), time_step=30)\n", 5),
+        # RFC 1939: the APOP answer is the MD5 of the server's timestamp and the secret.
+        ("import hashlib\n\n\ndef apop(self, user, secret):\n    digest = m.group(1) + secret\n"
+         "    digest = hashlib.md5(digest).hexdigest()\n    return self._shortcmd('APOP %s %s' % (user, digest))\n", 6),
         # A table of named algorithms: RFC 7518 fixes SHA-1 for RSA-OAEP.
         ("from cryptography.hazmat.primitives import hashes\nALGS = [\n"
          "    Alg('RSA-OAEP', OAEP(MGF1(hashes.SHA1()), hashes.SHA1(), None)),\n"
