@@ -19,6 +19,7 @@ from promsec_ci.changes import collect_diff, collect_paths, collect_staged
 from promsec_ci.config import Options
 from promsec_ci.filter import FilterMode, filter_findings
 from promsec_ci.fingerprints import assign_fingerprints
+from promsec_ci.generated import is_generated
 from promsec_ci.records import ChangeSet, Cost, FileChange, Finding, Notice, Report, Unit
 from promsec_ci.units import MODULE, SpanIndex, UnitIndex
 
@@ -122,8 +123,11 @@ def fix_findings(
     notices: list[Notice] = list(search.notices)
     by_unit: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     units: dict[tuple[str, int], Unit] = {}
+    generated = sorted({f.path for f in findings if f.path in indexes and is_generated(files[f.path].text)})
+    notices.extend(Notice("generated file (its header says so): findings reported, no fix proposed; fix the generator",
+                          path, level="note") for path in generated)
     for finding in findings:
-        if finding.suppressed or finding.path not in indexes:
+        if finding.suppressed or finding.path not in indexes or finding.path in generated:
             continue
         unit = _unit_of(indexes, finding)
         key = (finding.path, unit.start_line)
