@@ -11,9 +11,9 @@ descriptor is closed at once so the rest of the code keeps using the path as bef
 Applies to ``name = tempfile.mktemp(...)`` statements; the file now exists (empty) afterwards.
 So no fix is made where the code needs the name free or takes it for a directory: it is passed
 to ``mkdir``/``makedirs``/``mkfifo``/``symlink``/``copytree``/``bind``/``shelve.open``..., to
-an external command (which may refuse or prompt to overwrite), tested with ``not exists(...)``,
-joined below (``os.path.join(name, ...)``, ``name + "/x"``, ``Path(name) / "x"``) or given as
-``dir=``.
+an external command (which may refuse or prompt to overwrite), used as a socket or pipe address
+(``connect``, ``CreateNamedPipe``), tested with ``not exists(...)``, joined below
+(``os.path.join(name, ...)``, ``name + "/x"``, ``Path(name) / "x"``) or given as ``dir=``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ _WANTS_FREE_PATH = frozenset({
     "mkdir", "makedirs", "mkfifo", "mknod", "symlink", "symlink_to", "link", "hardlink_to",
     "copytree", "bind", "chdir", "listdir", "scandir", "iterdir", "rmdir", "rmtree", "walk",
     "mkdtemp", "mkstemp", "TemporaryDirectory", "NamedTemporaryFile", "TemporaryFile",
+    # a name for a socket or pipe, not a file: asyncio's r"\\.\pipe\python-pipe-..." addresses
+    "connect", "CreateNamedPipe", "Listener", "Client",
 })
 _WANTS_FREE_PATH_QUALIFIED = frozenset({"shelve.open", "dbm.open"})
 _COMMANDS = ("subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "os.posix_spawn")

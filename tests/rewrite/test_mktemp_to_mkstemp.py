@@ -81,6 +81,8 @@ def test_refuses_other_shapes(source):
         "open(f'{path}/data', 'w')",
         "open(pathlib.Path(path) / 'data', 'w')",
         "tempfile.mkstemp(dir=path)",
+        "h = _winapi.CreateNamedPipe(path, 3, 0, 1, 8192, 8192, 0, 0)",
+        "sock.connect(path)",
     ],
 )
 def test_refuses_where_the_path_must_be_free_or_is_a_directory(use):
