@@ -1,13 +1,14 @@
-"""B103, CWE-732: do not give group or others write or execute rights with ``chmod``.
+"""B103, CWE-732: do not let group or others write a file with ``chmod``.
 
-The mode keeps the owner's bits and drops everything else, the least permissive mode that still
-lets the owner do what the original allowed::
+A mode that lets group or others write keeps the owner's bits and drops everything else, the
+least permissive mode that still lets the owner do what the original allowed::
 
     os.chmod(path, 0o777)    ->   os.chmod(path, 0o700)
-    os.chmod(path, 0o755)    ->   os.chmod(path, 0o700)
     os.chmod(key_file, 438)  ->   os.chmod(key_file, 0o600)
 
-Refused when the owner would be left with no rights at all (``0o077``).
+Refused when the owner would be left with no rights at all (``0o077``), and for modes that let
+nobody but the owner write (``0o755``, the mode of a program others run: Bandit flags its group
+execute bit, but taking it away breaks the others, a venv's ``python`` say, and protects nothing).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import libcst as cst
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator
 
-_LOOSE = stat.S_IWOTH | stat.S_IWGRP | stat.S_IXGRP | stat.S_IXOTH
+_WRITABLE_BY_OTHERS = stat.S_IWOTH | stat.S_IWGRP
 
 
 class _ChmodRestrict(CallTransformer):
@@ -32,7 +33,7 @@ class _ChmodRestrict(CallTransformer):
         if not isinstance(mode_arg.value, cst.Integer):
             return updated
         mode = mode_arg.value.evaluated_value
-        if not mode & _LOOSE or not mode & stat.S_IRWXU:
+        if not mode & _WRITABLE_BY_OTHERS or not mode & stat.S_IRWXU:
             return updated
         new_mode = cst.Integer(oct(mode & stat.S_IRWXU))
         return updated.with_changes(args=[updated.args[0], mode_arg.with_changes(value=new_mode)])
@@ -43,8 +44,8 @@ ChmodRestrict = TransformerOperator(
         name="chmod-restrict",
         cwes=(732,),
         rule_ids=("B103",),
-        directive="Set file permissions so that only the owner can write or execute the file "
-        "(for example 0o600 or 0o700), never world-writable or group-executable modes.",
+        directive="Set file permissions so that only the owner can write the file "
+        "(for example 0o600 or 0o700), never group- or world-writable modes.",
         summary="permissive chmod mode -> owner-only bits",
         references=(
             "https://cwe.mitre.org/data/definitions/732.html",
