@@ -14,7 +14,8 @@ something before it (``cwd + "/tmp/out"`` is a folder under ``cwd``).
 Comparisons are left alone (``path == "/tmp/x"`` tests a value, it does not create one), and so
 are paths on another machine: where the statement, its function or its class speak of SSH, FTP,
 a remote or a container (``temppath = kwargs.pop("temppath", "/tmp")  # remote temp directory``
-in an SFTP client), the local temporary directory is not the answer. Tests are left alone
+in an SFTP client, an IMAP mailbox), the local temporary directory is not the answer; nor where
+the statement names a test value or sample. Tests are left alone
 (``production_only``): their ``/tmp`` paths are mostly fake values (``patch(sys, "executable",
 "/tmp/fake")``).
 """
@@ -38,7 +39,9 @@ from promsec_ci.rewrite.call_edit import (
 # memory, and gettempdir() gives neither.
 _TMP_DIRS = ("/tmp",)
 _REMOTE_WORDS = frozenset({"remote", "ssh", "sftp", "ftp", "ftps", "scp", "rsync", "paramiko", "container",
-                           "docker", "pod", "kubectl"})
+                           "docker", "pod", "kubectl", "imap", "mailbox"})
+# A path in a sample or a self-test is a value, not a place anything is written.
+_PLACEHOLDER_WORDS = frozenset({"test", "tests", "fake", "mock", "dummy", "example", "sample"})
 
 
 def _split(text: str) -> str | None:
@@ -74,7 +77,8 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
         return join.with_changes(args=[join.args[0], join.args[1].with_changes(value=rest)])
 
     def _remote(self, node: cst.CSTNode) -> bool:
-        """Whether the names around ``node`` speak of another machine (see the module docstring)."""
+        """Whether the names around ``node`` speak of another machine (see the module docstring),
+        or the statement's names say the path is a sample (``test_seq = (("create", "/tmp/x"),)``)."""
         words = set(self.statement_words(node))
         words |= set(function_words(self.enclosing_function(node)))
         parent = self.parent_of(node)
@@ -82,7 +86,7 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
             parent = self.parent_of(parent)
         if isinstance(parent, cst.ClassDef):
             words |= set(split_words(parent.name.value))
-        return bool(words & _REMOTE_WORDS)
+        return bool(words & _REMOTE_WORDS) or bool(set(self.statement_words(node)) & _PLACEHOLDER_WORDS)
 
     def leave_SimpleString(self, original_node: cst.SimpleString,
                            updated_node: cst.SimpleString) -> cst.BaseExpression:

@@ -61,6 +61,8 @@ def test_fstring_and_trailing_slash():
         "saved = os.getcwd() + '/tmp/jit/'\n",
         "BUILD = {'python': r'/tmp/build-env-gjolnpt6/bin/python'}\n",
         "scratch = '/tmp/tmpk3j2l1x_/out.txt'\n",
+        "test_seq1 = (('create', ('/tmp/xxx 1',)), ('list', ('/tmp', 'yy*')))\n",
+        "mailbox = '/tmp/yyz 2'\n",
     ],
 )
 def test_refuses(source):
