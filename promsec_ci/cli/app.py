@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
+from promsec_ci.records import Notice
+
 
 class Abort(Exception):
     """Ends the command with ``code`` after printing ``message`` on one line."""
@@ -26,6 +28,14 @@ class App:
 
     def display_warning(self, text: str) -> None:
         self.err.print(f"[yellow]warning:[/] {escape(text)}")
+
+    def display_notice(self, notice: Notice) -> None:
+        """A pipeline notice, with its level (``note`` or ``warning``/``error``)."""
+        text = f"{notice.path}: {notice.message}" if notice.path else notice.message
+        if notice.level == "note":
+            self.err.print(f"note: {escape(text)}")
+        else:
+            self.display_warning(text)
 
     def abort(self, text: str, code: int = 2) -> None:
         raise Abort(text, code)

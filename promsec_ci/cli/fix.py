@@ -65,7 +65,7 @@ def fix(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on, 
             written += 1
 
     for notice in report.notices:
-        app.display_warning(f"{notice.path}: {notice.message}" if notice.path else notice.message)
+        app.display_notice(notice)
     options = request.options
     blocking = [f for f in report.findings if is_blocking(f, options)]
     left = [f for f in blocking if mode == "diff" or f.fix is None or f.fix not in applied]
