@@ -137,6 +137,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
             kept.append(line)
         if kept:
             insertions.append(Edit(edit.start_line, edit.start_line - 1, "".join(kept)))
+    insertions = _merge_insertions(insertions)
     ordered = [(e.start_line, 1, e) for e in replacements] + [(e.start_line, 0, e) for e in insertions]
     for _, _, edit in sorted(ordered, key=lambda item: (item[0], item[1]), reverse=True):
         lines[edit.start_line - 1 : edit.end_line] = edit.text.splitlines(keepends=True)
@@ -144,6 +145,22 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     if not trailing_newline and result.endswith("\n"):
         result = result[:-1]
     return result
+
+
+def _merge_insertions(insertions: list[Edit]) -> list[Edit]:
+    """One insertion per place, in order; a blank line that one fix put after its import is
+    dropped when another fix's import follows it (``import ast``, ``import subprocess``, then one
+    blank line, not one after each)."""
+    by_place: dict[int, list[str]] = {}
+    for edit in insertions:
+        by_place.setdefault(edit.start_line, []).extend(edit.text.splitlines(keepends=True))
+    merged = []
+    for place, lines in by_place.items():
+        between_imports = {i for i in range(1, len(lines) - 1)
+                           if not lines[i].strip() and _is_import(lines[i - 1]) and _is_import(lines[i + 1])}
+        kept = [line for i, line in enumerate(lines) if i not in between_imports]
+        merged.append(Edit(place, place - 1, "".join(kept)))
+    return merged
 
 
 def combine_fixes(text: str, fixes: Sequence[Fix], check: Callable[[str], str]) -> tuple[str, tuple[Fix, ...]]:

@@ -84,6 +84,12 @@ def test_two_fixes_adding_the_same_import_combine_with_one_import():
     assert "subprocess.run(cmd.split())" in combined and 'subprocess.run(["ping"' in combined
 
 
+def test_imports_from_two_fixes_at_one_place_share_one_blank_line():
+    text = "import os\n__all__ = ['f']\n"
+    merged = apply_edits(text, [Edit(2, 1, "import ast\n\n"), Edit(2, 1, "import subprocess\n\n")])
+    assert merged == "import os\nimport ast\nimport subprocess\n\n__all__ = ['f']\n"
+
+
 def test_when_the_combination_fails_the_subset_that_passes_is_kept():
     fixes = [make_fix(PING_FIXED, "ping"), make_fix(RUN_FIXED, "run")]
 
