@@ -5,8 +5,9 @@ word rules (quotes, backslashes); every spliced value stays inside the word it w
 value becomes an argument of its own and can no longer add words or commands. Commands whose
 literal text uses the shell for more than word splitting are refused (``None``): pipes,
 redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, braces,
-``VAR=value`` prefixes, comments. So is a command whose program name is not a constant, or
-is a shell built-in (``cd``, ``source``, cmd.exe's ``cls``). File
+``VAR=value`` prefixes, comments. So is a command whose program name is a value outside quotes
+(the shell would split it into words; a quoted one is kept as one argument), or is a shell
+built-in (``cd``, ``source``, cmd.exe's ``cls``). File
 name patterns (``*``, ``?`` in unquoted literal text) can be expanded as the shell does,
 ``*(sorted(glob.glob(p)) or [p])`` (the matches in order, else the pattern itself; the shell
 sorts by the locale's collation, which is code point order in the C locale), values in the
@@ -213,6 +214,7 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
     state = "plain"
     i = 0
     pattern = quoted = False
+    bare_program_value = False  # a value in the first word outside quotes: the shell splits it
 
     def finish() -> bool:
         """Close the current word; ``False`` when it is a glob the rewrite cannot expand."""
@@ -237,6 +239,7 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         if isinstance(item, Slot):
             current.append(item)
             started = True
+            bare_program_value = bare_program_value or (not words and state == "plain")
             continue
         if state == "single":
             if item == "'":
@@ -290,8 +293,11 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         return None
     if started and not finish():
         return None
-    if not words or _has_slot(words[0]) or (words[0] and isinstance(words[0][0], Pattern)):
-        return None  # no program, or a program chosen by a value or a file name pattern
+    if not words or bare_program_value or (words[0] and isinstance(words[0][0], Pattern)):
+        # No program, or one chosen by an unquoted value (``editor + " " + path`` with editor
+        # "code --wait": the shell splits it into words), or by a file name pattern. A quoted
+        # value (``'"' + vmd + '" -dispdev text'``) is one word for the shell too.
+        return None
     if "".join(part.text for part in words[0] if isinstance(part, Text)).lower() in _SHELL_ONLY:
         return None  # a shell built-in: there is no program to run without the shell
     return words

@@ -34,6 +34,10 @@ def test_constant_commands_split_like_shlex(command):
         ('"scp " + src + " host:" + dst', ['"scp"', "src", '"host:" + dst']),
         ('"sleep %d; x=%.1f" % (n, f)', None),
         ('"head -n %d %s.log" % (n, name)', ['"head"', '"-n"', '"%d" % (n,)', '"%s.log" % (name,)']),
+        # A quoted program value is one word for the shell too; an unquoted one may be several.
+        ("'\"' + vmd + '\" -dispdev text'", ["vmd", "'-dispdev'", "'text'"]),
+        ("'\"%s/bin/tool\" %s' % (d, path)", ["'%s/bin/tool' % (d,)", "str(path)"]),
+        ('editor + " " + path', None),
     ],
 )
 def test_values_stay_inside_their_word(code, expected):
