@@ -13,6 +13,7 @@ from pathlib import Path
 
 from promsec_ci.config import Options
 from promsec_ci.errors import PromsecError
+from promsec_ci.fileio import source_encoding
 from promsec_ci.records import ChangeSet, FileChange, Notice
 
 SOURCE_SUFFIXES = (".py", ".java")
@@ -90,13 +91,18 @@ def _read_source(
 
 
 def decode_source(data: bytes, rel: str) -> tuple[str | None, Notice | None]:
-    """Text of a source file, or a notice saying why it is not scanned."""
+    """Text of a source file in its own encoding (``source_encoding``), or a notice saying why
+    it is not scanned."""
     if b"\0" in data:
         return None, Notice("skipped: binary file", rel)
     try:
-        return data.decode("utf-8"), None
+        encoding = source_encoding(data, rel)
+    except (SyntaxError, LookupError) as exc:
+        return None, Notice(f"skipped: cannot decode the file: {exc} (not UTF-8, no valid coding line)", rel)
+    try:
+        return data.decode(encoding), None
     except UnicodeDecodeError:
-        return None, Notice("skipped: file is not valid UTF-8", rel)
+        return None, Notice(f"skipped: cannot decode the file: it is not valid {encoding}", rel)
 
 
 def collect_diff(root: str, base: str, head: str | None, options: Options) -> ChangeSet:

@@ -1,22 +1,40 @@
-"""Writing files without ever leaving a half-written one behind."""
+"""Reading source files in their own encoding, and writing files without ever leaving a
+half-written one behind."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
+import tokenize
 from pathlib import Path
 
 
-def atomic_write(path: str | os.PathLike[str], text: str) -> None:
+def source_encoding(data: bytes, path: str) -> str:
+    """The encoding a source file is written in: for Python, a BOM (``utf-8-sig``) or a PEP 263
+    coding line (``# -*- coding: latin-1 -*-``), else UTF-8. Raises ``SyntaxError`` for a coding
+    line Python would refuse, ``LookupError`` for an unknown codec."""
+    if not path.endswith(".py"):
+        return "utf-8"
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding
+
+
+def atomic_write(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
-    keeping the existing file's mode."""
+    keeping the existing file's mode. ``utf-8-sig`` writes the BOM back.
+
+    Raises:
+        UnicodeEncodeError: ``text`` has a character ``encoding`` cannot hold (nothing written).
+    """
+    data = text.encode(encoding)
     target = Path(path)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:

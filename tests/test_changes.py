@@ -66,7 +66,7 @@ def test_renamed_deleted_binary_and_undecodable_files_do_not_crash(git_repo):
 
     assert [f.path for f in changes.files] == ["moved.py"]
     reasons = {n.path: n.message for n in changes.notices}
-    assert "not valid UTF-8" in reasons["latin.py"]
+    assert "cannot decode the file" in reasons["latin.py"]
     assert "binary" in reasons["blob.py"]
 
 
@@ -167,3 +167,13 @@ def test_paths_apply_excludes_to_explicit_files_and_skip_outside_symlinks(tmp_pa
 def test_missing_path_is_a_usage_error(tmp_path):
     with pytest.raises(PromsecError, match="no such file"):
         collect_paths([str(tmp_path / "nope")], str(tmp_path), Options())
+
+
+def test_a_coding_line_or_a_bom_decides_how_a_python_file_is_read(tmp_path):
+    (tmp_path / "latin.py").write_bytes("# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbfs = 1\n")
+    (tmp_path / "bad.py").write_bytes(b"# -*- coding: klingon -*-\ns = 1\n")
+    changes = collect_paths([str(tmp_path)], str(tmp_path), Options())
+    texts = {f.path: f.text for f in changes.files}
+    assert texts == {"latin.py": "# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n", "bom.py": "s = 1\n"}
+    assert [(n.path, "unknown encoding: klingon" in n.message) for n in changes.notices] == [("bad.py", True)]

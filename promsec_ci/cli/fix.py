@@ -101,20 +101,24 @@ def _write(app: App, root: str, path: str, scanned: str, fixed: str) -> bool:
     from pathlib import Path
 
     from promsec_ci.errors import PromsecError
-    from promsec_ci.fileio import atomic_write
+    from promsec_ci.fileio import atomic_write, source_encoding
 
     target = Path(root) / path
     try:
-        with open(target, encoding="utf-8", newline="") as handle:
-            current = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        data = target.read_bytes()
+        encoding = source_encoding(data, path)
+        current = data.decode(encoding)
+    except (OSError, SyntaxError, LookupError, UnicodeDecodeError) as exc:
         app.display_warning(f"{path}: not written, cannot read it: {exc}")
         return False
     if current != scanned:
         app.display_warning(f"{path}: not written, the file changed since it was scanned")
         return False
     try:
-        atomic_write(target, fixed)
+        atomic_write(target, fixed, encoding)
+    except UnicodeEncodeError:
+        app.display_warning(f"{path}: not written, the fix has characters {encoding} cannot hold")
+        return False
     except OSError as exc:
         raise PromsecError(f"cannot write {path}: {exc.strerror or exc}") from None
     return True

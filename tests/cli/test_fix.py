@@ -112,6 +112,22 @@ def test_a_generated_file_gets_a_note_and_no_diff(repo):
     assert "warning:" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("header", "encoding"),
+    [(b"# -*- coding: latin-1 -*-\n", "latin-1"), (b"\xef\xbb\xbf", "utf-8-sig"), (b"", "utf-8")],
+)
+def test_apply_keeps_the_file_encoding(repo, header, encoding):
+    body = "\n# caf\u00e9\n" + SETTINGS
+    target = repo.path / "app" / "settings.py"
+    target.write_bytes(header + body.encode("latin-1" if encoding == "latin-1" else "utf-8"))
+    result = run("fix", "--apply", "--exit-zero", "app", cwd=repo.path)
+    assert result.returncode == 0, result.stderr
+    data = target.read_bytes()
+    assert data.startswith(header)
+    text = data.decode(encoding)
+    assert "# caf\u00e9\n" in text and "yaml.safe_load(stream)" in text
+
+
 def test_a_diff_scan_fixes_only_what_the_change_added(repo):
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("app/extra.py", "import yaml\n\n\ndef read(s):\n    return yaml.load(s, Loader=yaml.Loader)\n")
