@@ -21,6 +21,17 @@ def source_encoding(data: bytes, path: str) -> str:
     return encoding
 
 
+def encode_source(text: str) -> bytes:
+    """Python source text as the bytes its coding line declares (what the ``ast`` of those
+    bytes decodes back to ``text``); UTF-8 when it declares none or cannot hold the text."""
+    data = text.encode("utf-8")
+    try:
+        encoding = source_encoding(data, ".py")
+        return data if encoding in ("utf-8", "utf-8-sig") else text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        return data
+
+
 def atomic_write(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
     keeping the existing file's mode. ``utf-8-sig`` writes the BOM back.

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from promsec_ci.analyzers.base import Analysis
+from promsec_ci.fileio import encode_source
 from promsec_ci.records import FileChange, Finding, Level, Notice
 
 _LEVELS = {"LOW": Level.LOW, "MEDIUM": Level.MEDIUM, "HIGH": Level.HIGH}
@@ -67,7 +68,7 @@ class BanditAnalyzer:
         manager = self._get_manager()
         manager.results = []
         manager.skipped = []
-        manager._parse_file(path, io.BytesIO(text.encode("utf-8")), [path])
+        manager._parse_file(path, io.BytesIO(encode_source(text)), [path])
         if manager.skipped:
             return None
         lines = text.splitlines()

@@ -61,3 +61,11 @@ def test_unparsable_file_becomes_a_notice_and_others_still_scan():
     analysis = BanditAnalyzer().analyze(files)
     assert [n.path for n in analysis.notices] == ["bad.py"]
     assert {f.path for f in analysis.findings} == {"ok.py"}
+
+
+def test_a_file_with_a_coding_line_is_analyzed_in_that_encoding():
+    # "Á" is C3 81 in UTF-8, and 0x81 is no cp1252 character: read as UTF-8 bytes it would not parse.
+    text = ("# -*- coding: cp1252 -*-\nimport yaml\n\n\ndef load(s):\n    # \u00c1rbol\n"
+            "    return yaml.load(s, Loader=yaml.Loader)\n")
+    findings = BanditAnalyzer().analyze_text(text, "legacy.py")
+    assert findings is not None and [(f.rule_id, f.start_line) for f in findings] == [("B506", 7)]
