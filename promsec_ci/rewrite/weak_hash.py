@@ -50,8 +50,9 @@ BENIGN_WORDS = frozenset({
 })
 # Constructions whose hash the other side fixes: keyed ones where SHA-1 is not broken (RFC
 # 4226/6238: authenticator apps compute HMAC-SHA1), and challenge-response logins that define
-# MD5/MD4 (POP3 APOP, CRAM-MD5, HTTP digest auth's realm/qop/cnonce/HA1, NTLM).
-_FIXED_BY_PEER = frozenset({"hmac", "totp", "hotp", "apop", "cram", "ntlm", "realm", "qop", "cnonce", "ha1", "ha2"})
+# MD5/MD4 (POP3 APOP, CRAM-MD5, HTTP digest auth's realm/qop/HA1, NTLM). Not a client nonce: it
+# is opaque to the server, any hash makes one.
+_FIXED_BY_PEER = frozenset({"hmac", "totp", "hotp", "apop", "cram", "ntlm", "realm", "qop", "ha1", "ha2"})
 _STRONG = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3", "blake2b", "blake2s"})
 # How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
 _SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},

@@ -81,6 +81,13 @@ def test_neutral_context_is_allowed():
     assert rewrite is not None and rewrite.text.endswith("m = hashlib.sha256()\n")
 
 
+def test_a_client_nonce_is_any_hash_of_random_bytes():
+    source = ("import hashlib, os\n\n\ndef encode(self, nonce_bytes):\n"
+              "    cnonce = hashlib.sha1(nonce_bytes + os.urandom(8)).hexdigest()\n")
+    rewrite = HashSha256.apply(source, 5)
+    assert rewrite is not None and "cnonce = hashlib.sha256(" in rewrite.text
+
+
 def test_function_name_gives_the_context():
     source = "import hashlib\n\n\ndef hash_password(p):\n    return hashlib.md5(p).hexdigest()\n"
     rewrite = HashSha256.apply(source, 5)
