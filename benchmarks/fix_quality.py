@@ -130,8 +130,8 @@ def run_sample(sample: Sample, search: FixSearch) -> Result | None:
         if outcome.fix is not None:
             fixes.append(outcome.fix)
             fixed_verifications += outcome.fix.verifications
-    fixed_text, kept = combine_fixes(sample.text, fixes,
-                                     lambda text: verifier.verify_file(sample.text, text, path))
+    fixed_text, kept = combine_fixes(sample.text, fixes, lambda text: verifier.verify_file(sample.text, text, path),
+                                     lambda text: verifier.rule_counts(text, path))
     seconds = time.perf_counter() - clock
     after_findings = verifier.analyze(fixed_text, path)
     result = Result(sample.dataset, sample.id, len(before), len(cwe_keys(after_findings)),

@@ -11,6 +11,7 @@ rewrite added elsewhere (imports at the top, mostly) becomes its own edit::
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
@@ -163,16 +164,22 @@ def _merge_insertions(insertions: list[Edit]) -> list[Edit]:
     return merged
 
 
-def combine_fixes(text: str, fixes: Sequence[Fix], check: Callable[[str], str]) -> tuple[str, tuple[Fix, ...]]:
+def combine_fixes(text: str, fixes: Sequence[Fix], check: Callable[[str], str],
+                  findings: Callable[[str], object] | None = None) -> tuple[str, tuple[Fix, ...]]:
     """The file with as many of ``fixes`` (all against ``text``) applied as verify together.
 
     All of them when their combination passes ``check`` (``""`` = passes); otherwise a greedy
-    subset in the given order, each fix kept only if the file still passes with it.
+    subset in the given order, each fix kept only if the file still passes with it. With
+    ``findings`` (text -> what the analyzer reports), a fix whose findings another fix of the same
+    operator already removes is left out of the text (a ``from defusedxml import minidom`` swap
+    makes the module's parse calls safe, so their own rewrites only repeat it); it still counts
+    as kept, since its findings are gone.
 
     Args:
         text: the scanned file.
         fixes: fixes of different units of that file.
         check: candidate text -> failure reason, ``""`` when acceptable.
+        findings: candidate text -> a comparable summary of its findings, or ``None``.
     """
     def attempt(chosen: Sequence[Fix]) -> str | None:
         combined = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
@@ -183,7 +190,7 @@ def combine_fixes(text: str, fixes: Sequence[Fix], check: Callable[[str], str]) 
     fixes = list(dict.fromkeys(fixes))
     combined = attempt(fixes) if fixes else None
     if combined is not None:
-        return combined, tuple(fixes)
+        return (_without_repeats(fixes, combined, attempt, findings) if findings else combined), tuple(fixes)
     kept: list[Fix] = []
     result = text
     for fix in fixes:
@@ -192,6 +199,21 @@ def combine_fixes(text: str, fixes: Sequence[Fix], check: Callable[[str], str]) 
             kept.append(fix)
             result = trial
     return result, tuple(kept)
+
+
+def _without_repeats(fixes: list[Fix], combined: str, attempt: Callable[[Sequence[Fix]], str | None],
+                     findings: Callable[[str], object]) -> str:
+    operators = Counter(op for fix in fixes for op in set(fix.operators))
+    chosen = list(fixes)
+    reported = findings(combined)
+    for fix in reversed(fixes):
+        if not any(operators[op] > 1 for op in fix.operators) or len(chosen) < 2:
+            continue
+        rest = [f for f in chosen if f is not fix]
+        trial = attempt(rest)
+        if trial is not None and findings(trial) == reported:
+            chosen, combined = rest, trial
+    return combined
 
 
 def _is_import(line: str) -> bool:

@@ -93,7 +93,8 @@ def _combine(text: str, path: str, fixes: list[Fix], verifier) -> tuple[str, tup
 
     # Java files too: verify_file dispatches them to javac + SpotBugs/Semgrep (java/fixer.py), which
     # catches fixes that break each other (two path fixes each adding the same helper method).
-    return combine_fixes(text, fixes, lambda candidate: verifier.verify_file(text, candidate, path))
+    return combine_fixes(text, fixes, lambda candidate: verifier.verify_file(text, candidate, path),
+                         (lambda candidate: verifier.rule_counts(candidate, path)) if path.endswith(".py") else None)
 
 
 def _write(app: App, root: str, path: str, scanned: str, fixed: str) -> bool:

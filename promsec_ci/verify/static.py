@@ -205,6 +205,10 @@ class StaticVerifier:
         verdict = Verdict(ok=True, reason=summary, cwes_before=k_before, **numbers)
         return inspection.done(verdict)
 
+    def rule_counts(self, text: str, path: str) -> Counter:
+        """How often Bandit reports each rule in ``text`` (empty when it cannot analyze it)."""
+        return Counter(f.rule_id for f in self.analyze(text, path) or [])
+
     def verify_file(self, original_text: str, candidate_text: str, path: str) -> str:
         """Whole-file check of several fixes combined: ``""`` when it holds, else the reason.
 

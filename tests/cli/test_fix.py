@@ -128,6 +128,17 @@ def test_apply_keeps_the_file_encoding(repo, header, encoding):
     assert "# caf\u00e9\n" in text and "yaml.safe_load(stream)" in text
 
 
+def test_a_fix_another_fix_already_covers_is_left_out_of_the_file(repo):
+    repo.write("app/boxes.py", "from xml.dom import minidom\n\n\ndef boxes(path):\n"
+               "    return minidom.parse(path).getElementsByTagName('box')\n")
+    result = run("fix", "--apply", "--exit-zero", "app/boxes.py", cwd=repo.path)
+    assert result.returncode == 0, result.stderr
+    text = (repo.path / "app" / "boxes.py").read_text()
+    # the import swap makes the parse call safe: its own rewrite (defusedxml.minidom.parse) is not added
+    assert text.startswith("from defusedxml import minidom\n") and "defusedxml.minidom.parse" not in text
+    assert run("scan", "app/boxes.py", cwd=repo.path).returncode == 0
+
+
 def test_a_diff_scan_fixes_only_what_the_change_added(repo):
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("app/extra.py", "import yaml\n\n\ndef read(s):\n    return yaml.load(s, Loader=yaml.Loader)\n")
