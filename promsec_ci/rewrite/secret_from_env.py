@@ -67,6 +67,7 @@ _MIN_COMPARED = 4  # shorter literals compared to a name are protocol values
 _ENUM_BASES = re.compile(r"(^|\.)(\w*Enum|Flag|IntFlag)$")
 _NOT_SECRET = re.compile(r"^(\w+://|\.{0,2}/|~/)|\.(html?|txt|json|ya?ml|cfg|ini|py|j2|jinja2?|xml|csv|log|pem)$"
                          r"|%(\(\w+\))?[sdr]|\{\w*\}")
+_LOOKUPS = frozenset({"get", "pop", "setdefault", "getenv", "has_option"})
 _GENERIC = {"password", "passwd", "pwd", "pass", "secret", "token", "passphrase"}
 _SPELLING = {"passwd": "password", "pwd": "password", "pass": "password"}
 
@@ -162,6 +163,8 @@ class _SecretFromEnv(CallTransformer):
             return updated_node
         if value == "" and not (name.isupper() and self.enclosing_function(original_node) is None):
             return updated_node  # an empty initial value, not a secret
+        if isinstance(updated_node.targets[0].target, (cst.Name, cst.Attribute)) and self._used_as_key(name):
+            return updated_node  # SECRET_KEY = "aws_secret_access_key"; creds[self.SECRET_KEY]
         return updated_node.with_changes(value=self._lookup(env_name(name), value))
 
     def leave_DictElement(self, original_node: cst.DictElement, updated_node: cst.DictElement) -> cst.DictElement:
@@ -195,6 +198,41 @@ class _SecretFromEnv(CallTransformer):
                 arg = arg.with_changes(value=self._lookup(env_name(*words), value))
             args.append(arg)
         return updated.with_changes(args=args)
+
+    def _used_as_key(self, name: str) -> bool:
+        """Whether the module looks something up by the constant ``name`` (``creds[SECRET_KEY]``,
+        ``self.SECRET_KEY in config``, ``config.get(SECRET_KEY)``): its value is the name of the
+        field that holds the secret, not the secret."""
+        found = False
+        parent_of = self.parent_of
+
+        class _Reads(cst.CSTVisitor):
+            def visit_Name(self, node: cst.Name) -> None:
+                nonlocal found
+                if found or node.value != name:
+                    return
+                read: cst.CSTNode = node
+                parent = parent_of(node)
+                if isinstance(parent, cst.Attribute) and parent.attr is node:
+                    read, parent = parent, parent_of(parent)
+                elif isinstance(parent, cst.Attribute):
+                    return
+                if isinstance(parent, cst.Index):
+                    found = True
+                elif isinstance(parent, cst.ComparisonTarget) and isinstance(parent.operator, (cst.In, cst.NotIn)):
+                    found = True
+                elif isinstance(parent, cst.Comparison) and parent.left is read and any(
+                        isinstance(t.operator, (cst.In, cst.NotIn)) for t in parent.comparisons):
+                    found = True
+                elif isinstance(parent, cst.Arg):
+                    call = parent_of(parent)
+                    method = call.func.attr.value if isinstance(call, cst.Call) and isinstance(
+                        call.func, cst.Attribute) else ""
+                    found = method in _LOOKUPS and call.args[0] is parent
+
+        if self.module is not None:
+            self.module.visit(_Reads())
+        return found
 
     def _in_enum(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` sits in the body of an ``Enum`` class, whose members are labels."""

@@ -140,6 +140,10 @@ def test_refuses_values_that_are_not_secrets(source):
         ("class EnvProvider:\n    SECRET_KEY = 'AWS_SECRET_ACCESS_KEY'\n", 2),
         ("class FileProvider:\n    SECRET_KEY = 'AWSSecretKey'\n", 2),
         ("update_token = '1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d'\n", 1),
+        # A constant the code looks fields up by: the field's name.
+        ("class SharedFile:\n    SECRET_KEY = 'aws_secret_access_key'\n\n    def load(self, creds):\n"
+         "        return creds[self.SECRET_KEY]\n", 2),
+        ("SECRET_KEY = 'aws_secret_access_key'\n\n\ndef load(config):\n    return config.get(SECRET_KEY)\n", 1),
     ],
 )
 def test_refuses_literals_bandit_flags_that_real_code_does_not_use_as_secrets(source, line):
@@ -152,6 +156,8 @@ def test_a_long_token_and_a_secret_key_are_still_secrets():
     assert rewrite is not None and 'os.environ["API_TOKEN"]' in rewrite.text
     rewrite = SecretFromEnv.apply("API_TOKEN = 'ghp_0123456789abcdef'\nSECRET_KEY = 'dev'\n", 2)
     assert rewrite is not None and 'os.environ["SECRET_KEY"]' in rewrite.text
+    rewrite = SecretFromEnv.apply("PASSWORD = 'hunter2x'\n\n\ndef f(user):\n    return login(user, PASSWORD)\n", 1)
+    assert rewrite is not None and 'PASSWORD = os.environ["PASSWORD"]' in rewrite.text
     rewrite = SecretFromEnv.apply("password = 'somefancypassword'\n", 1)
     assert rewrite is not None and 'os.environ["PASSWORD"]' in rewrite.text
 
