@@ -17,9 +17,11 @@ Words name the text only where the argument names it (``expression``, ``form["ex
 intent: the result is called or has an attribute read (``eval(name)(x)``: an object, neither
 data nor a number), and the call sits in a ``try`` that catches ``TypeError`` (the code counts on
 eval's error for a non-string argument, which ``literal_eval`` reports as ``ValueError``).
-Arithmetic is not concluded from names and uses in a module that brings math functions into its
-namespace (``from mpmath import *``, ``from math import sqrt``): there eval's text may call
-them (``"log(pi)/2"``), and the arithmetic evaluator knows no names.
+Nor is any intent concluded for text the function assembles with code in its pieces (``"[%s
+%s]" % (tup, "for i in range(%i)" % n)``): that is code the program writes. Arithmetic is not
+concluded from names and uses in a module that brings math functions into its namespace (``from
+mpmath import *``, ``from math import sqrt``): there eval's text may call them
+(``"log(pi)/2"``), and the arithmetic evaluator knows no names.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ _NUMBER_CALLS = frozenset({"float", "int", "round", "abs", "math.floor", "math.c
 _CONTAINER_CALLS = frozenset({"dict", "list", "tuple", "set", "len", "sorted", "enumerate", "zip", "json.dumps"})
 # Modules whose functions eval'd arithmetic would call (``sqrt(2)``) once imported by name.
 _MATH_MODULES = frozenset({"math", "cmath", "mpmath", "numpy", "sympy", "scipy", "decimal", "fractions", "statistics"})
+# Code in a template's literal text: a call, a keyword of a comprehension, lambda or import.
+_CODE = re.compile(r"[A-Za-z_]\w*\s*\(|\b(?:for|in|if|else|lambda|import|from|and|or|not|def|return)\b")
 _ARITHMETIC_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power)
 
 
@@ -87,6 +91,8 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
         if allowed:
             intents = {constant_intent(value) for value in allowed}
             return intents.pop() if len(intents) == 1 else None
+        if function is not None and _built_in(function, argument.value):
+            return None
     data = arithmetic = 0
     words = _naming_words(argument)
     target = _assigned_name(call, parents)
@@ -121,6 +127,62 @@ def _math_names_in_scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CS
             if source and source.split(".")[0] in _MATH_MODULES:
                 return True
     return False
+
+
+def _built_in(function: cst.CSTNode, name: str, depth: int = 2) -> bool:
+    """Whether ``function`` assembles the text of ``name`` with code in its literal pieces, here or
+    in the values it splices in (``first_loop = "for i0 in range(%i)" % n``, then ``"[%s %s]" %
+    (tup, first_loop)``): a program writing code for eval to run, which neither evaluator
+    reproduces. Punctuation around data (``'{"' + key + '":' + str(value) + '}'``) is no code."""
+    found = False
+
+    class _Assignments(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            nonlocal found
+            if found or not any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+                return
+            if not _assembles_text(node.value):
+                return
+            pieces = _Pieces()
+            node.value.visit(pieces)
+            found = any(_CODE.search(text) for text in pieces.texts) or depth > 1 and any(
+                _built_in(function, spliced, depth - 1) for spliced in pieces.names if spliced != name)
+
+    function.visit(_Assignments())
+    return found
+
+
+class _Pieces(cst.CSTVisitor):
+    """The literal text and the plain names of a string-building expression."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.names: set[str] = set()
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = node.evaluated_value
+        if isinstance(value, str):
+            self.texts.append(value)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        self.texts.append(node.value)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+
+def _assembles_text(value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.FormattedString):
+        return True
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.Modulo)):
+        return any(isinstance(side, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString))
+                   or _assembles_text(side) for side in (value.left, value.right))
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+        value.func.attr.value in ("format", "join") and isinstance(value.func.value, cst.SimpleString)
 
 
 def guarded_constants(name: cst.Name, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> frozenset[str] | None:

@@ -40,6 +40,13 @@ def intent(source: str) -> str | None:
         ("from mpmath import *\n\n\ndef f(expression):\n    return eval(expression)\n", None),
         ("from math import sqrt\n\n\ndef f(s):\n    return float(eval(s))\n", None),
         ("from math import sqrt\n\n\ndef f(line):\n    rows = eval(line)\n    return rows[0]\n", DATA),
+        # Text the function assembles with code in its pieces is code it writes.
+        ("def f(n):\n    loop = 'for i0 in range(%i)' % n\n    list_comp = '[%s %s]' % ('i0', loop)\n"
+         "    result = eval(list_comp)\n    return result[0]\n", None),
+        ("def f(n):\n    text = 'sqrt(%s)' % n\n    return float(eval(text))\n", None),
+        # Punctuation around data assembles a literal.
+        ("def f(name, fields):\n    v = '{\"' + name + '\":' + str(fields) + '}'\n    s = eval(v)\n"
+         "    del s['x']\n", DATA),
         # "result" names any value.
         ("def f(result):\n    return eval(result)\n", None),
     ],
