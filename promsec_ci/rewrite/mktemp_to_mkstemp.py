@@ -12,7 +12,8 @@ Applies to ``name = tempfile.mktemp(...)`` statements; the file now exists (empt
 So no fix is made where the code needs the name free or takes it for a directory: it is passed
 to ``mkdir``/``makedirs``/``mkfifo``/``symlink``/``copytree``/``bind``/``shelve.open``..., to
 an external command (which may refuse or prompt to overwrite), used as a socket or pipe address
-(``connect``, ``CreateNamedPipe``), tested with ``not exists(...)``, joined below
+(``connect``, ``CreateNamedPipe``), expected missing (``with pytest.raises(FileNotFoundError)``,
+``except FileNotFoundError``), tested with ``not exists(...)``, joined below
 (``os.path.join(name, ...)``, ``name + "/x"``, ``Path(name) / "x"``) or given as ``dir=``.
 """
 
@@ -37,6 +38,14 @@ _WANTS_FREE_PATH_QUALIFIED = frozenset({"shelve.open", "dbm.open"})
 _COMMANDS = ("subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "os.posix_spawn")
 _PATH_WRAPPERS = frozenset({"str", "os.fspath", "pathlib.Path", "pathlib.PurePath", "Path"})
 _EXISTS = frozenset({"exists", "lexists", "isfile"})
+
+
+def _names_missing(node: cst.BaseExpression) -> bool:
+    """``FileNotFoundError`` (alone or in a tuple): the error of a path that does not exist."""
+    if isinstance(node, cst.Tuple):
+        return any(_names_missing(e.value) for e in node.elements)
+    return isinstance(node, (cst.Name, cst.Attribute)) and (
+        node.attr.value if isinstance(node, cst.Attribute) else node.value) == "FileNotFoundError"
 
 
 class _MktempToMkstemp(CallTransformer):
@@ -93,6 +102,8 @@ class _MktempToMkstemp(CallTransformer):
 
     def _wants_free_path(self, read: cst.CSTNode) -> bool:
         """Whether the code at ``read`` needs the path not to exist, or takes it for a directory."""
+        if self._expects_missing(read):
+            return True
         node, parent = read, self.parent_of(read)
         while isinstance(parent, cst.Element):  # an item of an argument list: [cmd, "-o", p]
             node = self.parent_of(parent)
@@ -128,6 +139,23 @@ class _MktempToMkstemp(CallTransformer):
             return call.args[0] is parent
         if last in _EXISTS:
             return isinstance(self.parent_of(call), cst.UnaryOperation)  # not os.path.exists(p)
+        return False
+
+    def _expects_missing(self, read: cst.CSTNode) -> bool:
+        """Whether ``read`` sits where the code expects the file to be missing: in ``with
+        pytest.raises(FileNotFoundError)`` (or ``assertRaises``), or in a ``try`` that catches it."""
+        child, current = read, self.parent_of(read)
+        while current is not None and not isinstance(current, cst.FunctionDef):
+            if isinstance(current, cst.With) and child is current.body:
+                for item in current.items:
+                    call = item.item
+                    if isinstance(call, cst.Call) and (self.qualified_name(call.func) or "").endswith(
+                            ("raises", "assertRaises")) and any(_names_missing(a.value) for a in call.args):
+                        return True
+            if isinstance(current, cst.Try) and child is current.body:
+                if any(h.type is not None and _names_missing(h.type) for h in current.handlers):
+                    return True
+            child, current = current, self.parent_of(current)
         return False
 
     def _is_path_wrapper(self, call: cst.Call) -> bool:

@@ -83,6 +83,8 @@ def test_refuses_other_shapes(source):
         "tempfile.mkstemp(dir=path)",
         "h = _winapi.CreateNamedPipe(path, 3, 0, 1, 8192, 8192, 0, 0)",
         "sock.connect(path)",
+        "with pytest.raises(FileNotFoundError):\n        open_unix_socket(path)",
+        "try:\n        open(path)\n    except FileNotFoundError:\n        pass",
     ],
 )
 def test_refuses_where_the_path_must_be_free_or_is_a_directory(use):
