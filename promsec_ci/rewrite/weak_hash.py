@@ -50,9 +50,11 @@ BENIGN_WORDS = frozenset({
 })
 # Constructions whose hash the other side fixes: keyed ones where SHA-1 is not broken (RFC
 # 4226/6238: authenticator apps compute HMAC-SHA1), and challenge-response logins that define
-# MD5/MD4 (POP3 APOP, CRAM-MD5, HTTP digest auth's realm/qop/HA1, NTLM). Not a client nonce: it
-# is opaque to the server, any hash makes one.
-_FIXED_BY_PEER = frozenset({"hmac", "totp", "hotp", "apop", "cram", "ntlm", "realm", "qop", "ha1", "ha2"})
+# MD5/MD4/SHA-1 (POP3 APOP, CRAM-MD5, HTTP digest auth's realm/qop/HA1, NTLM, WS-Security's
+# UsernameToken digest, OAuth 1's body hash and signatures). Not a client nonce: it is opaque to
+# the server, any hash makes one.
+_FIXED_BY_PEER = frozenset({"hmac", "totp", "hotp", "apop", "cram", "ntlm", "realm", "qop", "ha1", "ha2",
+                            "wsse", "oauth"})
 _STRONG = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3", "blake2b", "blake2s"})
 # How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
 _SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},
@@ -99,6 +101,9 @@ def purpose(transformer: CallTransformer, call: cst.Call) -> str | None:
     parameters."""
     found = classify(transformer.statement_words(call), SECURITY_WORDS, BENIGN_WORDS)
     function = transformer.enclosing_function(call)
+    if found is None:
+        # A hash object fed later: where its digest goes names it (m = md5(); ...; id = m.hexdigest())
+        found = classify(_digest_reader_words(transformer, function), SECURITY_WORDS, BENIGN_WORDS)
     if found is None and (_truncated(transformer, call, function) or _declared_not_for_security(function)):
         return "benign"
     if found is None and function is not None:
@@ -107,6 +112,30 @@ def purpose(transformer: CallTransformer, call: cst.Call) -> str | None:
     if found is None:
         found = classify(function_words(function), SECURITY_WORDS, BENIGN_WORDS)
     return found
+
+
+def _digest_reader_words(transformer: CallTransformer, function: cst.FunctionDef | None) -> list[str]:
+    """Words of the statements of ``function`` that read the digest of the hash object the
+    statement being rewritten assigns (``m.hexdigest()``, ``m.digest()``)."""
+    names = [name for name in _targets(transformer.target) if "." not in name]
+    if function is None or len(names) != 1:
+        return []
+    readers: list[cst.CSTNode] = []
+
+    class _Visitor(cst.CSTVisitor):
+        statement: cst.CSTNode | None = None
+
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+            self.statement = node
+
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("hexdigest", "digest") \
+                    and isinstance(func.value, cst.Name) and func.value.value == names[0] and self.statement:
+                readers.append(self.statement)
+
+    function.visit(_Visitor())
+    return words_in(list(dict.fromkeys(readers)))
 
 
 def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> bool:

@@ -77,6 +77,15 @@ def test_cut_short_and_handshake_digests_are_marked_not_for_security():
     assert rewrite is not None and "usedforsecurity=False" in rewrite.text
 
 
+def test_where_a_hash_objects_digest_goes_names_it():
+    source = ("from hashlib import md5\n\n\ndef set_popcon_participation(self):\n    m = md5()\n"
+              "    with open('/dev/urandom', 'rb') as f:\n        m.update(f.read(1024))\n    id = m.hexdigest()\n"
+              "    return id\n")
+    rewrite = HashNotForSecurity.apply(source, 5)
+    assert rewrite is not None and "m = md5(usedforsecurity=False)" in rewrite.text
+    assert HashSha256.apply(source, 5) is None
+
+
 def test_a_digest_the_code_names_needs_a_benign_signal():
     source = "import hashlib\n\n\ndef md5_utf8(x):\n    return hashlib.md5(x).hexdigest()\n"
     assert HashNotForSecurity.apply(source, 5) is None

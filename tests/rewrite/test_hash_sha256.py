@@ -147,6 +147,10 @@ def build_digest_header(algorithm, a1):
         # RFC 1939: the APOP answer is the MD5 of the server's timestamp and the secret.
         ("import hashlib\n\n\ndef apop(self, user, secret):\n    digest = m.group(1) + secret\n"
          "    digest = hashlib.md5(digest).hexdigest()\n    return self._shortcmd('APOP %s %s' % (user, digest))\n", 6),
+        # WS-Security's UsernameToken digest and OAuth 1's body hash are SHA-1 by their specs.
+        ("import hashlib\n\n\ndef _wsse_username_token(cnonce, iso_now, password):\n"
+         "    return hashlib.sha1(cnonce + iso_now + password).digest()\n", 5),
+        ("import hashlib\nparams.append(('oauth_body_hash', hashlib.sha1(body).digest()))\n", 2),
         # A table of named algorithms: RFC 7518 fixes SHA-1 for RSA-OAEP.
         ("from cryptography.hazmat.primitives import hashes\nALGS = [\n"
          "    Alg('RSA-OAEP', OAEP(MGF1(hashes.SHA1()), hashes.SHA1(), None)),\n"
