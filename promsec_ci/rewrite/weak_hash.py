@@ -128,6 +128,9 @@ def _digest_reader_words(transformer: CallTransformer, function: cst.FunctionDef
         def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
             self.statement = node
 
+        def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
+            self.statement = None
+
         def visit_Call(self, node: cst.Call) -> None:
             func = node.func
             if isinstance(func, cst.Attribute) and func.attr.value in ("hexdigest", "digest") \
