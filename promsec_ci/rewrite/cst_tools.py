@@ -165,14 +165,23 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
 
 
 class _ModuleImports(GatherImportsVisitor):
-    """The imports that bind names for the whole module: one inside a function or class binds
-    a local name, and code elsewhere that used it would fail with ``NameError``."""
+    """The imports that bind names for the whole module at run time: one inside a function or
+    class binds a local name, one under ``if TYPE_CHECKING:`` binds nothing, and code that used
+    it would fail with ``NameError``."""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
+
+    def visit_If(self, node: cst.If) -> bool:
+        return not is_type_checking(node)
+
+
+def is_type_checking(node: cst.If) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``): a block only type checkers run."""
+    return (dotted_name(node.test) or "").split(".")[-1] == "TYPE_CHECKING"
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
-from promsec_ci.rewrite.cst_tools import ModuleMemo, dotted_name, parse, wrapper_of
+from promsec_ci.rewrite.cst_tools import ModuleMemo, dotted_name, is_type_checking, parse, wrapper_of
 
 
 def import_aliases(module: cst.Module) -> dict[str, str]:
@@ -75,6 +75,9 @@ class _ImportCollector(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return not self.module_scope
+
+    def visit_If(self, node: cst.If) -> bool:
+        return not (self.module_scope and is_type_checking(node))
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:

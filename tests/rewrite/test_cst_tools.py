@@ -34,6 +34,13 @@ def test_literal_eval_imports_ast_when_only_another_function_has_it():
     assert rewrite.text.startswith("import ast\n")
 
 
+def test_an_import_only_type_checkers_run_does_not_count():
+    source = ("from typing import TYPE_CHECKING\nimport os\nif TYPE_CHECKING:\n    import subprocess\n\n\n"
+              "def pager(name):\n    os.system('more ' + name)\n")
+    rewrite = OsSystemToRun.apply(source, 8)
+    assert rewrite is not None and rewrite.imports == ("import subprocess",)
+
+
 def test_a_module_wide_import_is_reused():
     source = "import subprocess as sp\nimport os\n\n\ndef pager(name):\n    return os.system('more ' + name)\n"
     rewrite = OsSystemToRun.apply(source, 6)

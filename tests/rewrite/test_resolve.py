@@ -57,7 +57,8 @@ def test_node_swapper_and_call_args():
 def test_module_scope_aliases_leave_out_imports_inside_functions_and_classes():
     module = cst.parse_module(
         "import os\ntry:\n    import simplejson as json\nexcept ImportError:\n    import json\n\n\n"
-        "def f():\n    import subprocess as sp\n\n\nclass C:\n    import ast\n"
+        "def f():\n    import subprocess as sp\n\n\nclass C:\n    import ast\n\n\n"
+        "if TYPE_CHECKING:\n    import tempfile\n"
     )
     assert set(module_scope_aliases(module)) == {"os", "json"}
     assert import_aliases(module)["sp"] == "subprocess"
