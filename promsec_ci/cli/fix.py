@@ -56,10 +56,8 @@ def fix(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on, 
             app.display_warning(f"{path}: the fixes of this file do not verify together; none kept")
             continue
         if mode == "diff":
-            from promsec_ci.fixes import unified_diff
-
-            click.echo(unified_diff(texts[path], fixed_text, path), nl=False)
-            applied.update(kept)
+            if _show_diff(app, changes.root, path, texts[path], fixed_text):
+                applied.update(kept)
         elif _write(app, changes.root, path, texts[path], fixed_text):
             applied.update(kept)
             written += 1
@@ -95,6 +93,28 @@ def _combine(text: str, path: str, fixes: list[Fix], verifier) -> tuple[str, tup
     # catches fixes that break each other (two path fixes each adding the same helper method).
     return combine_fixes(text, fixes, lambda candidate: verifier.verify_file(text, candidate, path),
                          (lambda candidate: verifier.rule_counts(candidate, path)) if path.endswith(".py") else None)
+
+
+def _show_diff(app: App, root: str, path: str, scanned: str, fixed: str) -> bool:
+    """Print the unified diff in the file's own encoding (BOM included), as git does, so that
+    ``git apply`` matches a latin-1 or BOM file's bytes."""
+    from pathlib import Path
+
+    from promsec_ci.fileio import source_encoding
+    from promsec_ci.fixes import unified_diff
+
+    try:
+        encoding = source_encoding((Path(root) / path).read_bytes(), path)
+    except (OSError, SyntaxError, LookupError):
+        encoding = "utf-8"
+    bom = "\ufeff" if encoding == "utf-8-sig" else ""
+    try:
+        data = unified_diff(bom + scanned, bom + fixed, path).encode("utf-8" if bom else encoding)
+    except UnicodeEncodeError:
+        app.display_warning(f"{path}: not shown, the fix has characters {encoding} cannot hold")
+        return False
+    click.echo(data, nl=False)
+    return True
 
 
 def _write(app: App, root: str, path: str, scanned: str, fixed: str) -> bool:

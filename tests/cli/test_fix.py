@@ -36,6 +36,7 @@ SETTINGS = textwrap.dedent('''\
 class Run:
     def __init__(self, result) -> None:
         self.returncode, self.stdout, self.stderr = result.exit_code, result.stdout, result.stderr
+        self.stdout_bytes = result.stdout_bytes
 
 
 def run(*args: str, cwd: Path) -> Run:
@@ -137,6 +138,29 @@ def test_a_fix_another_fix_already_covers_is_left_out_of_the_file(repo):
     # the import swap makes the parse call safe: its own rewrite (defusedxml.minidom.parse) is not added
     assert text.startswith("from defusedxml import minidom\n") and "defusedxml.minidom.parse" not in text
     assert run("scan", "app/boxes.py", cwd=repo.path).returncode == 0
+
+
+PING = ("import os\n\n\ndef ping(host):\n    # caf\u00e9\n    print('pinging', host)\n"
+        "    status = os.system('ping -c 1 ' + host)\n    print('done', status)\n    return status == 0\n")
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "fixed"),
+    [
+        (b"# -*- coding: latin-1 -*-\n" + PING.encode("latin-1"), "latin-1", "subprocess.run(["),
+        (b"\xef\xbb\xbf" + PING.encode("utf-8"), "utf-8-sig", "import os\nimport subprocess\n"),
+    ],
+)
+def test_the_diff_of_a_file_in_another_encoding_applies_with_git(repo, data, encoding, fixed):
+    target = repo.path / "app" / "ping.py"
+    target.write_bytes(data)
+    repo.commit("encoded")
+    result = run("fix", "--exit-zero", "app/ping.py", cwd=repo.path)
+    assert "\u00e9" in result.stdout_bytes.decode(encoding)  # the hunk holds the non-ASCII line
+    (repo.path / "fix.diff").write_bytes(result.stdout_bytes)
+    repo.git("apply", "fix.diff")
+    text = target.read_bytes().decode(encoding)
+    assert "# caf\u00e9\n" in text and fixed in text and target.read_bytes().startswith(data[:3])
 
 
 def test_a_diff_scan_fixes_only_what_the_change_added(repo):
