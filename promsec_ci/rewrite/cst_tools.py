@@ -164,10 +164,10 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
     return updated.code, tuple(added)
 
 
-class _ModuleImports(GatherImportsVisitor):
-    """The imports that bind names for the whole module at run time: one inside a function or
-    class binds a local name, one under ``if TYPE_CHECKING:`` binds nothing, and code that used
-    it would fail with ``NameError``."""
+class ModuleScopeVisitor:
+    """Mixin for a visitor of what binds module-wide names at run time: it does not enter the
+    bodies of functions or classes (their imports bind local names) nor ``if TYPE_CHECKING:``
+    blocks (never run); code elsewhere that relied on such an import would fail with ``NameError``."""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -176,12 +176,11 @@ class _ModuleImports(GatherImportsVisitor):
         return False
 
     def visit_If(self, node: cst.If) -> bool:
-        return not is_type_checking(node)
+        return (dotted_name(node.test) or "").split(".")[-1] != "TYPE_CHECKING"
 
 
-def is_type_checking(node: cst.If) -> bool:
-    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``): a block only type checkers run."""
-    return (dotted_name(node.test) or "").split(".")[-1] == "TYPE_CHECKING"
+class _ModuleImports(ModuleScopeVisitor, GatherImportsVisitor):
+    """The imports a rewritten line can rely on."""
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
-from promsec_ci.rewrite.cst_tools import ModuleMemo, dotted_name, is_type_checking, parse, wrapper_of
+from promsec_ci.rewrite.cst_tools import ModuleMemo, ModuleScopeVisitor, dotted_name, parse, wrapper_of
 
 
 def import_aliases(module: cst.Module) -> dict[str, str]:
@@ -34,7 +34,7 @@ def module_scope_aliases(module: cst.Module) -> dict[str, str]:
 
 
 def _collect_aliases(module: cst.Module, module_scope: bool = False) -> dict[str, str]:
-    collector = _ImportCollector(module_scope)
+    collector = _ModuleScopeImportCollector() if module_scope else _ImportCollector()
     module.visit(collector)
     return collector.aliases
 
@@ -66,18 +66,8 @@ _module_aliases: ModuleMemo[dict[str, str]] = ModuleMemo(lambda module: _collect
 
 
 class _ImportCollector(cst.CSTVisitor):
-    def __init__(self, module_scope: bool = False) -> None:
+    def __init__(self) -> None:
         self.aliases: dict[str, str] = {}
-        self.module_scope = module_scope
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return not self.module_scope
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return not self.module_scope
-
-    def visit_If(self, node: cst.If) -> bool:
-        return not (self.module_scope and is_type_checking(node))
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -106,6 +96,10 @@ class _ImportCollector(cst.CSTVisitor):
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self.aliases[local] = f"{base}.{name}"
+
+
+class _ModuleScopeImportCollector(ModuleScopeVisitor, _ImportCollector):
+    """The imports that bind module-wide names at run time."""
 
 
 class NodeSwapper(cst.CSTTransformer):
