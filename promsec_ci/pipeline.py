@@ -123,7 +123,8 @@ def fix_findings(
     notices: list[Notice] = list(search.notices)
     by_unit: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     units: dict[tuple[str, int], Unit] = {}
-    generated = sorted({f.path for f in findings if f.path in indexes and is_generated(files[f.path].text)})
+    paths = {f.path for f in findings if f.path in indexes}
+    generated = sorted(path for path in paths if is_generated(files[path].text))
     notices.extend(Notice("generated file (its header says so): findings reported, no fix proposed; fix the generator",
                           path, level="note") for path in generated)
     for finding in findings:
