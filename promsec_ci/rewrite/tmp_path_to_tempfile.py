@@ -76,23 +76,25 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
         join = expr(f"{self.module_alias('os')}.path.join({gettempdir}, _)")
         return join.with_changes(args=[join.args[0], join.args[1].with_changes(value=rest)])
 
-    def _remote(self, node: cst.CSTNode) -> bool:
+    def _not_a_local_path(self, node: cst.CSTNode) -> bool:
         """Whether the names around ``node`` speak of another machine (see the module docstring),
         or the statement's names say the path is a sample (``test_seq = (("create", "/tmp/x"),)``)."""
-        words = set(self.statement_words(node))
-        words |= set(function_words(self.enclosing_function(node)))
+        statement = set(self.statement_words(node))
+        if statement & _PLACEHOLDER_WORDS:
+            return True
+        words = statement | set(function_words(self.enclosing_function(node)))
         parent = self.parent_of(node)
         while parent is not None and not isinstance(parent, cst.ClassDef):
             parent = self.parent_of(parent)
         if isinstance(parent, cst.ClassDef):
             words |= set(split_words(parent.name.value))
-        return bool(words & _REMOTE_WORDS) or bool(set(self.statement_words(node)) & _PLACEHOLDER_WORDS)
+        return bool(words & _REMOTE_WORDS)
 
     def leave_SimpleString(self, original_node: cst.SimpleString,
                            updated_node: cst.SimpleString) -> cst.BaseExpression:
         if not self.in_target or self.in_comparison or self._in_fstring_or_concat(original_node):
             return updated_node
-        if self._remote(original_node):
+        if self._not_a_local_path(original_node):
             return updated_node
         value = updated_node.evaluated_value
         if not isinstance(value, str) or not _is_tmp(value) or "\\" in updated_node.value:
@@ -105,7 +107,9 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
 
     def leave_FormattedString(self, original_node: cst.FormattedString,
                               updated_node: cst.FormattedString) -> cst.BaseExpression:
-        if not self.in_target or self.in_comparison or not updated_node.parts or self._remote(original_node):
+        if not self.in_target or self.in_comparison or not updated_node.parts:
+            return updated_node
+        if self._not_a_local_path(original_node):
             return updated_node
         first = updated_node.parts[0]
         if not isinstance(first, cst.FormattedStringText) or "\\" in first.value:
