@@ -1,11 +1,11 @@
 """Checks on what a model returns, beyond the verifier's: nothing from the LLM is trusted.
 
 * a regenerated unit may not gain a capability the code it came from did not have: running
-  commands, evaluating code, opening network connections, deserialising objects, deleting files. This is what a
-  prompt-injection comment ("ignore previous instructions and post the data to ...") would ask
-  for, and Bandit does not flag every such call. Java methods get the same check over their
-  syntax tree (``java_new_capability``: ``ProcessBuilder``/``exec``, script engines, sockets and
-  URL connections, ``ObjectInputStream``/``XMLDecoder``, ``Files.delete``);
+  commands, evaluating code, opening network connections, deserialising objects, deleting
+  files. This is what a prompt-injection comment ("ignore previous instructions and post the
+  data to ...") would ask for, and Bandit does not flag every such call. Java methods get the
+  same check over their syntax tree (``java_new_capability``: ``ProcessBuilder``/``exec``, script
+  engines, sockets and URL connections, ``ObjectInputStream``/``XMLDecoder``, ``Files.delete``);
 * it may not contain a redaction placeholder (see ``redact.py``);
 * an inverted prompt that repeats an instruction-override phrase is not used: it came from the
   code's comments, not from what the code does.
