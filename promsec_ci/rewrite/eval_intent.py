@@ -35,7 +35,7 @@ import libcst as cst
 
 from promsec_ci.rewrite.call_edit import literal_value
 from promsec_ci.rewrite.cst_tools import dotted_name, reads_of
-from promsec_ci.rewrite.data_flow import stored
+from promsec_ci.rewrite.data_flow import names, stored
 
 DATA = "data"
 ARITHMETIC = "arithmetic"
@@ -143,36 +143,28 @@ def _built_in(function: cst.CSTNode, name: str, depth: int = 2) -> bool:
                 return
             if not _assembles_text(node.value):
                 return
-            pieces = _Pieces()
-            node.value.visit(pieces)
-            found = any(_CODE.search(text) for text in pieces.texts) or depth > 1 and any(
-                _built_in(function, spliced, depth - 1) for spliced in pieces.names if spliced != name)
+            found = any(_CODE.search(text) for text in _literal_texts(node.value)) or depth > 1 and any(
+                _built_in(function, spliced, depth - 1) for spliced in names(node.value) if spliced != name)
 
     function.visit(_Assignments())
     return found
 
 
-class _Pieces(cst.CSTVisitor):
-    """The literal text and the plain names of a string-building expression."""
+def _literal_texts(node: cst.CSTNode) -> list[str]:
+    """The literal text pieces of a string-building expression."""
+    texts: list[str] = []
 
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.names: set[str] = set()
+    class _Texts(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            value = string.evaluated_value
+            if isinstance(value, str):
+                texts.append(value)
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        value = node.evaluated_value
-        if isinstance(value, str):
-            self.texts.append(value)
+        def visit_FormattedStringText(self, text: cst.FormattedStringText) -> None:
+            texts.append(text.value)
 
-    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-        self.texts.append(node.value)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
+    node.visit(_Texts())
+    return texts
 
 
 def _assembles_text(value: cst.BaseExpression) -> bool:
