@@ -4,7 +4,8 @@ The command string is split into its arguments at build time (``shell_argv``), e
 own argument; commands that use shell syntax are left alone. The result keeps what the caller
 used: nothing when the call is a statement of its own, else ``.returncode`` (zero exactly when
 ``os.system`` returned zero; the raw wait status ``os.system`` returns is ``returncode << 8``
-for a normal exit, so a result that is shifted or decoded with ``os.WEXITSTATUS`` is refused).
+for a normal exit, so a result that is shifted, masked, decoded with ``os.WEXITSTATUS`` or
+compared with a non-zero number is refused, directly or through the variable holding it).
 
 Sample::
 
@@ -56,13 +57,46 @@ class _Transformer(CommandTransformer):
         return cst.Attribute(value=run, attr=cst.Name("returncode"))
 
     def _decodes_status(self, parent: cst.CSTNode | None) -> bool:
-        """The caller reads the wait status bit by bit: ``returncode`` would not mean the same."""
+        """The caller reads the wait status as such: ``returncode`` would not mean the same."""
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+            return isinstance(target, cst.Name) and any(
+                self._decodes_status(self.get_metadata(ParentNodeProvider, use, None))
+                for use in self._reads_nearby(parent, target.value))
         if isinstance(parent, cst.BinaryOperation):
             return isinstance(parent.operator, (cst.RightShift, cst.BitAnd, cst.LeftShift))
+        if isinstance(parent, cst.Comparison):
+            return any(_nonzero_number(target.comparator) for target in parent.comparisons)
+        if isinstance(parent, cst.ComparisonTarget):
+            return _nonzero_number(parent.comparator) or self._decodes_status(
+                self.get_metadata(ParentNodeProvider, parent, None))
         if isinstance(parent, cst.Arg):
             call = self.get_metadata(ParentNodeProvider, parent, None)
             return isinstance(call, cst.Call) and resolve(call.func, self.aliases) in _STATUS_DECODERS
         return False
+
+    def _reads_nearby(self, assignment: cst.Assign, name: str) -> list[cst.Name]:
+        """Every ``name`` in the function (or module) holding ``assignment``; the status may be read
+        anywhere in it, so all of them are looked at."""
+        scope: cst.CSTNode = assignment
+        while not isinstance(scope, (cst.FunctionDef, cst.Module)):
+            parent = self.get_metadata(ParentNodeProvider, scope, None)
+            if parent is None:
+                break
+            scope = parent
+        found: list[cst.Name] = []
+
+        class _Reads(cst.CSTVisitor):
+            def visit_Name(self, node: cst.Name) -> None:
+                if node.value == name:
+                    found.append(node)
+
+        scope.visit(_Reads())
+        return found
+
+
+def _nonzero_number(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value != 0
 
 
 def _command(call: cst.Call, aliases: Mapping[str, str]) -> cst.BaseExpression | None:

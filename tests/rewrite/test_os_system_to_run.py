@@ -205,3 +205,19 @@ def test_output_sent_to_dev_null_stays_silent():
         "B605",
         SUBPROCESS_MARKERS,
     )
+
+
+def test_refuses_when_a_variable_holding_the_wait_status_is_decoded_later():
+    shifted = "import os\n\ndef f(x):\n    status = os.system('gzip ' + x)\n    log(x)\n    return status >> 8\n"
+    assert refuses(OsSystemToRun, shifted, 4)
+    compared = "import os\n\ndef f(x):\n    rc = os.system('gzip ' + x)\n    if rc == 256:\n        retry()\n"
+    assert refuses(OsSystemToRun, compared, 4)
+    decoded = "import os\n\ndef f(x):\n    rc = os.system('gzip ' + x)\n    return os.WEXITSTATUS(rc)\n"
+    assert refuses(OsSystemToRun, decoded, 4)
+
+
+def test_a_status_variable_only_tested_against_zero_is_rewritten():
+    source = "import os\n\ndef f(x):\n    rc = os.system('gzip ' + x)\n    if rc != 0:\n        raise OSError(rc)\n"
+    rewrite = OsSystemToRun.apply(source, 4)
+    assert rewrite is not None
+    assert "rc = subprocess.run(['gzip', x], check=False).returncode" in rewrite.text
