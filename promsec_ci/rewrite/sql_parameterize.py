@@ -13,7 +13,10 @@ APIs with a documented placeholder of their own need no driver evidence:
 - PyGreSQL's classic ``db.query(command, args)``: ``$1, $2, ...``, recognised only in a file
   that calls its result methods (``namedresult()``, ``dictresult()``, ``getresult()``, ...)
   (https://pygresql.org/contents/pg/db_wrapper.html, ``DB.query``);
-- ``pandas.read_sql``: ``params=`` (with the driver's placeholder).
+- ``pandas.read_sql``: ``params=`` (with the driver's placeholder);
+- Django's ``Manager.raw(sql, params)`` (in a file importing Django) and ``RawSQL(sql, params)``
+  (whose empty ``params`` gets the values): ``%s`` on every database backend
+  (https://docs.djangoproject.com/en/stable/topics/db/sql/#passing-parameters-into-raw).
 
 Quotes around a value go with it (``'%s'`` -> ``?``); a quoted literal mixing text and values
 becomes one parameter (``LIKE '%" + x + "%'`` -> ``LIKE ?`` with ``"%" + x + "%"``). A value in
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -56,6 +59,8 @@ from promsec_ci.rewrite.string_build import (
 )
 
 _READ_SQL = frozenset({"pandas.read_sql", "pandas.read_sql_query", "pd.read_sql", "pd.read_sql_query"})
+_RAW_SQL = frozenset({"django.db.models.RawSQL", "django.db.models.expressions.RawSQL"})
+_DJANGO_STYLE = "%s"
 # frappe.db.sql(query, values): ``%s`` (or ``%(name)s``) placeholders on every frappe backend.
 _FRAPPE_SQL = "frappe.db.sql"
 # Methods of PyGreSQL's query result object: a file calling them runs ``db.query(sql)`` through
@@ -96,6 +101,7 @@ class _Sink:
     call: cst.Call
     keyword_params: bool  # pandas.read_sql(sql, con, params=...) rather than cursor.execute(sql, params)
     style: str | None = None  # the API's own placeholder (frappe, PyGreSQL), whatever the driver
+    fills_params: bool = False  # RawSQL(sql, []): the values go in the (empty) params already passed
 
 
 class SqlParameterizeOperator(Operator):
@@ -104,7 +110,7 @@ class SqlParameterizeOperator(Operator):
     meta = OperatorMeta(
         name="sql-parameterize",
         cwes=(89,),
-        rule_ids=("B608",),
+        rule_ids=("B608", "B611"),
         directive=("Pass every user-supplied value to the database driver as a query parameter with "
                    "placeholders instead of formatting it into the SQL text."),
         summary="Build the SQL text from constants only and pass the values as driver parameters.",
@@ -206,11 +212,16 @@ def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = Fa
                 found.append(_Sink(call, keyword_params=False, style=NUMBERED))
             elif name in _READ_SQL:
                 found.append(_Sink(call, keyword_params=True))
+            elif name in _RAW_SQL:
+                found.append(_Sink(call, keyword_params=False, style=_DJANGO_STYLE, fills_params=True))
+            elif django and isinstance(func, cst.Attribute) and func.attr.value == "raw":
+                found.append(_Sink(call, keyword_params=False, style=_DJANGO_STYLE))
 
         def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
             return node is not body_of  # compound statement: only its header is "the statement"
 
     body_of = getattr(node, "body", None) if header_only and isinstance(node, cst.BaseCompoundStatement) else None
+    django = "django" in imported_modules(aliases)
     node.visit(_Visitor())
     return found
 
@@ -222,6 +233,8 @@ def _query_arg(sink: _Sink) -> cst.Arg | None:
         return None
     positional = [arg for arg in call.args if arg.keyword is None]
     keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+    if sink.fills_params:
+        return positional[0] if len(positional) == 2 and not keywords and _is_empty(positional[1].value) else None
     if not positional or "params" in keywords or "parameters" in keywords:
         return None
     if not sink.keyword_params and len(positional) > 1:
@@ -239,12 +252,19 @@ def _with_params(sink: _Sink, params: Parameters) -> cst.Call:
             cst.MaybeSentinel.DEFAULT if last else cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         elements.append(cst.Element(value=value, comma=comma))
     values = cst.Tuple(elements=elements)
+    if sink.fills_params:
+        query, empty = sink.call.args
+        return sink.call.with_changes(args=[query, empty.with_changes(value=values)])
     if sink.keyword_params:
         equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
         arg = cst.Arg(value=values, keyword=cst.Name("params"), equal=equal)
     else:
         arg = cst.Arg(value=values)
     return _append_arg(sink.call, arg)
+
+
+def _is_empty(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.List, cst.Tuple)) and not node.elements
 
 
 def _with_named_params(sink: _Sink, params: Parameters) -> cst.Call:
@@ -303,7 +323,7 @@ def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str], style: s
         template, params = result
         call = sink.call.with_changes(
             args=[a.with_changes(value=template) if a is arg else a for a in sink.call.args])
-        replacements[sink.call] = _with_params(_Sink(call, sink.keyword_params), params)
+        replacements[sink.call] = _with_params(replace(sink, call=call), params)
     return replacements or None
 
 

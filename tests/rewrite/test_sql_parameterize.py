@@ -434,6 +434,58 @@ def test_frappe_db_sql_takes_values():
     )
 
 
+
+def test_django_manager_raw_takes_params():
+    # Django formats %s placeholders in Manager.raw(sql, params) on every backend.
+    check(
+        SqlParameterize,
+        """\
+        from django.db import models
+
+        def people_named(name):
+            return Person.objects.raw("SELECT * FROM app_person WHERE last_name = '%s'" % name)
+        """,
+        4,
+        """\
+        from django.db import models
+
+        def people_named(name):
+            return Person.objects.raw("SELECT * FROM app_person WHERE last_name = %s", (name,))
+        """,
+        "B608",
+    )
+
+
+def test_django_raw_sql_gets_the_values_in_its_empty_params():
+    check(
+        SqlParameterize,
+        """\
+        from django.db.models.expressions import RawSQL
+
+        def with_rank(queryset, board):
+            return queryset.annotate(rank=RawSQL("SELECT score FROM ranks WHERE board = " + board, []))
+        """,
+        4,
+        """\
+        from django.db.models.expressions import RawSQL
+
+        def with_rank(queryset, board):
+            return queryset.annotate(rank=RawSQL("SELECT score FROM ranks WHERE board = %s", (board,)))
+        """,
+        "B611",
+    )
+
+
+def test_raw_outside_django_and_raw_sql_with_params_are_left_alone():
+    # Without Django, .raw() is some other API; RawSQL with parameters already has its own order.
+    assert refuses(SqlParameterize, "def f(api, n):\n    return api.raw('SELECT * FROM t WHERE n = ' + n)\n", 2)
+    with_params = (
+        "from django.db.models import RawSQL\n\n"
+        "def f(qs, n, m):\n    return qs.annotate(x=RawSQL('SELECT a FROM t WHERE n = ' + n + ' AND m = %s', [m]))\n"
+    )
+    assert refuses(SqlParameterize, with_params, 4)
+
+
 ENGINE_QUERY = """\
 def projects_of(db, user_id, status):
     sql = "SELECT id FROM projects WHERE owner = {0} AND status = '{1}' AND reviewer = {0}".format(user_id, status)
