@@ -7,19 +7,21 @@ literal text uses the shell for more than word splitting are refused (``None``):
 redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, braces,
 ``VAR=value`` prefixes, comments. So is a command whose program name is a value outside quotes
 (the shell would split it into words; a quoted one is kept as one argument), or is a shell
-built-in (``cd``, ``source``, cmd.exe's ``cls``). File
-name patterns (``*``, ``?`` in unquoted literal text) can be expanded as the shell does,
-``*(sorted(glob.glob(p)) or [p])`` (the matches in order, else the pattern itself; the shell
-sorts by the locale's collation, which is code point order in the C locale), values in the
-pattern matched literally (``glob.escape``), when the caller asks (``globs=True``) and imports
-``glob``. Trailing ``>/dev/null``, ``2>/dev/null`` and ``2>&1`` become the ``stdout``/``stderr``
-arguments they mean when the caller takes them (``streams``)::
+built-in (``cd``, ``source``, cmd.exe's ``cls``). File name patterns (``*``, ``?`` in unquoted
+literal text) can be expanded as the shell does, ``*(sorted(glob.glob(p)) or [p])`` (the matches
+in order, else the pattern itself; the shell sorts by the locale's collation, which is code
+point order in the C locale), values in the pattern matched literally (``glob.escape``), when the
+caller asks (``globs=True``) and imports ``glob``. A pattern that can match a name starting with
+``-`` gives such a name as ``./-name``, so a planted file cannot become an option (wildcard
+injection, CWE-155). Trailing ``>/dev/null``, ``2>/dev/null`` and ``2>&1`` become the
+``stdout``/``stderr`` arguments they mean when the caller takes them (``streams``)::
 
     "ping -c 1 " + host               -> ["ping", "-c", "1", host]
     'tar xf "%s/%s.tgz"' % (d, name)  -> ["tar", "xf", f"{d}/{name}.tgz"]
     "ls | grep " + x                  -> None
-    "rm *.o " + d  (globs=True)       -> ["rm", *(sorted(glob.glob("*.o")) or ["*.o"]), d]
-    "rm %s/*" % d  (globs=True)       -> ["rm", *(sorted(glob.glob(glob.escape(str(d)) + "/*")) or ["%s/*" % d])]
+    "rm logs/*.o " + d  (globs=True)  -> ["rm", *(sorted(glob.glob("logs/*.o")) or ["logs/*.o"]), d]
+    "chmod 600 *"  (globs=True)       -> ["chmod", "600", *([f"./{path}" if path.startswith("-") else path
+                                                            for path in sorted(glob.glob("*"))] or ["*"])]
     "make " + t + " >/dev/null 2>&1"  -> ["make", t]  (stdout=DEVNULL, stderr=DEVNULL)
 """
 
@@ -333,10 +335,32 @@ def _expansion(word: list[Text | Slot], like: cst.BaseString | None, kind: str,
     if _has_slot(word):
         escaped = [Slot(_glob_call("escape", as_str(p)), "raw") if isinstance(p, Slot) else p for p in word]
         pattern = plus_chain(escaped, like)
-    matches = cst.Call(func=cst.Name("sorted"), args=[cst.Arg(_glob_call("glob", pattern))])
+    matches: cst.BaseExpression = cst.Call(func=cst.Name("sorted"), args=[cst.Arg(_glob_call("glob", pattern))])
+    if _may_match_an_option(word):
+        matches = _dashes_as_paths(matches)
     expansion = cst.BooleanOperation(left=matches, operator=cst.Or(), right=cst.List([cst.Element(literal)]),
                                      lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return cst.StarredElement(value=expansion)
+
+
+def _may_match_an_option(word: list[Text | Slot]) -> bool:
+    """Whether the pattern can match a name starting with ``-``: one the program would read as an
+    option (wildcard injection, CWE-155: a file named ``--checkpoint-action=exec=sh x.sh``)."""
+    first = word[0] if word else None
+    return not isinstance(first, Text) or first.text[:1] in ("*", "?")
+
+
+def _dashes_as_paths(matches: cst.BaseExpression) -> cst.ListComp:
+    """``[f"./{path}" if path.startswith("-") else path for path in matches]``: every name as the
+    shell gave it, except that one starting with ``-`` names the same file as ``./-name``, which
+    no program reads as an option."""
+    path = cst.Name("path")
+    dashed = cst.Call(func=cst.Attribute(value=path, attr=cst.Name("startswith")),
+                      args=[cst.Arg(cst.SimpleString('"-"'))])
+    prefixed = cst.FormattedString(parts=[cst.FormattedStringText("./"), cst.FormattedStringExpression(path)],
+                                   start='f"', end='"')
+    return cst.ListComp(elt=cst.IfExp(test=dashed, body=prefixed, orelse=path),
+                        for_in=cst.CompFor(target=path, iter=matches))
 
 
 def _glob_call(function: str, argument: cst.BaseExpression) -> cst.Call:

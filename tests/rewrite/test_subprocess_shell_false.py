@@ -283,3 +283,25 @@ def test_redirections_become_stream_arguments_unless_the_call_sets_them():
             "subprocess.run('cat %s 2>&1' % f, shell=True, capture_output=True)"]
     for line in body:
         assert refuses(SubprocessShellFalse, f"import subprocess\n\ndef f(f):\n    {line}\n", 4), line
+
+
+def test_a_planted_file_name_starting_with_a_dash_does_not_become_an_option(tmp_path, monkeypatch):
+    # Wildcard injection (CWE-155): `tar cf out.tar *` in a folder holding a file named
+    # "--checkpoint-action=exec=sh x.sh" runs it. The expansion names such a file ./--...
+    work = tmp_path / "work"
+    work.mkdir()
+    for name in ("b.txt", "a.txt", "--checkpoint-action=exec=sh x.sh", "-rf"):
+        (work / name).write_text("x")
+    source = """\
+    import subprocess
+
+    def listing(flags):
+        return subprocess.check_output("ls " + flags + " *", shell=True)
+    """
+    fixed = SubprocessShellFalse.apply(dedent(source), 4)
+    assert fixed is not None
+    new = run_module(tmp_path, "after", fixed.text)["listing"]
+    monkeypatch.chdir(work)
+    assert new("-1d").decode().splitlines() == ["./--checkpoint-action=exec=sh x.sh", "./-rf", "a.txt", "b.txt"]
+    anchored = source.replace(' *"', ' logs/*"')
+    assert "startswith" not in SubprocessShellFalse.apply(dedent(anchored), 4).text  # logs/... never starts with -
