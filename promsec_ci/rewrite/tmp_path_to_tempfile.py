@@ -135,7 +135,8 @@ TmpPathToTempfile = TransformerOperator(
         rule_ids=("B108",),
         directive="Do not hard-code /tmp paths; build temporary paths from tempfile.gettempdir() or, "
         "better, create the file with tempfile.mkstemp or tempfile.NamedTemporaryFile.",
-        summary="hard-coded /tmp path -> tempfile.gettempdir()-based path",
+        summary=("hard-coded /tmp path -> tempfile.gettempdir()-based path, which follows TMPDIR; the file "
+                 "name stays fixed, so where nothing else needs it, tempfile.mkstemp is stronger"),
         references=(
             "https://cwe.mitre.org/data/definitions/377.html",
             "https://docs.python.org/3/library/tempfile.html#tempfile.gettempdir",
