@@ -19,8 +19,8 @@ secrets, so the rewrite is refused unless the name is a credential and the liter
 - the literal must hold an ASCII letter or digit (not ``")"``, ``":****"``, ``"..."``), and must
   not be a path, URL, sentence or format template (``password = "%s"``), a credential word or
   identifier naming a field or variable (``translate_connect_args(password="passwd")``,
-  ``"input_token": "next_token"``, ``SECRET_KEY = "AWS_SECRET_ACCESS_KEY"``) or a sentinel
-  (``_DEFAULT_TOKEN = "_sa_default"``);
+  ``"input_token": "next_token"``, ``SECRET_KEY = "AWS_SECRET_ACCESS_KEY"``), a sentinel
+  (``_DEFAULT_TOKEN = "_sa_default"``) or a value saying it is none (``"notasecret"``);
 - a *token* is at least 8 characters of what API tokens are made of, digits among them, or a
   placeholder (``token == "@"``, ``cur_token == "languagesystem"`` and ``jsonnet_token =
   r"[^\W\d]\w*"`` are a parser's), a literal compared against at least 4 (``user_pass == "git"``
@@ -46,6 +46,9 @@ _CANDIDATE = re.compile(f"(^{_WORDS}$|_{_WORDS}_|^{_WORDS}_|_{_WORDS}$)", re.IGN
 _CREDENTIAL_WORD = re.compile(f"^{_WORDS}$", re.IGNORECASE)
 # Words of sentinel values: "_sa_default" marks a default, it guards nothing.
 _SENTINEL_WORDS = frozenset({"default", "sentinel", "none", "null", "undefined", "unset", "missing", "empty"})
+# A value that says it is no secret: the fixed, published password of Google's P12 service
+# account keys is "notasecret".
+_DECLARED_NOT_SECRET = re.compile(r"^not[\W_]?(a[\W_]?)?(secret|password)$", re.IGNORECASE)
 # Words that may follow the credential word in its name: SECRET_KEY, password_hash.
 _CREDENTIAL_SUFFIXES = frozenset({"key", "hash", "value"})
 # An identifier ending in a credential word names a field: "next_token", "accessToken".
@@ -107,8 +110,9 @@ def _secret_literal(node: cst.BaseExpression | None, name: str | None = None,
         return value
     if _NOT_SECRET.search(value) or not any(c.isascii() and c.isalnum() for c in value):
         return None
-    if _CREDENTIAL_WORD.match(value) or _names_something(value) or _SENTINEL_WORDS & set(split_words(value)):
-        return None  # a field name (password="passwd", "input_token": "next_token") or a sentinel
+    if _CREDENTIAL_WORD.match(value) or _names_something(value) or _SENTINEL_WORDS & set(split_words(value)) \
+            or _DECLARED_NOT_SECRET.match(value):
+        return None  # a field name (password="passwd", "input_token": "next_token"), a sentinel, "notasecret"
     if len(value.split()) >= 2 and not (value.startswith("<") and value.endswith(">")):
         return None
     if word == "token" and not _token_like(value):

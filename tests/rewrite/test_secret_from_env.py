@@ -132,6 +132,7 @@ def test_refuses_values_that_are_not_secrets(source):
         # Keyword maps name the driver's fields; a sentinel marks a default.
         ("opts = url.translate_connect_args(username='user', password='passwd')\n", 1),
         ("_DEFAULT_TOKEN = '_sa_default'\n", 1),
+        ("_DEFAULT_PASSWORD = 'notasecret'\n", 1),  # the published password of Google's P12 keys
         # A pagination model maps request fields to response fields.
         ("PAGINATION = {'list': {'input_token': 'next_token', 'limit_key': 'max_results'}}\n", 1),
         ("PAGINATION = {'output_token': 'NextToken'}\n", 1),
