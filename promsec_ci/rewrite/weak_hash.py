@@ -51,10 +51,10 @@ BENIGN_WORDS = frozenset({
 # Constructions whose hash the other side fixes: keyed ones where SHA-1 is not broken (RFC
 # 4226/6238: authenticator apps compute HMAC-SHA1), and challenge-response logins that define
 # MD5/MD4/SHA-1 (POP3 APOP, CRAM-MD5, HTTP digest auth's realm/qop/HA1, NTLM, WS-Security's
-# UsernameToken digest, OAuth 1's body hash and signatures). Not a client nonce: it is opaque to
-# the server, any hash makes one.
+# UsernameToken digest, OAuth 1's body hash and signatures, the WebSocket handshake's
+# Sec-WebSocket-Accept). Not a client nonce: it is opaque to the server, any hash makes one.
 _FIXED_BY_PEER = frozenset({"hmac", "totp", "hotp", "apop", "cram", "ntlm", "realm", "qop", "ha1", "ha2",
-                            "wsse", "oauth"})
+                            "wsse", "oauth", "websocket"})
 _STRONG = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3", "blake2b", "blake2s"})
 # How code spells the algorithm it relies on, in names and literals, for each weak algorithm.
 _SPELLINGS = {"md5": {"md5", "md5sess"}, "md4": {"md4"}, "md2": {"md2"},
@@ -145,14 +145,15 @@ def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> boo
     """Whether the code names the algorithm it computes: a name assigned by the statement, the
     enclosing function's name or parameters, or a string literal in that function (``"MD5"``,
     ``"SHA-1"``); the call's own spelling (``hashlib.md5``) does not count. Or it feeds an HMAC,
-    TOTP or HOTP, or answers a challenge (APOP, CRAM-MD5, digest auth): the other side fixes the
-    algorithm."""
+    TOTP or HOTP, or answers a challenge (APOP, CRAM-MD5, digest auth, a WebSocket handshake),
+    by the words of the statement or of the function's names and string literals: the other
+    side fixes the algorithm."""
     spellings = _SPELLINGS[found.algorithm]
     function = transformer.enclosing_function(call)
     names = function_words(function) + [w for target in _targets(transformer.target) for w in split_words(target)]
     if spellings & set(names):
         return True
-    if _FIXED_BY_PEER & set(names + transformer.statement_words(call)):
+    if _FIXED_BY_PEER & set(names + transformer.statement_words(call) + _literal_words(function)):
         return True
     scope = function if function is not None else transformer.target
     if scope is not None and any("".join(split_words(text)) in spellings for text in _spelled(scope, call)):
@@ -186,6 +187,23 @@ def _targets(statement: cst.CSTNode | None) -> list[str]:
     targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
         [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else [])
     return [name for name in map(dotted_name, targets) if name]
+
+
+def _literal_words(function: cst.FunctionDef | None) -> list[str]:
+    """Words of the function's string literals: the header a protocol names
+    (``"sec-websocket-accept"``)."""
+    if function is None:
+        return []
+    words: list[str] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            value = string.evaluated_value
+            if isinstance(value, str):
+                words.extend(split_words(value))
+
+    function.visit(_Visitor())
+    return words
 
 
 def _spelled(node: cst.CSTNode, call: cst.Call) -> list[str]:

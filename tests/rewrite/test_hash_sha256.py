@@ -133,6 +133,9 @@ def build_digest_header(algorithm, a1):
         ("import hashlib\nmd5_digest = hashlib.md5(data).hexdigest()\n", 2),
         # RFC 6455 fixes SHA-1 for the WebSocket handshake.
         ("import hashlib, base64\naccept = base64.b64encode(hashlib.sha1(key + WS_KEY).digest())\n", 2),
+        ("import hashlib\n\n\ndef _validate(headers, key):\n    result = headers.get('sec-websocket-accept')\n"
+         "    value = (key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').encode('utf-8')\n"
+         "    hashed = base64encode(hashlib.sha1(value).digest()).strip().lower()\n", 7),
         # A condition picks the algorithm: a protocol version or a caller's choice.
         ("from cryptography.hazmat.primitives import hashes\n\n\ndef sign(version):\n"
          "    algo = hashes.SHA256() if version == '2' else hashes.SHA1()\n", 5),
