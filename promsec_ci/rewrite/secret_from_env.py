@@ -46,9 +46,11 @@ _CANDIDATE = re.compile(f"(^{_WORDS}$|_{_WORDS}_|^{_WORDS}_|_{_WORDS}$)", re.IGN
 _CREDENTIAL_WORD = re.compile(f"^{_WORDS}$", re.IGNORECASE)
 # Words of sentinel values: "_sa_default" marks a default, it guards nothing.
 _SENTINEL_WORDS = frozenset({"default", "sentinel", "none", "null", "undefined", "unset", "missing", "empty"})
-# A value that says it is no secret: the fixed, published password of Google's P12 service
-# account keys is "notasecret".
-_DECLARED_NOT_SECRET = re.compile(r"^not[\W_]?(a[\W_]?)?(secret|password)$", re.IGNORECASE)
+# A value that says it is no secret or that it does not matter: the fixed, published password of
+# Google's P12 service account keys is "notasecret"; apitools clients of public APIs send the
+# client secret "nomatter".
+_DECLARED_NOT_SECRET = re.compile(r"^(not[\W_]?(a[\W_]?)?(secret|password)|no[\W_]?matter|unused|not[\W_]?used)$",
+                                  re.IGNORECASE)
 # Words that may follow the credential word in its name: SECRET_KEY, password_hash.
 _CREDENTIAL_SUFFIXES = frozenset({"key", "hash", "value"})
 # An identifier ending in a credential word names a field: "next_token", "accessToken".

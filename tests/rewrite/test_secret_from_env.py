@@ -133,6 +133,7 @@ def test_refuses_values_that_are_not_secrets(source):
         ("opts = url.translate_connect_args(username='user', password='passwd')\n", 1),
         ("_DEFAULT_TOKEN = '_sa_default'\n", 1),
         ("_DEFAULT_PASSWORD = 'notasecret'\n", 1),  # the published password of Google's P12 keys
+        ("class StorageV1:\n    _CLIENT_SECRET = 'nomatter'\n", 2),  # a public API's client says so
         # A pagination model maps request fields to response fields.
         ("PAGINATION = {'list': {'input_token': 'next_token', 'limit_key': 'max_results'}}\n", 1),
         ("PAGINATION = {'output_token': 'NextToken'}\n", 1),
