@@ -22,7 +22,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameSource, ScopeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, parse, rewrite_at, wrapper_of
+from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, header_parts, parse, rewrite_at, wrapper_of
 
 
 class CallTransformer(StatementTransformer):
@@ -115,8 +115,14 @@ class CallTransformer(StatementTransformer):
         return None
 
     def statement_words(self, node: cst.CSTNode) -> list[str]:
-        """Words of the statement being rewritten (of ``node`` itself outside one): its context."""
-        return words_in([self.target] if self.target is not None else [node])
+        """Words of the statement being rewritten (of ``node`` itself outside one): its context.
+        For a compound statement, of its header: ``if random.random() < 0.3:`` says nothing of
+        the ``key`` its body handles."""
+        if self.target is None:
+            return words_in([node])
+        if isinstance(self.target, cst.BaseCompoundStatement):
+            return words_in(header_parts(self.target))
+        return words_in([self.target])
 
 
 class ComparisonAwareTransformer(CallTransformer):

@@ -50,10 +50,7 @@ class StatementTransformer(cst.CSTTransformer):
     def _header_end(self, node: cst.BaseCompoundStatement) -> int:
         """Last line of a compound statement's header (decorators, test, target, items)."""
         end = self.get_metadata(PositionProvider, node).start.line
-        for child in node.children:
-            if isinstance(child, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
-                                  cst.Finally, cst.If, cst.EmptyLine)):
-                continue
+        for child in header_parts(node):
             try:
                 end = max(end, self.get_metadata(PositionProvider, child).end.line)
             except KeyError:  # whitespace nodes carry no position
@@ -89,6 +86,15 @@ class StatementTransformer(cst.CSTTransformer):
         elif self._depth and isinstance(original_node, cst.BaseSuite):
             self._body_depth -= 1
         return result
+
+
+_NOT_HEADER = (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.If, cst.EmptyLine)
+
+
+def header_parts(node: cst.BaseCompoundStatement) -> list[cst.CSTNode]:
+    """The children of a compound statement that make its header (decorators, test, target,
+    items), not its body, ``else``/``elif``, handlers or comment lines."""
+    return [child for child in node.children if not isinstance(child, _NOT_HEADER)]
 
 
 @lru_cache(maxsize=16)

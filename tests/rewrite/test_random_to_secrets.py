@@ -129,6 +129,14 @@ def test_refuses_seeded_benign_or_local_random(source):
     assert RandomToSecrets.apply(source, last) is None
 
 
+def test_a_branch_decided_at_random_is_judged_by_its_header_not_its_body():
+    sample = ("import random\n\n\ndef sample_task(task):\n    if random.random() < 0.3:\n"
+              "        for key, value in HEADERS:\n            task.header[key] = value\n")
+    assert RandomToSecrets.apply(sample, 5) is None
+    otp = "import random\n\n\ndef f(user):\n    if random.randint(0, 9) == user.otp_digit:\n        return True\n"
+    assert RandomToSecrets.apply(otp, 5) is not None  # the header itself names the secret
+
+
 def test_a_session_id_is_a_secret_and_a_game_key_is_not():
     session = "import random\nsession_id = random.getrandbits(128)\n"
     rewrite = RandomToSecrets.apply(session, 2)
