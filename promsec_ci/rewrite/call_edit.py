@@ -114,6 +114,23 @@ class CallTransformer(StatementTransformer):
                 return current
         return None
 
+    def conditions_over(self, node: cst.CSTNode) -> list[cst.BaseExpression]:
+        """The tests of the ``if``/``elif``/``while``/conditional expressions whose branch holds
+        ``node``, innermost first, within its function."""
+        tests: list[cst.BaseExpression] = []
+        current, parent = node, self.parent_of(node)
+        while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Module)):
+            if isinstance(parent, (cst.If, cst.While, cst.IfExp)) and current is not parent.test:
+                tests.append(parent.test)
+            current, parent = parent, self.parent_of(parent)
+        return tests
+
+    def chosen_by_option(self, node: cst.CSTNode, option_words: frozenset[str]) -> bool:
+        """Whether a condition naming one of ``option_words`` picks the branch holding ``node``
+        (``if self._ignore_certs: ctx = ssl._create_unverified_context()``): the user asked for
+        it, and a rewrite would leave the option silently doing nothing."""
+        return any(option_words.intersection(words_in([test])) for test in self.conditions_over(node))
+
     def statement_words(self, node: cst.CSTNode) -> list[str]:
         """Words of the statement being rewritten (of ``node`` itself outside one): its context.
         For a compound statement, of its header: ``if random.random() < 0.3:`` says nothing of
@@ -123,6 +140,14 @@ class CallTransformer(StatementTransformer):
         if isinstance(self.target, cst.BaseCompoundStatement):
             return words_in(header_parts(self.target))
         return words_in([self.target])
+
+
+# Words of an option that turns TLS or host-key verification off (--insecure, ignore_certs,
+# validate_certificate, verify_ssl, strict_host_key_checking).
+VERIFICATION_OPTION_WORDS = frozenset({
+    "insecure", "unverified", "noverify", "verify", "verification", "validate", "validation", "cert", "certs",
+    "certificate", "certificates", "ssl", "tls", "strict", "hostkey", "known",
+})
 
 
 class ComparisonAwareTransformer(CallTransformer):

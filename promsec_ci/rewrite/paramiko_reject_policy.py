@@ -7,6 +7,8 @@ which is loaded first when the code loads no host keys itself::
     client = paramiko.SSHClient()                                 client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  ->  client.load_system_host_keys()
                                                                   client.set_missing_host_key_policy(paramiko.RejectPolicy())
+
+Refused where the user's own option picks the trusting policy (``if not strict_host_key_checking:``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, positional
+from promsec_ci.rewrite.call_edit import VERIFICATION_OPTION_WORDS, CallTransformer, TransformerOperator, positional
 from promsec_ci.rewrite.cst_tools import dotted_name
 
 _TRUSTING = {"AutoAddPolicy", "WarningPolicy"}
@@ -30,7 +32,7 @@ class _ParamikoRejectPolicy(CallTransformer):
         if not isinstance(func, cst.Attribute) or func.attr.value != "set_missing_host_key_policy":
             return updated
         args = positional(updated)
-        if len(args) != 1 or len(updated.args) != 1:
+        if len(args) != 1 or len(updated.args) != 1 or self.chosen_by_option(original, VERIFICATION_OPTION_WORDS):
             return updated
         policy = args[0].value
         inner = policy.func if isinstance(policy, cst.Call) else policy

@@ -5,6 +5,8 @@ The keyword is removed (the libraries verify by default)::
 
     r = requests.get(url, verify=False, timeout=5)   ->   r = requests.get(url, timeout=5)
     client = httpx.Client(verify=False)              ->   client = httpx.Client()
+
+Refused where the user's own option picks the unverified call (``if args.insecure:``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, get_kwarg, is_name, remove_arg
+from promsec_ci.rewrite.call_edit import (
+    VERIFICATION_OPTION_WORDS,
+    CallTransformer,
+    TransformerOperator,
+    get_kwarg,
+    is_name,
+    remove_arg,
+)
 
 _VERBS = {"get", "options", "head", "post", "put", "patch", "delete", "request"}
 _HTTPX = _VERBS | {"stream", "Client", "AsyncClient"}
@@ -27,6 +36,8 @@ class _RequestsVerifyOn(CallTransformer):
             return updated
         verify = get_kwarg(updated, "verify")
         if verify is None or not is_name(verify.value, "False"):
+            return updated
+        if self.chosen_by_option(original, VERIFICATION_OPTION_WORDS):
             return updated
         return remove_arg(updated, verify)
 

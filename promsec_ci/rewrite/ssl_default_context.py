@@ -9,7 +9,8 @@
         -> urlopen(url, context=ssl.create_default_context(cafile=ca))
 
 Refused when the call passes arguments ``create_default_context`` does not take (``protocol``,
-``cert_reqs``, ``check_hostname``, ``certfile``, ``keyfile``).
+``cert_reqs``, ``check_hostname``, ``certfile``, ``keyfile``), and where the user's own option picks
+the unverified branch (``if self._ignore_certs:``): that option would silently stop working.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator
+from promsec_ci.rewrite.call_edit import VERIFICATION_OPTION_WORDS, CallTransformer, TransformerOperator
 
 _ACCEPTED = {"cafile", "capath", "cadata", "purpose"}
 
@@ -27,6 +28,8 @@ class _SslDefaultContext(CallTransformer):
         if name != "ssl._create_unverified_context":
             return updated
         if any(a.keyword is None or a.keyword.value not in _ACCEPTED for a in updated.args):
+            return updated
+        if self.chosen_by_option(original, VERIFICATION_OPTION_WORDS):
             return updated
         func = updated.func
         if isinstance(func, cst.Attribute):

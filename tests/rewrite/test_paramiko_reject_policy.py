@@ -61,3 +61,10 @@ def test_known_hosts_already_loaded_and_from_import():
 )
 def test_refuses(source):
     assert ParamikoRejectPolicy.apply(source, 2) is None
+
+
+def test_a_host_key_option_of_the_users_own_is_left_working():
+    source = ("import paramiko\n\n\ndef connect(client, strict_host_key_checking):\n"
+              "    if not strict_host_key_checking:\n"
+              "        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())\n")
+    assert ParamikoRejectPolicy.apply(source, 6) is None

@@ -45,3 +45,11 @@ def test_last_argument_and_multiline():
 )
 def test_refuses(source):
     assert RequestsVerifyOn.apply(source, 2) is None
+
+
+def test_an_insecure_option_of_the_users_own_is_left_working():
+    source = ("import requests\n\n\ndef fetch(url, args):\n    if args.insecure:\n"
+              "        return requests.get(url, verify=False, timeout=5)\n    return requests.get(url, timeout=5)\n")
+    assert RequestsVerifyOn.apply(source, 6) is None
+    debug = source.replace("args.insecure", "args.debug")
+    assert RequestsVerifyOn.apply(debug, 6) is not None  # debugging is no reason to trust any server

@@ -60,3 +60,20 @@ def test_from_import_gets_module_import():
 )
 def test_refuses(source):
     assert SslDefaultContext.apply(source, 2) is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import ssl\n\n\ndef context(self, ca):\n    if self._ignore_certs:\n"
+        "        return ssl._create_unverified_context(cafile=ca)\n    return ssl.create_default_context(cafile=ca)\n",
+        "import ssl\n\n\ndef context(validate_certificate):\n"
+        "    return ssl.create_default_context() if validate_certificate else ssl._create_unverified_context()\n",
+    ],
+)
+def test_an_option_of_the_users_own_is_left_working(source):
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "_create_unverified_context" in text)
+    assert SslDefaultContext.apply(source, line) is None
+    unconditional = "import ssl\n\n\ndef context(protocol):\n    if protocol == 'https':\n" \
+                    "        return ssl._create_unverified_context()\n"
+    assert SslDefaultContext.apply(unconditional, 6) is not None
