@@ -17,7 +17,8 @@ secrets, so the rewrite is refused unless the name is a credential and the liter
   not merely contain it (``TOKEN_USERNAME``, ``password_prompt``, ``TOKEN_SEPARATOR``), and a
   token must grant something (not ``NEXT_TOKEN``, ``update_token``: paging and concurrency);
 - the literal must hold an ASCII letter or digit (not ``")"``, ``":****"``, ``"..."``), and must
-  not be a path, URL, sentence or format template (``password = "%s"``), a credential word or
+  not be a path, URL, sentence, format template (``password = "%s"``), command-line option
+  (``{"password": "-p"}``, mysql's flag for it), a credential word or
   identifier naming a field or variable (``translate_connect_args(password="passwd")``,
   ``"input_token": "next_token"``, ``SECRET_KEY = "AWS_SECRET_ACCESS_KEY"``), a sentinel
   (``_DEFAULT_TOKEN = "_sa_default"``) or a value saying it is none (``"notasecret"``);
@@ -71,7 +72,8 @@ _TOKEN_SHAPE = re.compile(r"^[\w\-.=+/:~<>]+$")
 _MIN_COMPARED = 4  # shorter literals compared to a name are protocol values
 _ENUM_BASES = re.compile(r"(^|\.)(\w*Enum|Flag|IntFlag)$")
 _NOT_SECRET = re.compile(r"^(\w+://|\.{0,2}/|~/)|\.(html?|txt|json|ya?ml|cfg|ini|py|j2|jinja2?|xml|csv|log|pem)$"
-                         r"|%(\(\w+\))?[sdr]|\{\w*\}")
+                         r"|%(\(\w+\))?[sdr]|\{\w*\}"
+                         r"|^--?[A-Za-z][\w-]*=?$")  # a command-line option: mysql's -p, psql's -W, --password=
 _LOOKUPS = frozenset({"get", "pop", "setdefault", "getenv", "has_option"})
 _GENERIC = {"password", "passwd", "pwd", "pass", "secret", "token", "passphrase"}
 _SPELLING = {"passwd": "password", "pwd": "password", "pass": "password"}

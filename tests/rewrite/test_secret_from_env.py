@@ -126,6 +126,8 @@ def test_refuses_values_that_are_not_secrets(source):
         ("EMOJI = {'secret': '\u3299'}\n", 1),
         ("EMOJI = {'japanese_secret_button': 'x'}\n", 1),
         ("password = '%s'\n", 1),
+        ("EXE_FLAGS = {'mysql': {'user': '-u', 'password': '-p'}}\n", 1),  # the client's option for it
+        ("PASSWORD_FLAG = {'password': '--password='}\n", 1),
         ("token = '{}'\n", 1),
         ("import enum\nclass Status(enum.Enum):\n    CI_MUST_PASS = 'ci_must_pass'\n", 3),
         ("def auth(login, password=''):\n    return login, password\n", 1),
