@@ -57,6 +57,7 @@ class Options:
     sql_paramstyle: str = "auto"  # auto (driver in the file, else the repository's) | qmark | format
     behavior_examples: int = 20  # benign inputs per behaviour check
     behavior_timeout: float = 30.0  # wall seconds per behaviour check (sandboxed child)
+    explain_unfixed: bool = False  # a note per unit left without a fix, saying why (``-v``)
     # LLM
     llm: bool | None = None  # None: on when a key or base URL is configured
     llm_model: str = "gpt-4o-mini"

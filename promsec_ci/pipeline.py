@@ -161,6 +161,9 @@ def fix_findings(
             if llm_fix is not None and search.behavior is not None and fixer is search:  # --verify-behavior
                 llm_fix = search.behavior.check_fix(text, unit, unit_findings, llm_fix, notices)
             fix = llm_fix or fix
+        if fix is None and options.explain_unfixed:
+            rejections = outcome.rejections if fixer is search else ()  # Java says why in its notices
+            notices.append(_unfixed_notice(unit, unit_findings, rejections, outcome.best_text is not None))
         if fix is not None:
             # A fix is attached only to the findings it removes, not to every finding of the unit.
             resolved = fixer.resolved(fix, unit, unit_findings, text)
@@ -170,6 +173,21 @@ def fix_findings(
 
     fixed = [dataclasses.replace(f, fix=fixes.get(f.fingerprint)) for f in findings]
     return fixed, notices, cost
+
+
+def _unfixed_notice(unit: Unit, findings: list[Finding], rejections: tuple[str, ...], applied: bool) -> Notice:
+    """Why ``unit`` got no fix: the candidates' failed checks, or that no operator applied."""
+    rules = ", ".join(sorted({f.rule_id for f in findings}))
+    reasons = list(dict.fromkeys(rejections))
+    if reasons:
+        reason = "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
+    elif not applied:
+        reason = "no rewrite operator applies to this code"
+    else:
+        reason = "no candidate removed a CWE"
+    where = "module-level code" if unit.name == MODULE else unit.name
+    return Notice(f"no verified fix for {rules} in {where} (line {unit.start_line}): {reason}", unit.path,
+                  level="note")
 
 
 def _unit_indexes(files: dict[str, FileChange]) -> dict[str, SpanIndex]:

@@ -41,6 +41,7 @@ def fix(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on, 
                                  confidence=confidence, exclude=exclude, skip=skip, ggan=ggan)
     overrides["fix"] = True
     overrides.update(llm_overrides)
+    overrides["explain_unfixed"] = app.verbose > 0
     request = build_request(paths=paths, base=base, head=head, staged=staged, baseline=baseline,
                             config_path=config_path, overrides=overrides)
     changes = collect(request)

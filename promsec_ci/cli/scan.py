@@ -48,6 +48,7 @@ def scan(app: App, *, paths, base, head, staged, filter_mode, baseline, fail_on,
                                  confidence=confidence, exclude=exclude, skip=skip, fix=fix,
                                  ggan=ggan)
     overrides.update(llm_overrides)
+    overrides["explain_unfixed"] = app.verbose > 0
     request = build_request(paths=paths, base=base, head=head, staged=staged, baseline=baseline,
                             config_path=config_path, overrides=overrides)
     if category:

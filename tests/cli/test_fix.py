@@ -97,6 +97,16 @@ def test_apply_exits_1_when_a_blocking_finding_has_no_fix_and_writes_only_fixed_
     assert "yaml.safe_load" in (repo.path / "app/settings.py").read_text()
 
 
+def test_verbose_says_why_a_finding_got_no_fix(repo):
+    repo.write("app/run.py", "def run(code):\n    exec(code)\n")
+    quiet = run("fix", "--exit-zero", "app", cwd=repo.path)
+    assert "no verified fix" not in quiet.stderr
+    verbose = run("-v", "fix", "--exit-zero", "app", cwd=repo.path)
+    assert "note: app/run.py: no verified fix for B102 in run (line 1): no rewrite operator applies" \
+        in verbose.stderr
+    assert "settings.py: no verified fix" not in verbose.stderr  # both of its findings are fixed
+
+
 def test_exit_zero_and_a_clean_tree(repo):
     repo.write("app/settings.py", "import json\n\n\ndef load(text):\n    return json.loads(text)\n")
     result = run("fix", "app", cwd=repo.path)
