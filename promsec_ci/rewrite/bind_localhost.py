@@ -9,7 +9,9 @@ loopback unless the deployment opts in through ``BIND_HOST``::
         -> sock.bind((os.environ.get("BIND_HOST", "127.0.0.1"), 9000))
 
 Comparisons (``if host == "0.0.0.0"``) and list or set entries (``ALLOWED_HOSTS``) are left alone,
-and so is a function's local variable that never reaches a bind or server call: code often
+and so is a class attribute whose name does not say it is a bind address (``ip`` of an address
+record) unless the class binds it, and a function's local variable that never reaches a bind or
+server call: code often
 spells out what an unset host means (``host = "0.0.0.0" if not self._host else self._host``)
 to display it, while the bind itself passes ``None``. Tests are left alone (``production_only``):
 they bind the wildcard to test it.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import ComparisonAwareTransformer, TransformerOperator, env_lookup
+from promsec_ci.rewrite.call_edit import ComparisonAwareTransformer, TransformerOperator, env_lookup, split_words
 from promsec_ci.rewrite.cst_tools import dotted_name
 
 # Calls that bind or start a server on the address they are given.
@@ -39,6 +41,14 @@ def _binds(call: cst.Call) -> bool:
 def _names_an_address(arg: cst.Arg) -> bool:
     keyword = arg.keyword.value.lower() if arg.keyword is not None else ""
     return any(word in keyword for word in ("host", "bind", "listen", "interface"))
+
+
+def _names_a_bind_address(assignment: cst.Assign | cst.AnnAssign) -> bool:
+    """Whether an attribute's name says it is where a server binds (``HOST``, ``bind_address``,
+    ``listen_ip``), not, say, the ``ip`` field of an address record."""
+    targets = assignment.targets if isinstance(assignment, cst.Assign) else [assignment]
+    words = {w for t in targets for w in split_words(dotted_name(t.target) or "")}
+    return bool(words & {"host", "bind", "listen", "interface", "server"})
 
 
 class _BindLocalhost(ComparisonAwareTransformer):
@@ -66,16 +76,29 @@ class _BindLocalhost(ComparisonAwareTransformer):
             child, current = current, self.parent_of(current)
         if isinstance(current, (cst.Assign, cst.AnnAssign)):
             function = self.enclosing_function(current)
-            return function is None or self._reaches_bind_call(current, function)
+            if function is not None:
+                return self._reaches_bind_call(current, function)
+            owner = self._owning_class(current)
+            return owner is None or _names_a_bind_address(current) or self._reaches_bind_call(current, owner)
         if isinstance(current, cst.Call):
             return _binds(current) or isinstance(child, cst.Arg) and _names_an_address(child)
         return isinstance(current, cst.Param)
 
+    def _owning_class(self, assignment: cst.CSTNode) -> cst.ClassDef | None:
+        """The class whose body holds ``assignment`` directly (a class attribute)."""
+        current = self.parent_of(assignment)
+        while current is not None and not isinstance(current, (cst.ClassDef, cst.FunctionDef, cst.Module)):
+            current = self.parent_of(current)
+        return current if isinstance(current, cst.ClassDef) else None
+
     @staticmethod
-    def _reaches_bind_call(assignment: cst.Assign | cst.AnnAssign, function: cst.FunctionDef) -> bool:
-        """Whether the assigned name is an argument (or in a tuple argument) of a bind call."""
+    def _reaches_bind_call(assignment: cst.Assign | cst.AnnAssign, scope: cst.FunctionDef | cst.ClassDef) -> bool:
+        """Whether the assigned name (``self.``/``cls.`` name, for a class attribute) is an
+        argument (or in a tuple argument) of a bind call in ``scope``."""
         targets = assignment.targets if isinstance(assignment, cst.Assign) else [assignment]
         names = {dotted_name(t.target) for t in targets} - {None}
+        if isinstance(scope, cst.ClassDef):
+            names |= {f"{owner}.{name}" for name in names for owner in ("self", "cls", scope.name.value)}
         found = False
 
         class _Visitor(cst.CSTVisitor):
@@ -87,7 +110,7 @@ class _BindLocalhost(ComparisonAwareTransformer):
                     values = [e.value for e in arg.value.elements] if isinstance(arg.value, cst.Tuple) else [arg.value]
                     found = found or any(dotted_name(v) in names for v in values)
 
-        function.visit(_Visitor())
+        scope.visit(_Visitor())
         return found
 
 

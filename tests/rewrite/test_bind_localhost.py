@@ -84,3 +84,14 @@ def test_a_returned_wildcard_binds_nothing():
 
 def test_tests_bind_the_wildcard_on_purpose():
     assert BindLocalhost.meta.production_only
+
+
+def test_a_class_attribute_binds_when_its_name_or_its_class_says_so():
+    record = ('class Host(object):\n    """An internet address."""\n    ip = "0.0.0.0"\n    port = 80\n\n'
+              "    def __init__(self, ip, port):\n        self.ip, self.port = ip, port\n")
+    assert BindLocalhost.apply(record, 3) is None  # the placeholder of an address record
+    config = "class Config:\n    HOST = '0.0.0.0'\n    PORT = 8080\n"
+    assert BindLocalhost.apply(config, 2) is not None
+    server = ("class Service:\n    address = '0.0.0.0'\n\n    def start(self, sock):\n"
+              "        sock.bind((self.address, 80))\n")
+    assert BindLocalhost.apply(server, 2) is not None
