@@ -82,19 +82,19 @@ class CallTransformer(StatementTransformer):
         return dotted_name(node)
 
     def module_alias(self, module: str, add: bool = True) -> str:
-        """The name ``import module [as alias]`` binds at module level; asks for the import when
-        the module is not imported that way (``from module import x`` does not count)."""
-        for statement in self.module.body if self.module is not None else ():
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if not isinstance(small, cst.Import):
-                    continue
-                for alias in small.names:
-                    if dotted_name(alias.name) == module:
-                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                            return alias.asname.name.value
-                        return module
+        """The name ``import module [as alias]`` binds at module level, or at the top of the
+        function being rewritten before the statement (``def f(): import hashlib; ...``); asks for
+        the import when the module is not imported that way (``from module import x`` does not count)."""
+        name = _imported_as(self.module.body if self.module is not None else (), module)
+        if name is None and self.target is not None:
+            function = self.enclosing_function(self.target)
+            if function is not None and isinstance(function.body, cst.IndentedBlock):
+                start = self.get_metadata(PositionProvider, self.target).start.line
+                earlier = [statement for statement in function.body.body
+                           if self.get_metadata(PositionProvider, statement).end.line < start]
+                name = _imported_as(earlier, module)
+        if name is not None:
+            return name
         if add:
             self.add_import(module)
         return module
@@ -140,6 +140,22 @@ class CallTransformer(StatementTransformer):
         if isinstance(self.target, cst.BaseCompoundStatement):
             return words_in(header_parts(self.target))
         return words_in([self.target])
+
+
+def _imported_as(statements: Iterable[cst.CSTNode], module: str) -> str | None:
+    """The name ``import module [as alias]`` among ``statements`` binds, if any."""
+    for statement in statements:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, cst.Import):
+                continue
+            for alias in small.names:
+                if dotted_name(alias.name) == module:
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        return alias.asname.name.value
+                    return module
+    return None
 
 
 # Words of an option that turns TLS or host-key verification off (--insecure, ignore_certs,

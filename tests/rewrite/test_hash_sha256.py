@@ -162,3 +162,14 @@ def build_digest_header(algorithm, a1):
 )
 def test_refuses_digests_fixed_by_a_protocol_or_format(source, line):
     assert HashSha256.apply(source, line) is None
+
+
+def test_an_import_at_the_top_of_the_function_serves_the_rewrite():
+    local = "def key(config):\n    import hashlib\n    return hashlib.md5(config['password']).digest()\n"
+    rewrite = HashSha256.apply(local, 3)
+    assert rewrite is not None and rewrite.imports == ()
+    assert rewrite.text == local.replace("md5", "sha256")
+    nested = ("import hashlib as h\n\n\ndef key(config):\n    def helper():\n        import hashlib\n"
+              "    return h.md5(config['password']).digest()\n")
+    assert HashSha256.apply(nested, 7).imports == ()  # the module's own alias, not the helper's import
+    assert "h.sha256(" in HashSha256.apply(nested, 7).text
