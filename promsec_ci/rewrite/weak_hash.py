@@ -115,10 +115,11 @@ def purpose(transformer: CallTransformer, call: cst.Call) -> str | None:
 
 
 def _digest_reader_words(transformer: CallTransformer, function: cst.FunctionDef | None) -> list[str]:
-    """Words of the statements of ``function`` that read the digest of the hash object the
-    statement being rewritten assigns (``m.hexdigest()``, ``m.digest()``)."""
+    """Words of the statements of ``function`` (of the module, for module-level code) that read
+    the digest of the hash object the statement being rewritten assigns (``m.hexdigest()``)."""
     names = [name for name in _targets(transformer.target) if "." not in name]
-    if function is None or len(names) != 1:
+    scope = function if function is not None else transformer.module
+    if scope is None or len(names) != 1:
         return []
     readers: list[cst.CSTNode] = []
 
@@ -137,7 +138,7 @@ def _digest_reader_words(transformer: CallTransformer, function: cst.FunctionDef
                     and isinstance(func.value, cst.Name) and func.value.value == names[0] and self.statement:
                 readers.append(self.statement)
 
-    function.visit(_Visitor())
+    scope.visit(_Visitor())
     return words_in(list(dict.fromkeys(readers)))
 
 

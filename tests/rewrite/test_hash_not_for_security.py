@@ -84,6 +84,10 @@ def test_where_a_hash_objects_digest_goes_names_it():
     rewrite = HashNotForSecurity.apply(source, 5)
     assert rewrite is not None and "m = md5(usedforsecurity=False)" in rewrite.text
     assert HashSha256.apply(source, 5) is None
+    module_level = ("import hashlib\nhasher = hashlib.sha1()\nfor part in chunks:\n    hasher.update(part)\n"
+                    "etag = '\"%s\"' % hasher.hexdigest()\n")
+    assert HashSha256.apply(module_level, 2) is None  # module-level code: its readers count too
+    assert "hashlib.sha1(usedforsecurity=False)" in HashNotForSecurity.apply(module_level, 2).text
 
 
 def test_a_digest_the_code_names_needs_a_benign_signal():
