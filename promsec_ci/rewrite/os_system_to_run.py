@@ -56,12 +56,13 @@ class _Transformer(CommandTransformer):
             return run.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
         return cst.Attribute(value=run, attr=cst.Name("returncode"))
 
-    def _decodes_status(self, parent: cst.CSTNode | None) -> bool:
-        """The caller reads the wait status as such: ``returncode`` would not mean the same."""
+    def _decodes_status(self, parent: cst.CSTNode | None, through_variable: bool = True) -> bool:
+        """The caller reads the wait status as such: ``returncode`` would not mean the same.
+        ``through_variable``: also look at the reads of the variable ``parent`` assigns (one hop)."""
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
-            return isinstance(target, cst.Name) and any(
-                self._decodes_status(self.get_metadata(ParentNodeProvider, use, None))
+            return through_variable and isinstance(target, cst.Name) and any(
+                self._decodes_status(self.get_metadata(ParentNodeProvider, use, None), through_variable=False)
                 for use in self._reads_nearby(parent, target.value))
         if isinstance(parent, cst.BinaryOperation):
             return isinstance(parent.operator, (cst.RightShift, cst.BitAnd, cst.LeftShift))
@@ -69,7 +70,7 @@ class _Transformer(CommandTransformer):
             return any(_nonzero_number(target.comparator) for target in parent.comparisons)
         if isinstance(parent, cst.ComparisonTarget):
             return _nonzero_number(parent.comparator) or self._decodes_status(
-                self.get_metadata(ParentNodeProvider, parent, None))
+                self.get_metadata(ParentNodeProvider, parent, None), through_variable=False)
         if isinstance(parent, cst.Arg):
             call = self.get_metadata(ParentNodeProvider, parent, None)
             return isinstance(call, cst.Call) and resolve(call.func, self.aliases) in _STATUS_DECODERS

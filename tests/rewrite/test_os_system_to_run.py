@@ -221,3 +221,8 @@ def test_a_status_variable_only_tested_against_zero_is_rewritten():
     rewrite = OsSystemToRun.apply(source, 4)
     assert rewrite is not None
     assert "rc = subprocess.run(['gzip', x], check=False).returncode" in rewrite.text
+
+
+def test_variables_copied_back_and_forth_are_followed_one_hop():
+    source = "import os\n\ndef f(cmd):\n    rc = os.system('ls ' + cmd)\n    prev = rc\n    rc = prev\n    return rc\n"
+    assert OsSystemToRun.apply(source, 4) is not None
