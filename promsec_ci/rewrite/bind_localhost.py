@@ -11,10 +11,9 @@ loopback unless the deployment opts in through ``BIND_HOST``::
 Comparisons (``if host == "0.0.0.0"``) and list or set entries (``ALLOWED_HOSTS``) are left alone,
 and so is a class attribute whose name does not say it is a bind address (``ip`` of an address
 record) unless the class binds it, and a function's local variable that never reaches a bind or
-server call: code often
-spells out what an unset host means (``host = "0.0.0.0" if not self._host else self._host``)
-to display it, while the bind itself passes ``None``. Tests are left alone (``production_only``):
-they bind the wildcard to test it.
+server call: code often spells out what an unset host means (``host = "0.0.0.0" if not
+self._host else self._host``) to display it, while the bind itself passes ``None``. Tests are
+left alone (``production_only``): they bind the wildcard to test it.
 """
 
 from __future__ import annotations

@@ -159,10 +159,11 @@ def _imported_as(statements: Iterable[cst.CSTNode], module: str) -> str | None:
 
 
 # Words of an option that turns TLS or host-key verification off (--insecure, ignore_certs,
-# validate_certificate, verify_ssl, strict_host_key_checking).
+# validate_certificate, verify_ssl, strict_host_key_checking). Not "ssl" alone: ``if use_ssl:``
+# turns transport security on, and an unverified context under it is the weakness itself.
 VERIFICATION_OPTION_WORDS = frozenset({
-    "insecure", "unverified", "noverify", "verify", "verification", "validate", "validation", "cert", "certs",
-    "certificate", "certificates", "ssl", "tls", "strict", "hostkey", "known",
+    "insecure", "unverified", "noverify", "verify", "verification", "validate", "validation", "ignore", "skip",
+    "strict",
 })
 
 

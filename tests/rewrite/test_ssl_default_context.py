@@ -74,6 +74,7 @@ def test_refuses(source):
 def test_an_option_of_the_users_own_is_left_working(source):
     line = next(i for i, text in enumerate(source.splitlines(), 1) if "_create_unverified_context" in text)
     assert SslDefaultContext.apply(source, line) is None
-    unconditional = "import ssl\n\n\ndef context(protocol):\n    if protocol == 'https':\n" \
-                    "        return ssl._create_unverified_context()\n"
-    assert SslDefaultContext.apply(unconditional, 6) is not None
+    for test in ("protocol == 'https'", "self.use_ssl"):  # transport security on: the weakness itself
+        unconditional = f"import ssl\n\n\ndef context(self, protocol):\n    if {test}:\n" \
+                        "        return ssl._create_unverified_context()\n"
+        assert SslDefaultContext.apply(unconditional, 6) is not None
