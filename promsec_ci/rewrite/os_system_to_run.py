@@ -22,6 +22,8 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
+from promsec_ci.rewrite.cst_tools import reads_of
+from promsec_ci.rewrite.eval_intent import enclosing_scope
 from promsec_ci.rewrite.resolve import resolve
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,
@@ -77,23 +79,11 @@ class _Transformer(CommandTransformer):
         return False
 
     def _reads_nearby(self, assignment: cst.Assign, name: str) -> list[cst.Name]:
-        """Every ``name`` in the function (or module) holding ``assignment``; the status may be read
-        anywhere in it, so all of them are looked at."""
-        scope: cst.CSTNode = assignment
-        while not isinstance(scope, (cst.FunctionDef, cst.Module)):
-            parent = self.get_metadata(ParentNodeProvider, scope, None)
-            if parent is None:
-                break
-            scope = parent
-        found: list[cst.Name] = []
-
-        class _Reads(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
-                if node.value == name:
-                    found.append(node)
-
-        scope.visit(_Reads())
-        return found
+        """Every read of ``name`` in the function (or module) holding ``assignment``; the status
+        may be read anywhere in it, so all of them are looked at."""
+        parents = self.metadata[ParentNodeProvider]
+        scope = enclosing_scope(assignment, parents)
+        return reads_of(name, scope, parents) if scope is not None else []
 
 
 def _nonzero_number(node: cst.BaseExpression) -> bool:
