@@ -217,6 +217,25 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def string_literals(node: cst.CSTNode, *, formatted: bool = False) -> list[str]:
+    """The text of every ``str`` literal in ``node``; with ``formatted``, the literal pieces of
+    f-strings too."""
+    texts: list[str] = []
+
+    class _Texts(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            value = string.evaluated_value
+            if isinstance(value, str):
+                texts.append(value)
+
+        def visit_FormattedStringText(self, text: cst.FormattedStringText) -> None:
+            if formatted:
+                texts.append(text.value)
+
+    node.visit(_Texts())
+    return texts
+
+
 def reads_of(name: str, scope: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], *,
              enter_functions: bool = True) -> list[cst.Name]:
     """Every ``Name`` reading ``name`` inside ``scope``: attribute names (``x.name``) and

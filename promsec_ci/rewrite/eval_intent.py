@@ -34,7 +34,7 @@ from collections.abc import Mapping
 import libcst as cst
 
 from promsec_ci.rewrite.call_edit import literal_value
-from promsec_ci.rewrite.cst_tools import dotted_name, reads_of
+from promsec_ci.rewrite.cst_tools import dotted_name, reads_of, string_literals
 from promsec_ci.rewrite.data_flow import names, stored
 
 DATA = "data"
@@ -143,28 +143,12 @@ def _built_in(function: cst.CSTNode, name: str, depth: int = 2) -> bool:
                 return
             if not _assembles_text(node.value):
                 return
-            found = any(_CODE.search(text) for text in _literal_texts(node.value)) or depth > 1 and any(
+            texts = string_literals(node.value, formatted=True)
+            found = any(_CODE.search(text) for text in texts) or depth > 1 and any(
                 _built_in(function, spliced, depth - 1) for spliced in names(node.value) if spliced != name)
 
     function.visit(_Assignments())
     return found
-
-
-def _literal_texts(node: cst.CSTNode) -> list[str]:
-    """The literal text pieces of a string-building expression."""
-    texts: list[str] = []
-
-    class _Texts(cst.CSTVisitor):
-        def visit_SimpleString(self, string: cst.SimpleString) -> None:
-            value = string.evaluated_value
-            if isinstance(value, str):
-                texts.append(value)
-
-        def visit_FormattedStringText(self, text: cst.FormattedStringText) -> None:
-            texts.append(text.value)
-
-    node.visit(_Texts())
-    return texts
 
 
 def _assembles_text(value: cst.BaseExpression) -> bool:

@@ -30,7 +30,7 @@ from promsec_ci.rewrite.call_edit import (
     split_words,
     words_in,
 )
-from promsec_ci.rewrite.cst_tools import dotted_name
+from promsec_ci.rewrite.cst_tools import dotted_name, string_literals
 
 WEAK = frozenset({"md4", "md5", "sha", "sha1", "md2"})
 
@@ -154,7 +154,8 @@ def pinned(transformer: CallTransformer, call: cst.Call, found: WeakHash) -> boo
     names = function_words(function) + [w for target in _targets(transformer.target) for w in split_words(target)]
     if spellings & set(names):
         return True
-    if _FIXED_BY_PEER & set(names + transformer.statement_words(call) + _literal_words(function)):
+    literal_words = [w for text in string_literals(function) for w in split_words(text)] if function is not None else []
+    if _FIXED_BY_PEER & set(names + transformer.statement_words(call) + literal_words):
         return True
     scope = function if function is not None else transformer.target
     if scope is not None and any("".join(split_words(text)) in spellings for text in _spelled(scope, call)):
@@ -188,23 +189,6 @@ def _targets(statement: cst.CSTNode | None) -> list[str]:
     targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
         [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else [])
     return [name for name in map(dotted_name, targets) if name]
-
-
-def _literal_words(function: cst.FunctionDef | None) -> list[str]:
-    """Words of the function's string literals: the header a protocol names
-    (``"sec-websocket-accept"``)."""
-    if function is None:
-        return []
-    words: list[str] = []
-
-    class _Visitor(cst.CSTVisitor):
-        def visit_SimpleString(self, string: cst.SimpleString) -> None:
-            value = string.evaluated_value
-            if isinstance(value, str):
-                words.extend(split_words(value))
-
-    function.visit(_Visitor())
-    return words
 
 
 def _spelled(node: cst.CSTNode, call: cst.Call) -> list[str]:
