@@ -31,11 +31,11 @@ import libcst as cst
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.data_flow import find_assignment, names, siblings, single_use, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, calls_in, locate
-from promsec_ci.rewrite.shell_argv import as_str
 from promsec_ci.rewrite.string_build import (
     Built,
     Slot,
     Text,
+    as_str,
     decompose,
     fstring_of,
     percent_of,

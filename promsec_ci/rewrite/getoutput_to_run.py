@@ -2,7 +2,8 @@
 
 ``getoutput`` runs the command through a shell with errors merged into the output and returns
 the text without its last newline. The rewrite runs the same program with an argument list
-(``shell_argv``; commands that use shell syntax are left alone) and keeps all of that:
+(``shell_argv``; one that needs shell syntax keeps ``/bin/sh`` for its constant text, the values
+passed as parameters: ``shell_script``) and keeps all of that:
 ``stderr=subprocess.STDOUT``, ``text=True``, ``.stdout.removesuffix("\\n")``. A trailing
 ``2>/dev/null`` becomes ``stderr=subprocess.DEVNULL``; output sent to ``/dev/null`` is refused.
 
@@ -23,8 +24,6 @@ from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewr
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,
     apply_with_flow,
-    command_list,
-    globs_allowed,
     kwarg,
     sole_argument,
     stream_kwargs,
@@ -39,7 +38,7 @@ class _Transformer(CommandTransformer):
         if not self.in_target or _command(original_node, self.aliases) is None:
             return updated_node
         streams: dict[str, str] = {}
-        command = command_list(original_node.args[0].value, self.list_names, globs_allowed(self.aliases), streams)
+        command = self.command_list(original_node.args[0].value, streams)
         if command is None or "stdout" in streams:
             return updated_node
         if uses_glob(command):

@@ -10,7 +10,8 @@ output unread. A pipe closed at once for its exit status
 (``os.popen(c).close()``) becomes ``(subprocess.run([...], stdout=DEVNULL).returncode << 8) or
 None``, what ``close()`` returns on POSIX. Any other pipe whose ``close()`` result is used, that
 is written, or that is handed elsewhere is left alone. The command is split into arguments at
-build time (``shell_argv``); commands that use shell syntax are left alone. Standard error
+build time (``shell_argv``); one that needs shell syntax keeps ``/bin/sh`` for its constant
+text, the values passed as parameters (``shell_script``). Standard error
 still goes to the terminal, as with ``os.popen``.
 
 Sample::
@@ -34,8 +35,6 @@ from promsec_ci.rewrite.resolve import call_args, resolve
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,
     apply_with_flow,
-    command_list,
-    globs_allowed,
     kwarg,
     stream_kwargs,
     subprocess_call,
@@ -117,7 +116,7 @@ class _Transformer(CommandTransformer):
                                       and args[0][1].value.evaluated_value == "r"):
             return None
         streams: dict[str, str] = {}
-        command = command_list(args[0][0].value, self.list_names, globs_allowed(self.aliases), streams)
+        command = self.command_list(args[0][0].value, streams)
         if command is None or streams.get("stdout", stdout) != stdout:
             return None  # reading a pipe whose output went to /dev/null
         if uses_glob(command):

@@ -1,7 +1,8 @@
 """B605 / CWE-78: ``os.system(command)`` -> ``subprocess.run([...], check=False)``, no shell.
 
 The command string is split into its arguments at build time (``shell_argv``), each value its
-own argument; commands that use shell syntax are left alone. The result keeps what the caller
+own argument; a command that needs shell syntax keeps ``/bin/sh`` for its constant text only,
+the values passed as the shell's parameters (``shell_script``). The result keeps what the caller
 used: nothing when the call is a statement of its own, else ``.returncode`` (zero exactly when
 ``os.system`` returned zero; the raw wait status ``os.system`` returns is ``returncode << 8``
 for a normal exit, so a result that is shifted, masked, decoded with ``os.WEXITSTATUS`` or
@@ -28,8 +29,6 @@ from promsec_ci.rewrite.resolve import resolve
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,
     apply_with_flow,
-    command_list,
-    globs_allowed,
     kwarg,
     sole_argument,
     stream_kwargs,
@@ -46,7 +45,7 @@ class _Transformer(CommandTransformer):
         if not self.in_target or _command(original_node, self.aliases) is None:
             return updated_node
         streams: dict[str, str] = {}
-        command = command_list(original_node.args[0].value, self.list_names, globs_allowed(self.aliases), streams)
+        command = self.command_list(original_node.args[0].value, streams)
         parent = self.get_metadata(ParentNodeProvider, original_node, None)
         if command is None or self._decodes_status(parent):
             return updated_node

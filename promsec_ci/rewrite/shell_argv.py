@@ -14,7 +14,9 @@ point order in the C locale), values in the pattern matched literally (``glob.es
 caller asks (``globs=True``) and imports ``glob``. A pattern that can match a name starting with
 ``-`` gives such a name as ``./-name``, so a planted file cannot become an option (wildcard
 injection, CWE-155). Trailing ``>/dev/null``, ``2>/dev/null`` and ``2>&1`` become the
-``stdout``/``stderr`` arguments they mean when the caller takes them (``streams``)::
+``stdout``/``stderr`` arguments they mean when the caller takes them (``streams``). For a
+command refused here, ``command_argv`` falls back to ``shell_script``: the shell runs the
+constant text, the values are its parameters::
 
     "ping -c 1 " + host               -> ["ping", "-c", "1", host]
     'tar xf "%s/%s.tgz"' % (d, name)  -> ["tar", "xf", f"{d}/{name}.tgz"]
@@ -44,9 +46,11 @@ from promsec_ci.rewrite.resolve import (
     module_scope_aliases,
     resolve,
 )
+from promsec_ci.rewrite.shell_script import may_run_on_windows, script_argv
 from promsec_ci.rewrite.string_build import (
     Slot,
     Text,
+    as_str,
     decompose,
     fstring_of,
     has_fstring,
@@ -367,27 +371,6 @@ def _glob_call(function: str, argument: cst.BaseExpression) -> cst.Call:
     return cst.Call(func=cst.Attribute(value=cst.Name("glob"), attr=cst.Name(function)), args=[cst.Arg(argument)])
 
 
-def as_str(slot: Slot) -> cst.BaseExpression:
-    """The slot's value as a ``str`` argument: ``str(x)`` unless it already is one."""
-    node = slot.node
-    if slot.conversion == "raw" or _is_stringy(node):
-        return node
-    return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[])
-                                                        if hasattr(node, "lpar") else node)])
-
-
-def _is_stringy(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
-        return True
-    if isinstance(node, cst.Call):
-        func = node.func
-        if isinstance(func, cst.Name) and func.value == "str":
-            return True
-        if isinstance(func, cst.Attribute) and func.attr.value in ("format", "join", "strip", "lower", "upper"):
-            return True
-    return False
-
-
 def argv_list(argv: list[cst.BaseExpression | cst.StarredElement]) -> cst.List:
     """``[a, b, c]`` on one line."""
     elements = []
@@ -425,17 +408,18 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(value=value, keyword=cst.Name(name), equal=equal)
 
 
-def command_list(node: cst.BaseExpression, list_names: frozenset[str] = frozenset(),
-                 globs: bool = False, streams: dict[str, str] | None = None) -> cst.BaseExpression | None:
-    """The argument-list expression replacing the command ``node``: a list literal, or the variable
-    itself when ``prepare_flow`` already made it hold one (``globs``, ``streams``: see ``argv_for``)."""
-    if isinstance(node, cst.Name) and node.value in list_names:
-        return node
-    items = joined_list(node)
-    if isinstance(items, cst.Name) and items.value in list_names:
-        return items
-    argv = argv_for(node, globs, streams)
-    return None if argv is None else argv_list(argv)
+def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False,
+                 streams: dict[str, str] | None = None) -> list[cst.BaseExpression | cst.StarredElement] | None:
+    """The argument list for the command ``node``: shell-free (``argv_for``) when it can be, else,
+    with ``scripts``, ``/bin/sh`` running the constant text with the values as its parameters
+    (``shell_script``); ``globs``, ``streams``: see ``argv_for``."""
+    found: dict[str, str] | None = None if streams is None else {}
+    argv = argv_for(node, globs, found)
+    if argv is not None:
+        if streams is not None and found:
+            streams.update(found)
+        return argv
+    return script_argv(node) if scripts else None
 
 
 def prepare_flow(source: str, line: int,
@@ -454,6 +438,7 @@ def prepare_flow(source: str, line: int,
         return None
     module, positions, parents, statement = located.module, located.positions, located.parents, located.statement
     aliases = located.aliases
+    scripts = not may_run_on_windows(module)
     for call in calls_in(statement):
         command = command_of(call, aliases)
         joined = joined_list(command) if command is not None else None
@@ -466,14 +451,15 @@ def prepare_flow(source: str, line: int,
             continue
         if not isinstance(command, cst.Name):
             continue
-        assignment = find_assignment(statement, command.value, parents, lambda v: argv_for(v) is not None)
+        assignment = find_assignment(statement, command.value, parents,
+                                     lambda v: command_argv(v, scripts) is not None)
         flow = single_use(assignment, parents) if assignment is not None else None
         if flow is None or flow.use is not command:
             continue
         # The assignment becomes one line (the value's parentheses go with it).
         assignment_pos = positions[flow.assignment]
         shift = assignment_pos.end.line - assignment_pos.start.line
-        text = module.visit(NodeSwapper({flow.value: argv_list(argv_for(flow.value))})).code
+        text = module.visit(NodeSwapper({flow.value: argv_list(command_argv(flow.value, scripts))})).code
         return text, line - shift, command.value
     return None
 
@@ -495,11 +481,24 @@ class CommandTransformer(StatementTransformer):
         self.list_names = list_names
         self.aliases: dict[str, str] = {}
         self.module_aliases: dict[str, str] = {}  # what a rewrite may use: module-wide imports
+        self.scripts = False  # /bin/sh may run the command's text (not on Windows)
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.aliases = import_aliases(node)
         self.module_aliases = module_scope_aliases(node)
+        self.scripts = not may_run_on_windows(node)
         return True
+
+    def command_list(self, node: cst.BaseExpression, streams: dict[str, str]) -> cst.BaseExpression | None:
+        """The argument-list expression replacing the command ``node``: a list literal
+        (``command_argv``), or the variable itself when ``prepare_flow`` already made it hold one."""
+        if isinstance(node, cst.Name) and node.value in self.list_names:
+            return node
+        items = joined_list(node)
+        if isinstance(items, cst.Name) and items.value in self.list_names:
+            return items
+        argv = command_argv(node, self.scripts, globs_allowed(self.aliases), streams)
+        return None if argv is None else argv_list(argv)
 
     def module_name(self, module: str) -> str:
         """The module's own name for ``module``; ``import module`` is added when it has none."""

@@ -217,6 +217,27 @@ def percent_of(parts: list[Text | Slot], like: cst.BaseString | None = None,
     return cst.BinaryOperation(left=render_string(text, like), operator=cst.Modulo(), right=operand)
 
 
+def as_str(slot: Slot) -> cst.BaseExpression:
+    """The slot's value as a ``str`` argument: ``str(x)`` unless it already is one."""
+    node = slot.node
+    if slot.conversion == "raw" or _is_stringy(node):
+        return node
+    return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[])
+                                                        if hasattr(node, "lpar") else node)])
+
+
+def _is_stringy(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        return True
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "str":
+            return True
+        if isinstance(func, cst.Attribute) and func.attr.value in ("format", "join", "strip", "lower", "upper"):
+            return True
+    return False
+
+
 def plus_chain(parts: list[Text | Slot], like: cst.BaseString | None = None,
                convert: bool = False) -> cst.BaseExpression:
     """``"%" + x + "%"``: the parts joined with ``+`` (``str(x)`` when ``convert`` and the value is

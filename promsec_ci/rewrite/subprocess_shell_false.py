@@ -3,8 +3,9 @@
 The command string is split into its arguments at build time (``shell_argv``), every value its
 own argument, and ``shell=True`` is dropped; the function, its other keyword arguments and so
 its return value (exit status, output bytes, ``CompletedProcess``, ``Popen``) stay as they were.
-Commands that use shell syntax, a value as the program, ``executable=``, or ``shell`` set from
-a variable are left alone. The constant-command case is ``subprocess-shell-literal``.
+A command that needs shell syntax keeps ``/bin/sh`` for its constant text only, the values
+passed as the shell's parameters (``shell_script``). A value as the program, ``executable=``,
+or ``shell`` set from a variable are left alone. The constant-command case is ``subprocess-shell-literal``.
 
 Sample::
 
@@ -23,8 +24,6 @@ from promsec_ci.rewrite.resolve import resolve
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,
     apply_with_flow,
-    command_list,
-    globs_allowed,
     stream_kwargs,
     uses_glob,
 )
@@ -60,7 +59,7 @@ class ShellCommandTransformer(CommandTransformer):
         if command is None or _is_constant(shell_string(command.value)) != self.constant:
             return updated_node
         streams: dict[str, str] = {}
-        argv = command_list(shell_string(command.value), self.list_names, globs_allowed(self.aliases), streams)
+        argv = self.command_list(shell_string(command.value), streams)
         if argv is None or not self._streams_fit(original_node, keywords, streams):
             return updated_node
         if uses_glob(argv):

@@ -55,7 +55,26 @@ def test_errors_discarded_by_the_command_stay_discarded():
     assert fixed is not None and "stderr=subprocess.DEVNULL" in fixed.text
 
 
-@pytest.mark.parametrize("call", ["getoutput('ls ' + p + ' | wc')", "getoutput(p)",
+def test_pipeline_keeps_the_shell_for_its_text_only(tmp_path):
+    source = """\
+    import subprocess
+
+    def count(path):
+        return subprocess.getoutput("ls -a " + path + " | wc -l")
+    """
+    fixed = GetoutputToRun.apply(dedent(source), 4)
+    assert fixed is not None and """["/bin/sh", "-c", 'ls -a "$1" | wc -l', "sh", path]""" in fixed.text
+    old = run_module(tmp_path, "before", source)["count"]
+    new = run_module(tmp_path, "after", fixed.text)["count"]
+    listed = tmp_path / "listed"
+    listed.mkdir()
+    (listed / "a b").touch()
+    assert new(str(listed)) == old(str(listed)) == "3"  # ., .. and "a b"
+    assert old("/; echo injected #").endswith("injected")
+    assert "injected" not in new("/; echo injected #").splitlines()
+
+
+@pytest.mark.parametrize("call", ["getoutput(p)",
                                   "getoutput('ls ' + p + ' >/dev/null')", "getstatusoutput('ls ' + p)"])
 def test_refuses(call):
     assert refuses(GetoutputToRun, f"import subprocess\n\ndef f(p):\n    return subprocess.{call}\n", 4)

@@ -54,8 +54,17 @@ def test_readlines_keeps_line_endings():
     )
 
 
+def test_pipeline_keeps_the_shell_for_its_text_only():
+    fixed = OsPopenToRun.apply("import os\n\ndef f(p):\n    return os.popen('cat ' + p + ' | wc').read()\n", 4)
+    assert fixed is not None
+    assert fixed.text.splitlines()[-1] == ("""    return subprocess.run(["/bin/sh", "-c", 'cat "$1" | wc', "sh", p], """
+                                           "stdout=subprocess.PIPE, text=True, check=False).stdout")
+
+
 def test_refuses():
-    assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    return os.popen('cat ' + p + ' | wc').read()\n", 4)
+    windows = ("import os, sys\n\nWIN = sys.platform == 'win32'\n\n"
+               "def f(p):\n    return os.popen('cat ' + p + ' | wc').read()\n")
+    assert refuses(OsPopenToRun, windows, 6)
     assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    pipe = os.popen('cat ' + p)\n    return pipe\n", 4)
     assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    return os.popen('tee ' + p, 'w').read()\n", 4)
 

@@ -80,16 +80,57 @@ def test_numbers_keep_their_conversion():
 
 
 @pytest.mark.parametrize(
-    "command",
+    ("command", "script"),
     [
-        '"ls " + d + " | wc -l"', '"cat " + f + " > out.txt"', '"cd " + d + "; make"', '"make && " + target',
-        '"echo $HOME/" + name', '"echo $(id) " + x', '"rm -rf \\"%s\\"/*" % d', '"FOO=1 run " + x',
-        'editor + " " + path', 'cmd', '"tar xf ~/" + name', '"echo `id`" + x',
+        ('"ls " + d + " | wc -l"', """'ls "$1" | wc -l', "sh", d"""),
+        ('"cat " + f + " > out.txt"', """'cat "$1" > out.txt', "sh", f"""),
+        ('"cd " + d + "; make"', """'cd "$1"; make', "sh", d"""),
+        ('"echo $HOME/" + name', """'echo $HOME/"$1"', "sh", name"""),
+        ('"FOO=1 run " + x', """'FOO=1 run "$1"', "sh", x"""),
+        ('"tar xf ~/" + name', """'tar xf ~/"$1"', "sh", name"""),
     ],
 )
-def test_refuses_shell_syntax_and_variable_programs(command):
-    assert refuses(OsSystemToRun, f"import os\n\ndef f(d, f, target, name, x, editor, path, cmd):\n"
-                                  f"    os.system({command})\n", 4)
+def test_shell_syntax_stays_with_the_shell_and_values_become_its_parameters(command, script):
+    fixed = OsSystemToRun.apply(f"import os\n\ndef f(d, f, name, x):\n    os.system({command})\n", 4)
+    assert fixed is not None
+    assert fixed.text.splitlines()[-1] == f'    subprocess.run(["/bin/sh", "-c", {script}], check=False)'
+
+
+@pytest.mark.parametrize(
+    "command",
+    ['"make && " + target', '"echo $(id) " + x', 'editor + " " + path', 'cmd', '"echo `id`" + x'],
+)
+def test_refuses_values_as_commands_and_substitutions(command):
+    assert refuses(OsSystemToRun, f"import os\n\ndef f(target, x, editor, path, cmd):\n    os.system({command})\n", 4)
+
+
+def test_refuses_shell_syntax_where_windows_may_run_it():
+    source = "import os\n\nWINDOWS = os.name == 'nt'\n\ndef f(d):\n    os.system('find ' + d + ' | more')\n"
+    assert refuses(OsSystemToRun, source, 6)
+    assert OsSystemToRun.apply(source.replace(" | more", ""), 6) is not None  # no shell needed: runs anywhere
+
+
+def test_pipeline_behaviour_kept_and_injection_closed(tmp_path):
+    source = """\
+    import os
+
+    def count(directory):
+        return os.system("ls " + directory + " | grep -q made")
+    """
+    from textwrap import dedent
+
+    fixed = OsSystemToRun.apply(dedent(source), 4)
+    assert fixed is not None
+    old = run_module(tmp_path, "before", source)["count"]
+    new = run_module(tmp_path, "after", fixed.text)["count"]
+    assert old(str(tmp_path)) != 0 and new(str(tmp_path)) != 0
+    (tmp_path / "made.txt").touch()
+    assert old(str(tmp_path)) == new(str(tmp_path)) == 0
+    hostile = f"{tmp_path}; touch {tmp_path}/pwned; echo"
+    new(hostile)
+    assert not (tmp_path / "pwned").exists()
+    old(hostile)
+    assert (tmp_path / "pwned").exists()  # the original ran it
 
 
 def test_refuses_when_the_wait_status_is_decoded():
@@ -151,9 +192,9 @@ def test_command_built_into_a_variable_first():
         'cmd = "ping " + host\n    print(cmd)\n    os.system(cmd)\n',
         'cmd = "ping " + host\n    os.system(cmd)\n    log(cmd)\n',
         'cmd = "ping " + host\n    cmd = cmd + " -c 1"\n    os.system(cmd)\n',
-        'cmd = "ping " + host + " | head"\n    os.system(cmd)\n',
+        'cmd = "ping " + host + " && " + host\n    os.system(cmd)\n',
     ],
-    ids=["read-before", "read-after", "extended", "shell-syntax"],
+    ids=["read-before", "read-after", "extended", "value-as-command"],
 )
 def test_refuses_a_variable_with_other_readers(body):
     source = f"import os\n\ndef f(host):\n    {body}"
@@ -181,7 +222,9 @@ def test_file_name_pattern_in_a_built_command_expands_like_the_shell():
         "B605",
         SUBPROCESS_MARKERS,
     )
-    assert refuses(OsSystemToRun, "import os\nfrom glob import glob\n\nos.system('rm *.o ' + d)\n", 4)  # glob rebound
+    # With ``glob`` bound to the function, the shell keeps expanding the pattern.
+    rebound = OsSystemToRun.apply("import os\nfrom glob import glob\n\nos.system('rm *.o ' + d)\n", 4)
+    assert rebound is not None and """["/bin/sh", "-c", 'rm *.o "$1"', "sh", d]""" in rebound.text
 
 
 def test_output_sent_to_dev_null_stays_silent():

@@ -84,17 +84,24 @@ def test_popen_with_shell_last():
     )
 
 
+def test_pipeline_keeps_the_shell_for_its_text_only():
+    source = "import subprocess\n\ndef f(d):\n    subprocess.run('ls ' + d + ' | wc', shell=True)\n"
+    fixed = SubprocessShellFalse.apply(source, 4)
+    assert fixed is not None
+    assert fixed.text.splitlines()[-1] == """    subprocess.run(["/bin/sh", "-c", 'ls "$1" | wc', "sh", d])"""
+
+
 @pytest.mark.parametrize(
     "call",
     [
-        'subprocess.run("ls " + d + " | wc", shell=True)',
+        'subprocess.run("ls | " + d, shell=True)',
         'subprocess.run("ls " + d, shell=flag)',
         'subprocess.run("ls " + d, shell=True, executable="/bin/bash")',
         'subprocess.run(d, shell=True)',
         'subprocess.run("ls -l", shell=True)',
         'subprocess.run(*args, shell=True)',
     ],
-    ids=["pipe", "shell-variable", "executable", "no-literal", "constant", "star-args"],
+    ids=["value-as-command", "shell-variable", "executable", "no-literal", "constant", "star-args"],
 )
 def test_refuses(call):
     assert refuses(SubprocessShellFalse, f"import subprocess\n\ndef f(d, flag, args):\n    {call}\n", 4)
