@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 import libcst as cst
 
 from promsec_ci.rewrite.base import Rewrite
+from promsec_ci.rewrite.code_runners import Word, runs_value_as_code
 from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
 from promsec_ci.rewrite.data_flow import find_assignment, single_use
 from promsec_ci.rewrite.resolve import (
@@ -306,6 +307,8 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         return None
     if "".join(part.text for part in words[0] if isinstance(part, Text)).lower() in _SHELL_ONLY:
         return None  # a shell built-in: there is no program to run without the shell
+    if runs_value_as_code([Word("".join(p.text for p in w if isinstance(p, Text)), _has_slot(w)) for w in words]):
+        return None  # bash -c, ssh, awk programs: another interpreter would still parse the value
     return words
 
 

@@ -25,6 +25,7 @@ import re
 
 import libcst as cst
 
+from promsec_ci.rewrite.code_runners import Word, reads_code_from_stdin, runs_value_as_code
 from promsec_ci.rewrite.cst_tools import dotted_name
 from promsec_ci.rewrite.resolve import import_aliases, imported_modules, resolve
 from promsec_ci.rewrite.string_build import Slot, Text, as_str, decompose, percent_of, render_string
@@ -78,17 +79,26 @@ def script_argv(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
 
 def _script(parts: list[Text | Slot]) -> str | None:
     """The command text with the n-th value replaced by a quoted ``$n``; ``None`` where a value's
-    quoting cannot be told or it would be the program name outside quotes."""
+    quoting cannot be told, it would be the program name outside quotes, or a program would run
+    it as code (``code_runners``)."""
     out: list[str] = []  # chunks: one per literal character or value reference
     state = "plain"  # plain, single (in '...') or double (in "...")
     previous = ""
     escaped = False  # the previous character was a backslash outside single quotes
-    word = ""  # the current word's text so far (a value counts as one character)
-    program_next = True  # no program name yet in this simple command
+    word, word_value = "", False  # the current word's literal text so far; whether a value is in it
+    command: list[Word] = []  # the words of the current simple command
     count = 0
     opened = reopened = -1  # the chunk that opened the last quotes; the one a value reopened them in
+
+    def end_word() -> None:
+        nonlocal word, word_value
+        if word or word_value:
+            command.append(Word(word.replace("'", "").replace('"', ""), word_value))
+        word, word_value = "", False
+
     for part in parts:
         if isinstance(part, Slot):
+            program_next = all(_ASSIGNMENT.match(w.text) for w in command) and not word_value
             if escaped or previous == "$" or (state == "plain" and program_next and not _ASSIGNMENT.match(word)):
                 return None
             count += 1
@@ -107,7 +117,7 @@ def _script(parts: list[Text | Slot]) -> str | None:
                 reference = prefix + f'"{reference}"' + "'"
                 opened, reopened = -1, len(out)
             out.append(reference)
-            previous, word = "", word + "_"
+            previous, word_value = "", True
             continue
         for char in part.text:
             if state == "single" and char == "'" and reopened == len(out) - 1:
@@ -126,19 +136,27 @@ def _script(parts: list[Text | Slot]) -> str | None:
             elif char in "'\"":
                 state, opened = ("single" if char == "'" else "double"), len(out) - 1
             elif char in " \t" or char in _COMMAND_SEPARATORS:
+                end_word()
                 if char in _COMMAND_SEPARATORS:
-                    program_next = True
-                elif word and not _ASSIGNMENT.match(word):
-                    program_next = False  # the word that ended was the program (VAR=x is not)
-                word, previous = "", char
+                    if _runs_code(command):
+                        return None
+                    command.clear()
+                previous = char
                 continue
-            elif char == "#" and not word:
+            elif char == "#" and not (word or word_value):
                 return None  # a comment: what follows is not run
             word += char
             previous = char
-    if state != "plain" or escaped:
+    end_word()
+    if state != "plain" or escaped or _runs_code(command):
         return None
     return "".join(out)
+
+
+def _runs_code(command: list[Word]) -> bool:
+    """Whether a value could reach a program as code through this simple command: as its
+    argument, or through a pipe into a shell or interpreter (the script has values)."""
+    return runs_value_as_code(command) or reads_code_from_stdin(command)
 
 
 def _value(slot: Slot, like: cst.BaseString | None, tuple_operand: bool) -> cst.BaseExpression:

@@ -28,6 +28,7 @@ from promsec_ci.config import Options
 from promsec_ci.records import Finding, Unit
 from promsec_ci.units import MODULE
 from promsec_ci.verify import inputs, probes
+from promsec_ci.verify.harness import comparable
 from promsec_ci.verify.sandbox import Limits, run_job
 
 _COMPARED = ("exc", "phase", "ret", "stdout", "commands", "db", "tree")
@@ -274,8 +275,8 @@ def _difference(a: dict, b: dict) -> str:
     for key in _COMPARED:
         left, right = a.get(key), b.get(key)
         if key == "commands":
-            left = [c["norm"] for c in left or []]
-            right = [c["norm"] for c in right or []]
+            left = [comparable(c["norm"]) for c in left or []]
+            right = [comparable(c["norm"]) for c in right or []]
         if left != right:
             return f"{key}: {_short(left)} != {_short(right)}"
     return ""

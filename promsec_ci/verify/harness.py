@@ -53,7 +53,7 @@ def normalize_command(shell: bool, command) -> list:
             return ["argv", [os.fsdecode(command)]]
         argv = [os.fsdecode(a) if isinstance(a, (bytes, os.PathLike)) else str(a) for a in command]
         if len(argv) >= 3 and argv[0] in SHELLS and argv[1] == "-c":
-            return normalize_command(True, argv[2])
+            return normalize_command(True, _with_parameters(argv[2], argv[4:]))
         return ["argv", argv]
     text = os.fsdecode(command) if isinstance(command, (bytes, os.PathLike)) else command
     if not isinstance(text, str):
@@ -64,6 +64,33 @@ def normalize_command(shell: bool, command) -> list:
     except ValueError:
         pass
     return ["shell", text]
+
+
+_PARAMETER = re.compile(r"\$\{(\d+)\}|\$(\d)")
+
+
+def _with_parameters(script: str, parameters: list[str]) -> str:
+    """``sh -c SCRIPT sh ARGS...`` as one shell string: each ``$n`` replaced by its argument,
+    escaped for the double quotes the rewrites put around it (``ls "$1"`` -> ``ls "a b"``)."""
+    def value(match: re.Match) -> str:
+        index = int(match.group(1) or match.group(2)) - 1
+        text = parameters[index] if 0 <= index < len(parameters) else ""
+        return re.sub(r'([\\"$`])', r"\\\1", text)
+
+    return _PARAMETER.sub(value, script)
+
+
+def comparable(norm: list) -> list:
+    """A command as two runs are compared: shell text as its words and operators, so quoting
+    that means the same (``ls a`` and ``ls "a"``) compares equal."""
+    if norm[0] != "shell":
+        return norm
+    lexer = shlex.shlex(norm[1], posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        return ["shell", list(lexer)]
+    except ValueError:
+        return norm
 
 
 def _unquoted(text: str) -> str:
@@ -97,12 +124,14 @@ def _unquoted(text: str) -> str:
 
 
 def shell_injected(text: str, marker: str) -> bool:
-    """True when ``marker`` reaches a shell as a command of its own: the string has a live
-    command separator or substitution outside quotes and contains the marker."""
+    """True when ``marker`` reaches a shell as a command of its own: it stands outside quotes
+    after a live command separator, or the string has a live substitution and contains it."""
     if marker not in text:
         return False
     live = _unquoted(text)
-    return any(sep in live for sep in (";", "&", "|", "$(", "`", "\n"))
+    if any(sep in live for sep in ("$(", "`")):
+        return True
+    return marker in live and any(sep in live for sep in (";", "&", "|", "\n"))
 
 
 def canon(value, depth: int = 0):
@@ -164,7 +193,7 @@ RECORDER = Recorder()
 
 
 def _fake_output(norm: list) -> str:
-    return "ran " + json.dumps(norm) + "\n"
+    return "ran " + json.dumps(comparable(norm)) + "\n"
 
 
 class FakePopen:

@@ -96,3 +96,12 @@ def test_same_output_for_plain_values_and_no_injection(tmp_path, code, value):
 )
 def test_platform_checks_mean_windows_may_run_it(source, expected):
     assert may_run_on_windows(cst.parse_module(source)) is expected
+
+
+@pytest.mark.parametrize(
+    "code",
+    ['"echo " + x + " | bash"', '"cat " + f + " | sudo python3 -"', "\"ls \" + d + \" | awk '/\" + x + \"/'\"",
+     '"cd " + d + " && ssh host make " + target'],
+)
+def test_values_another_interpreter_would_run_are_refused(code):
+    assert script(code) is None

@@ -11,7 +11,7 @@ from promsec_ci.config import Options
 from promsec_ci.records import Finding, Level
 from promsec_ci.units import UnitIndex
 from promsec_ci.verify.behavior import BehaviorChecker
-from promsec_ci.verify.harness import normalize_command, shell_injected
+from promsec_ci.verify.harness import comparable, normalize_command, shell_injected
 from promsec_ci.verify.inputs import examples_from_tests, find_signature, infer_schema
 
 SQL = """
@@ -113,6 +113,24 @@ def test_argv_list_equals_the_shell_string_and_closes_injection(checker):
             return subprocess.run(["ping", "-c", "1", host], check=False).returncode == 0
     """
     verdict = check(checker, PING, fixed)
+    assert verdict.ok, verdict.reason
+    assert [(p.kind, p.original, p.fixed) for p in verdict.probes] == [("shell", True, False)]
+
+
+def test_shell_script_with_positional_values_equals_the_pipeline_and_closes_injection(checker):
+    original = """
+        import os
+
+        def count(directory):
+            return os.system("ls " + directory + " | wc -l")
+    """
+    fixed = """
+        import subprocess
+
+        def count(directory):
+            return subprocess.run(["/bin/sh", "-c", 'ls "$1" | wc -l', "sh", directory], check=False).returncode
+    """
+    verdict = check(checker, original, fixed)
     assert verdict.ok, verdict.reason
     assert [(p.kind, p.original, p.fixed) for p in verdict.probes] == [("shell", True, False)]
 
@@ -227,6 +245,7 @@ def test_units_that_cannot_be_called_are_reported_not_exercised(checker):
     (False, ["ls", "-l", "x"], ["argv", ["ls", "-l", "x"]]),
     (True, "ls -l 'a b'", ["argv", ["ls", "-l", "a b"]]),
     (False, ["sh", "-c", "ls x"], ["argv", ["ls", "x"]]),
+    (False, ["/bin/sh", "-c", 'ls "$1" | wc', "sh", "a$b"], ["shell", 'ls "a\\$b" | wc']),
     (True, "ls x; touch pwned", ["shell", "ls x; touch pwned"]),
     (True, "du -sh * > out", ["shell", "du -sh * > out"]),
 ])
@@ -238,6 +257,13 @@ def test_injection_is_live_only_outside_single_quotes():
     assert shell_injected("id x; touch pwned", "touch pwned")
     assert shell_injected('id "$(touch pwned)"', "touch pwned")
     assert not shell_injected("id 'x; touch pwned'", "touch pwned")
+    assert not shell_injected('id "x; touch pwned" | wc', "touch pwned")  # a pipe, the marker quoted
+    assert not shell_injected('id "\\$(touch pwned)" | wc', "touch pwned")
+
+
+def test_shell_strings_compare_by_words_not_quoting():
+    assert comparable(["shell", "ls a | wc"]) == comparable(["shell", 'ls "a" | wc'])
+    assert comparable(["shell", "echo 'a b' | wc"]) != comparable(["shell", "echo a b | wc"])
 
 
 def test_signature_schema_and_test_examples(tmp_path):

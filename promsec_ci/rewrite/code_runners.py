@@ -1,0 +1,148 @@
+"""Programs that run an argument as code: a value there is still injected, one level down.
+
+Taking a value out of the shell's parsing closes CWE-78 only if the program that receives it
+treats it as data. ``bash -c``, ``ssh host CMD``, ``eval``, an ``awk``/``sed`` program or
+``python -c`` hand their argument to another interpreter, so ``["bash", "-c", "ls " + d]`` or
+``ssh host 'rm ' + path`` keep the injection. A command wrapper (``sudo``, ``env``, ``xargs``)
+is looked through: the program it runs is what counts. A shell or interpreter at the end of a
+pipe (``echo ... | bash``) runs what it reads as code. The CWE-78 rewrites refuse a command
+where ``runs_value_as_code`` or ``reads_code_from_stdin`` holds for one of its simple commands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "ash", "busybox"})
+# Interpreters and their options whose argument is the program text.
+_INTERPRETERS = {
+    "python": frozenset({"-c"}), "python2": frozenset({"-c"}), "python3": frozenset({"-c"}),
+    "perl": frozenset({"-e", "-E"}), "ruby": frozenset({"-e"}), "node": frozenset({"-e", "-p", "--eval", "--print"}),
+    "nodejs": frozenset({"-e", "-p", "--eval", "--print"}), "php": frozenset({"-r"}), "lua": frozenset({"-e"}),
+    "Rscript": frozenset({"-e"}), "osascript": frozenset({"-e"}), "tclsh": frozenset(),
+    "pwsh": frozenset({"-c", "-Command", "-command", "-EncodedCommand"}),
+    "powershell": frozenset({"-c", "-Command", "-command", "-EncodedCommand"}),
+}
+_AWKS = frozenset({"awk", "gawk", "mawk", "nawk"})
+# Join their arguments into a command line for a shell (here or on another host).
+_JOINERS = frozenset({"eval", "ssh", "su", "watch", "parallel", "script"})
+# Run the command given by their first argument that is not an option.
+_WRAPPERS = frozenset({"sudo", "doas", "env", "nohup", "nice", "time", "timeout", "exec", "command", "xargs",
+                       "chroot", "setsid", "stdbuf", "ionice", "taskset", "strace", "ltrace", "runuser",
+                       "unbuffer", "fakeroot", "firejail"})
+# Wrapper options that take the next word as their argument (``sudo -u me cmd``).
+_WRAPPER_OPTION_ARGUMENTS = {
+    "sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-U", "-r", "-t"}), "doas": frozenset({"-u", "-C"}),
+    "env": frozenset({"-u", "-C"}), "nice": frozenset({"-n"}), "timeout": frozenset({"-s", "-k"}),
+    "ionice": frozenset({"-c", "-n"}), "runuser": frozenset({"-u", "-g"}),
+    "xargs": frozenset({"-I", "-n", "-P", "-d", "-a", "-E", "-L", "-s"}),
+}
+_SHELL_CODE_FLAG = re.compile(r"-[A-Za-z]*c[A-Za-z]*")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a simple command: its literal text and whether a value is spliced into it."""
+
+    text: str
+    has_value: bool
+
+
+def runs_value_as_code(words: Sequence[Word]) -> bool:
+    """Whether the simple command ``words`` gives a value to a program that runs it as code."""
+    found = _program(words)
+    return found is not None and _gives_code(*found)
+
+
+def reads_code_from_stdin(words: Sequence[Word]) -> bool:
+    """Whether the simple command is a shell or interpreter reading its program from standard
+    input (``... | bash``, ``... | python3 -``): whatever a pipeline feeds it is code."""
+    found = _program(words)
+    if found is None or (found[0] not in _SHELLS and found[0] not in _INTERPRETERS):
+        return False
+    name, args = found
+    options = _leading_options(args)
+    if name in _SHELLS and any(_SHELL_CODE_FLAG.fullmatch(option) for option in options):
+        return False
+    if name in _INTERPRETERS and _INTERPRETERS[name].intersection(options):
+        return False
+    return len(options) == len(args) or "-s" in options or "-" in options
+
+
+def _program(words: Sequence[Word]) -> tuple[str, list[Word]] | None:
+    """The program a simple command runs, looking through assignments and wrappers, and its
+    arguments; ``None`` when there is none or a value names it."""
+    index = 0
+    while index < len(words) and _ASSIGNMENT.match(words[index].text):
+        index += 1  # VAR=value: the value is data
+    while index < len(words):
+        program = words[index]
+        if program.has_value:
+            return None  # a program chosen by name; whether it may be is the caller's rule
+        name = program.text.rsplit("/", 1)[-1]
+        if name not in _WRAPPERS:
+            return name, list(words[index + 1:])
+        index += 1
+        while index < len(words) and not words[index].has_value and (
+                words[index].text.startswith("-") or (name == "env" and "=" in words[index].text)):
+            index += 2 if words[index].text in _WRAPPER_OPTION_ARGUMENTS.get(name, ()) else 1
+        if name == "timeout" and index < len(words):
+            index += 1  # the duration
+    return None
+
+
+def _gives_code(name: str, args: list[Word]) -> bool:
+    if name in _JOINERS:
+        return any(arg.has_value for arg in args)
+    if name in _SHELLS:
+        return any(_SHELL_CODE_FLAG.fullmatch(option) for option in _leading_options(args)) \
+            and any(arg.has_value for arg in args)
+    if name in _INTERPRETERS:
+        return bool(_INTERPRETERS[name].intersection(_leading_options(args))) and any(arg.has_value for arg in args)
+    options = [arg.text for arg in args if arg.text.startswith("-") and not arg.has_value]
+    if name in _AWKS:
+        return "-f" not in options and _first_operand_has_value(args, with_argument=("-F", "-v", "-f"))
+    if name == "sed":
+        if {"-e", "--expression", "-f"}.intersection(options):
+            return any(arg.has_value for arg in _after(args, ("-e", "--expression")))
+        return _first_operand_has_value(args, with_argument=())
+    if name == "find":
+        return any(arg.has_value for arg in _after(args, ("-exec", "-execdir", "-ok", "-okdir"), rest=True))
+    return False
+
+
+def _leading_options(args: list[Word]) -> list[str]:
+    """The options before the first operand: after the script name they are the script's own."""
+    options = []
+    for arg in args:
+        if arg.has_value or not arg.text.startswith("-"):
+            break
+        options.append(arg.text)
+    return options
+
+
+def _first_operand_has_value(args: list[Word], with_argument: tuple[str, ...]) -> bool:
+    """Whether the first argument that is neither an option nor an option's argument has a value."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg.text in with_argument and not arg.has_value:
+            skip = True
+        elif not arg.text.startswith("-") or arg.has_value:
+            return arg.has_value
+    return False
+
+
+def _after(args: list[Word], options: tuple[str, ...], rest: bool = False) -> list[Word]:
+    """The argument after each of ``options`` (with ``rest``, every argument after the first)."""
+    found: list[Word] = []
+    for index, arg in enumerate(args):
+        if arg.text in options and not arg.has_value:
+            if rest:
+                return args[index + 1:]
+            found.extend(args[index + 1:index + 2])
+    return found
