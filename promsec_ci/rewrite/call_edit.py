@@ -22,7 +22,16 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameSource, ScopeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, header_parts, parse, rewrite_at, wrapper_of
+from promsec_ci.rewrite.cst_tools import (
+    StatementTransformer,
+    dotted_name,
+    header_parts,
+    parse,
+    rewrite_at,
+    statements_before,
+    wrapper_of,
+)
+from promsec_ci.rewrite.resolve import imported_name
 
 
 class CallTransformer(StatementTransformer):
@@ -82,17 +91,14 @@ class CallTransformer(StatementTransformer):
         return dotted_name(node)
 
     def module_alias(self, module: str, add: bool = True) -> str:
-        """The name ``import module [as alias]`` binds at module level, or at the top of the
-        function being rewritten before the statement (``def f(): import hashlib; ...``); asks for
-        the import when the module is not imported that way (``from module import x`` does not count)."""
-        name = _imported_as(self.module.body if self.module is not None else (), module)
-        if name is None and self.target is not None:
-            function = self.enclosing_function(self.target)
-            if function is not None and isinstance(function.body, cst.IndentedBlock):
-                start = self.get_metadata(PositionProvider, self.target).start.line
-                earlier = [statement for statement in function.body.body
-                           if self.get_metadata(PositionProvider, statement).end.line < start]
-                name = _imported_as(earlier, module)
+        """The module's own name for ``import module [as alias]`` at the target statement
+        (``imported_name``); asks for the import when it has none (``from module import x``
+        does not count)."""
+        name = None
+        if self.module is not None:
+            earlier = statements_before(self.target, self._resolved(ParentNodeProvider),
+                                        self.metadata[PositionProvider]) if self.target is not None else []
+            name = imported_name(self.module, module, earlier)
         if name is not None:
             return name
         if add:
@@ -140,22 +146,6 @@ class CallTransformer(StatementTransformer):
         if isinstance(self.target, cst.BaseCompoundStatement):
             return words_in(header_parts(self.target))
         return words_in([self.target])
-
-
-def _imported_as(statements: Iterable[cst.CSTNode], module: str) -> str | None:
-    """The name ``import module [as alias]`` among ``statements`` binds, if any."""
-    for statement in statements:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if not isinstance(small, cst.Import):
-                continue
-            for alias in small.names:
-                if dotted_name(alias.name) == module:
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                        return alias.asname.name.value
-                    return module
-    return None
 
 
 # Words of an option that turns TLS or host-key verification off (--insecure, ignore_certs,

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, GatherImportsVisitor
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider, ScopeProvider
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider, ScopeProvider
 
 
 class StatementTransformer(cst.CSTTransformer):
@@ -205,6 +205,19 @@ def _in_import_fallback(node: cst.CSTNode, wrapper: MetadataWrapper) -> bool:
                 return True
         current = parents.get(current)
     return False
+
+
+def statements_before(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode],
+                      positions: Mapping[cst.CSTNode, CodeRange]) -> list[cst.BaseStatement]:
+    """The statements of the body of the function holding ``node`` that end before it starts
+    (where a function-local ``import`` the rewrite may use would be)."""
+    function = parents.get(node)
+    while function is not None and not isinstance(function, cst.FunctionDef):
+        function = parents.get(function)
+    if function is None or not isinstance(function.body, cst.IndentedBlock):
+        return []
+    start = positions[node].start.line
+    return [statement for statement in function.body.body if positions[statement].end.line < start]
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -20,8 +20,7 @@ from libcst.metadata import ParentNodeProvider
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
 from promsec_ci.rewrite.eval_intent import DATA, enclosing_scope, eval_intent
-from promsec_ci.rewrite.resolve import import_aliases, module_scope_aliases
-from promsec_ci.rewrite.shell_argv import module_alias
+from promsec_ci.rewrite.resolve import import_aliases, imported_name
 
 
 class EvalTransformer(StatementTransformer):
@@ -52,7 +51,7 @@ class EvalTransformer(StatementTransformer):
         return self.replacement(updated_node)
 
     def replacement(self, call: cst.Call) -> cst.BaseExpression:
-        name = module_alias(module_scope_aliases(self.module), "ast") if self.module is not None else None
+        name = imported_name(self.module, "ast") if self.module is not None else None
         if name is None:
             name = "ast"
             self.add_import("ast")

@@ -32,8 +32,7 @@ from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import parse, reads_of, wrapper_of
-from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, module_scope_aliases, resolve, statement_at
-from promsec_ci.rewrite.shell_argv import module_alias
+from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_name, resolve, statement_at
 
 _MODULES = ("pickle", "cPickle", "_pickle", "marshal", "dill")
 _LOADS = {f"{m}.{f}": f for m in _MODULES for f in ("loads", "load")}
@@ -80,7 +79,7 @@ class PickleToJsonOperator(Operator):
             return None  # the module makes pickles of its own: what it loads may be one of them
         if not literal_dumps and not all(_from_message(c, aliases) and _used_as_data(c, parents) for c in targets):
             return None
-        json_name = module_alias(module_scope_aliases(module), "json") or "json"
+        json_name = imported_name(module, "json") or "json"
         replacements: dict[cst.CSTNode, cst.CSTNode] = {}
         for call in targets:
             replacement = _json_load(call, aliases, json_name)

@@ -9,7 +9,7 @@ Sample (``import_aliases``)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -27,10 +27,23 @@ def import_aliases(module: cst.Module) -> dict[str, str]:
     return dict(_aliases(module))
 
 
-def module_scope_aliases(module: cst.Module) -> dict[str, str]:
-    """``import_aliases`` for the imports that bind module-wide names: the names a rewrite may
-    use anywhere (an import inside another function binds a local name only)."""
-    return dict(_module_aliases(module))
+def imported_name(module: cst.Module, name: str, local: Iterable[cst.CSTNode] = ()) -> str | None:
+    """The name ``import name [as alias]`` binds for a statement: module-wide (imports under
+    ``if``/``try`` count; those in functions, classes and ``if TYPE_CHECKING:`` do not), else
+    among ``local``, the import statements at the top of its function before it."""
+    for aliases in (_module_aliases(module), _statements_aliases(local)):
+        for bound, target in aliases.items():
+            if target == name and "." not in bound:
+                return bound
+    return None
+
+
+def _statements_aliases(statements: Iterable[cst.CSTNode]) -> dict[str, str]:
+    collector = _ImportCollector()
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):  # run for sure, not under a condition
+            statement.visit(collector)
+    return collector.aliases
 
 
 def _collect_aliases(module: cst.Module, module_scope: bool = False) -> dict[str, str]:

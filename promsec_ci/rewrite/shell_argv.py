@@ -33,18 +33,19 @@ import re
 from collections.abc import Callable, Mapping
 
 import libcst as cst
+from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Rewrite
 from promsec_ci.rewrite.code_runners import Word, runs_value_as_code
-from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
+from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at, statements_before
 from promsec_ci.rewrite.data_flow import find_assignment, single_use
 from promsec_ci.rewrite.resolve import (
     NodeSwapper,
     call_args,
     calls_in,
     import_aliases,
+    imported_name,
     locate,
-    module_scope_aliases,
     resolve,
 )
 from promsec_ci.rewrite.shell_script import may_run_on_windows, script_argv
@@ -397,14 +398,6 @@ def globs_allowed(aliases: Mapping[str, str]) -> bool:
     return aliases.get("glob", "glob") == "glob"
 
 
-def module_alias(aliases: Mapping[str, str], module: str) -> str | None:
-    """The local name bound to ``import module [as alias]``, if any."""
-    for local, target in aliases.items():
-        if target == module and "." not in local:
-            return local
-    return None
-
-
 def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     """``name=value`` with no spaces around ``=``."""
     equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
@@ -483,12 +476,12 @@ class CommandTransformer(StatementTransformer):
         super().__init__(line)
         self.list_names = list_names
         self.aliases: dict[str, str] = {}
-        self.module_aliases: dict[str, str] = {}  # what a rewrite may use: module-wide imports
+        self.module: cst.Module | None = None
         self.scripts = False  # /bin/sh may run the command's text (not on Windows)
 
     def visit_Module(self, node: cst.Module) -> bool:
+        self.module = node
         self.aliases = import_aliases(node)
-        self.module_aliases = module_scope_aliases(node)
         self.scripts = not may_run_on_windows(node)
         return True
 
@@ -504,8 +497,12 @@ class CommandTransformer(StatementTransformer):
         return None if argv is None else argv_list(argv)
 
     def module_name(self, module: str) -> str:
-        """The module's own name for ``module``; ``import module`` is added when it has none."""
-        name = module_alias(self.module_aliases, module)
+        """The module's own name for ``module`` at the target statement (``imported_name``);
+        ``import module`` is added when it has none."""
+        name = None
+        if self.module is not None and self.target is not None:
+            earlier = statements_before(self.target, self.metadata[ParentNodeProvider], self.metadata[PositionProvider])
+            name = imported_name(self.module, module, earlier)
         if name is None:
             name = module
             self.add_import(module)

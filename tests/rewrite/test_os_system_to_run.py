@@ -269,3 +269,10 @@ def test_a_status_variable_only_tested_against_zero_is_rewritten():
 def test_variables_copied_back_and_forth_are_followed_one_hop():
     source = "import os\n\ndef f(cmd):\n    rc = os.system('ls ' + cmd)\n    prev = rc\n    rc = prev\n    return rc\n"
     assert OsSystemToRun.apply(source, 4) is not None
+
+
+def test_subprocess_imported_at_the_top_of_the_function_is_used():
+    source = "import os\n\n\ndef f(x):\n    import subprocess as sp\n    os.system('ls ' + x)\n"
+    fixed = OsSystemToRun.apply(source, 6)
+    assert fixed is not None
+    assert fixed.text == source.replace("os.system('ls ' + x)", "sp.run(['ls', x], check=False)")

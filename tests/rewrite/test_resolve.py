@@ -8,7 +8,7 @@ from promsec_ci.rewrite.resolve import (
     call_args,
     import_aliases,
     imported_modules,
-    module_scope_aliases,
+    imported_name,
     resolve,
     statement_at,
 )
@@ -54,11 +54,15 @@ def test_node_swapper_and_call_args():
     assert swapped.code == "g()\n"
 
 
-def test_module_scope_aliases_leave_out_imports_inside_functions_and_classes():
+def test_imported_name_is_module_wide_or_at_the_top_of_the_function():
     module = cst.parse_module(
-        "import os\ntry:\n    import simplejson as json\nexcept ImportError:\n    import json\n\n\n"
-        "def f():\n    import subprocess as sp\n\n\nclass C:\n    import ast\n\n\n"
+        "import os\ntry:\n    import yaml as y\nexcept ImportError:\n    y = None\n\n\n"
+        "def f():\n    import subprocess as sp\n    if x:\n        import glob as g\n\n\nclass C:\n    import ast\n\n\n"
         "if TYPE_CHECKING:\n    import tempfile\n"
     )
-    assert set(module_scope_aliases(module)) == {"os", "json"}
+    assert imported_name(module, "os") == "os" and imported_name(module, "yaml") == "y"
+    assert [imported_name(module, name) for name in ("subprocess", "ast", "tempfile", "glob")] == [None] * 4
+    function_body = module.body[2].body.body
+    assert imported_name(module, "subprocess", function_body) == "sp"
+    assert imported_name(module, "glob", function_body) is None  # imported under a condition
     assert import_aliases(module)["sp"] == "subprocess"

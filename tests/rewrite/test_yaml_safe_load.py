@@ -138,3 +138,10 @@ def test_constructors_registered_on_the_safe_loader_are_kept_by_safe_load():
               "x = yaml.load(s, Loader=yaml.Loader)\n")
     rewrite = YamlSafeLoad.apply(source, 3)
     assert rewrite is not None and "x = yaml.safe_load(s)" in rewrite.text
+
+
+def test_module_alias_bound_in_a_try_block_is_used():
+    source = "try:\n    import yaml as y\nexcept ImportError:\n    y = None\n\n\ndef load(text):\n" \
+             "    return y.load(text)\n"
+    fixed = YamlSafeLoad.apply(source, 8)
+    assert fixed is not None and fixed.text == source.replace("y.load(text)", "y.safe_load(text)")
