@@ -39,8 +39,10 @@ _WRAPPER_OPTION_ARGUMENTS = {
     "ionice": frozenset({"-c", "-n"}), "runuser": frozenset({"-u", "-g"}),
     "xargs": frozenset({"-I", "-n", "-P", "-d", "-a", "-E", "-L", "-s"}),
 }
+# Shell words that come before a command rather than being one (``if ...; then bash -c ...``).
+RESERVED_WORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{"})
 _SHELL_CODE_FLAG = re.compile(r"-[A-Za-z]*c[A-Za-z]*")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _program(words: Sequence[Word]) -> tuple[str, list[Word]] | None:
     """The program a simple command runs, looking through assignments and wrappers, and its
     arguments; ``None`` when there is none or a value names it."""
     index = 0
-    while index < len(words) and _ASSIGNMENT.match(words[index].text):
+    while index < len(words) and (ASSIGNMENT.match(words[index].text) or words[index].text in RESERVED_WORDS):
         index += 1  # VAR=value: the value is data
     while index < len(words):
         program = words[index]

@@ -10,22 +10,27 @@ the text around the values means what it meant::
 
     "ps aux | grep " + name           -> ["/bin/sh", "-c", 'ps aux | grep "$1"', "sh", name]
     "cd %s && make > log" % d         -> ["/bin/sh", "-c", 'cd "$1" && make > log', "sh", str(d)]
-    "echo '%s' >> notes" % text       -> ["/bin/sh", "-c", "echo ''\\"$1\\"'' >> notes", "sh", str(text)]
+    "echo 'a %s' >> notes" % text     -> ["/bin/sh", "-c", "echo 'a '\\"$1\\" >> notes", "sh", str(text)]
 
 Refused (``None``): commands without values (nothing to separate); a value as the program name
 outside quotes (the shell split it into words: ``editor + " " + path``); a value right after
 ``$`` or ``\\``, or anywhere in a text with command substitution, ``${...}``, here-documents or
-comments, where the quoting around a value is not the one read here; and modules that look at
-the platform or use Windows-only modules, which may run where there is no ``/bin/sh``.
+comments, where the quoting around a value is not the one read here; a value that a program in
+the script would run as code (``code_runners``: ``bash -c``, ``ssh``, ``| bash``); and modules
+that look at the platform or use Windows-only modules, which may run where there is no ``/bin/sh``.
 """
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
-from promsec_ci.rewrite.code_runners import Word, reads_code_from_stdin, runs_value_as_code
+from promsec_ci.rewrite.code_runners import (
+    ASSIGNMENT,
+    RESERVED_WORDS,
+    Word,
+    reads_code_from_stdin,
+    runs_value_as_code,
+)
 from promsec_ci.rewrite.cst_tools import dotted_name
 from promsec_ci.rewrite.resolve import import_aliases, imported_modules, resolve
 from promsec_ci.rewrite.string_build import Slot, Text, as_str, decompose, percent_of, render_string
@@ -36,8 +41,7 @@ _PLATFORM_CHECKS = frozenset({"os.name", "sys.platform", "platform.system", "pla
                               "platform.win32_ver", "sys.getwindowsversion", "os.startfile"})
 _WINDOWS_MODULES = frozenset({"msvcrt", "winreg", "_winreg", "win32api", "win32con", "win32com", "pywintypes"})
 _CONTEXT_CHANGERS = ("`", "$(", "${", "<<")  # the quoting inside them is not the one around them
-_COMMAND_SEPARATORS = set(";|&(\n")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_COMMAND_SEPARATORS = set(";|&()\n")
 
 
 def may_run_on_windows(module: cst.Module) -> bool:
@@ -98,8 +102,9 @@ def _script(parts: list[Text | Slot]) -> str | None:
 
     for part in parts:
         if isinstance(part, Slot):
-            program_next = all(_ASSIGNMENT.match(w.text) for w in command) and not word_value
-            if escaped or previous == "$" or (state == "plain" and program_next and not _ASSIGNMENT.match(word)):
+            program_next = all(ASSIGNMENT.match(w.text) or w.text in RESERVED_WORDS for w in command) \
+                and not word_value
+            if escaped or previous == "$" or (state == "plain" and program_next and not ASSIGNMENT.match(word)):
                 return None
             count += 1
             reference = f"${count}" if count < 10 else f"${{{count}}}"

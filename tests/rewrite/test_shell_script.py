@@ -101,7 +101,8 @@ def test_platform_checks_mean_windows_may_run_it(source, expected):
 @pytest.mark.parametrize(
     "code",
     ['"echo " + x + " | bash"', '"cat " + f + " | sudo python3 -"', "\"ls \" + d + \" | awk '/\" + x + \"/'\"",
-     '"cd " + d + " && ssh host make " + target'],
+     '"cd " + d + " && ssh host make " + target', '"(echo " + x + " | bash)"', '"if true; then sh -c " + x + "; fi"',
+     '"if true; then " + x + "; fi"'],
 )
 def test_values_another_interpreter_would_run_are_refused(code):
     assert script(code) is None
