@@ -31,7 +31,7 @@ from promsec_ci.rewrite.code_runners import (
     reads_code_from_stdin,
     runs_value_as_code,
 )
-from promsec_ci.rewrite.cst_tools import dotted_name
+from promsec_ci.rewrite.cst_tools import ModuleMemo, dotted_name
 from promsec_ci.rewrite.resolve import import_aliases, imported_modules, resolve
 from promsec_ci.rewrite.string_build import Slot, Text, as_str, decompose, percent_of, render_string
 
@@ -44,8 +44,7 @@ _CONTEXT_CHANGERS = ("`", "$(", "${", "<<")  # the quoting inside them is not th
 _COMMAND_SEPARATORS = set(";|&()\n")
 
 
-def may_run_on_windows(module: cst.Module) -> bool:
-    """Whether the module checks the platform or imports a Windows-only module."""
+def _checks_platform(module: cst.Module) -> bool:
     aliases = import_aliases(module)
     if imported_modules(aliases) & _WINDOWS_MODULES:
         return True
@@ -61,6 +60,10 @@ def may_run_on_windows(module: cst.Module) -> bool:
     checks = _PlatformChecks()
     module.visit(checks)
     return checks.found
+
+
+# Whether the module checks the platform or imports a Windows-only module.
+may_run_on_windows: ModuleMemo[bool] = ModuleMemo(_checks_platform)
 
 
 def script_argv(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
