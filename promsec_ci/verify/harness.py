@@ -70,14 +70,30 @@ _PARAMETER = re.compile(r"\$\{(\d+)\}|\$(\d)")
 
 
 def _with_parameters(script: str, parameters: list[str]) -> str:
-    """``sh -c SCRIPT sh ARGS...`` as one shell string: each ``$n`` replaced by its argument,
-    escaped for the double quotes the rewrites put around it (``ls "$1"`` -> ``ls "a b"``)."""
-    def value(match: re.Match) -> str:
-        index = int(match.group(1) or match.group(2)) - 1
-        text = parameters[index] if 0 <= index < len(parameters) else ""
-        return re.sub(r'([\\"$`])', r"\\\1", text)
-
-    return _PARAMETER.sub(value, script)
+    """``sh -c SCRIPT sh ARGS...`` as one shell string: each live ``$n`` (not in single quotes,
+    not escaped) replaced by its argument, escaped for the double quotes the rewrites put around
+    it (``ls "$1"`` -> ``ls "a b"``; ``awk '{print $1}'`` stays)."""
+    out: list[str] = []
+    quote = None
+    index = 0
+    while index < len(script):
+        char = script[index]
+        match = _PARAMETER.match(script, index) if quote != "'" else None
+        if match is not None:
+            number = int(match.group(1) or match.group(2)) - 1
+            value = parameters[number] if 0 <= number < len(parameters) else ""
+            out.append(re.sub(r'([\\"$`])', r"\\\1", value))
+            index = match.end()
+            continue
+        if char == "\\" and quote != "'":
+            out.append(script[index:index + 2])
+            index += 2
+            continue
+        if char in "'\"" and quote in (None, char):
+            quote = None if quote == char else char
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def comparable(norm: list) -> list:

@@ -246,6 +246,7 @@ def test_units_that_cannot_be_called_are_reported_not_exercised(checker):
     (True, "ls -l 'a b'", ["argv", ["ls", "-l", "a b"]]),
     (False, ["sh", "-c", "ls x"], ["argv", ["ls", "x"]]),
     (False, ["/bin/sh", "-c", 'ls "$1" | wc', "sh", "a$b"], ["shell", 'ls "a\\$b" | wc']),
+    (False, ["/bin/sh", "-c", "ls \"$1\" | awk '{print $1}'", "sh", "d"], ["shell", "ls \"d\" | awk '{print $1}'"]),
     (True, "ls x; touch pwned", ["shell", "ls x; touch pwned"]),
     (True, "du -sh * > out", ["shell", "du -sh * > out"]),
 ])
