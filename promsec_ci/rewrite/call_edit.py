@@ -57,9 +57,14 @@ class CallTransformer(StatementTransformer):
             self._lazy[provider] = wrapper_of(self.module).resolve(provider)
         return self._lazy[provider]
 
+    @property
+    def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
+        """Each node's parent in the original module."""
+        return self._resolved(ParentNodeProvider)
+
     def parent_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
         """The node's parent in the original module."""
-        return self._resolved(ParentNodeProvider).get(node)
+        return self.parents.get(node)
 
     def scope_of(self, node: cst.CSTNode):
         """The libcst ``Scope`` of an original node, or ``None``."""
@@ -96,7 +101,7 @@ class CallTransformer(StatementTransformer):
         does not count)."""
         name = None
         if self.module is not None:
-            earlier = statements_before(self.target, self._resolved(ParentNodeProvider),
+            earlier = statements_before(self.target, self.parents,
                                         self.metadata[PositionProvider]) if self.target is not None else []
             name = imported_name(self.module, module, earlier)
         if name is not None:

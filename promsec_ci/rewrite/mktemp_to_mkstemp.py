@@ -20,7 +20,6 @@ an external command (which may refuse or prompt to overwrite), used as a socket 
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, has_star_args
@@ -86,7 +85,7 @@ class _MktempToMkstemp(CallTransformer):
         (``self.path``) anywhere in the module it is spelled the same way."""
         if isinstance(target, cst.Name):
             scope = self.enclosing_function(statement) or self.module
-            return list(reads_of(target.value, scope, self._resolved(ParentNodeProvider))) if scope else []
+            return list(reads_of(target.value, scope, self.parents)) if scope else []
         found: list[cst.CSTNode] = []
 
         class _Spelled(cst.CSTVisitor):

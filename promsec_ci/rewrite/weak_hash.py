@@ -30,7 +30,7 @@ from promsec_ci.rewrite.call_edit import (
     split_words,
     words_in,
 )
-from promsec_ci.rewrite.cst_tools import dotted_name, string_literals
+from promsec_ci.rewrite.cst_tools import dotted_name, reads_of, string_literals
 
 WEAK = frozenset({"md4", "md5", "sha", "sha1", "md2"})
 
@@ -121,24 +121,18 @@ def _digest_reader_words(transformer: CallTransformer, function: cst.FunctionDef
     scope = function if function is not None else transformer.module
     if scope is None or len(names) != 1:
         return []
+    parents = transformer.parents
     readers: list[cst.CSTNode] = []
-
-    class _Visitor(cst.CSTVisitor):
-        statement: cst.CSTNode | None = None
-
-        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-            self.statement = node
-
-        def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
-            self.statement = None
-
-        def visit_Call(self, node: cst.Call) -> None:
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in ("hexdigest", "digest") \
-                    and isinstance(func.value, cst.Name) and func.value.value == names[0] and self.statement:
-                readers.append(self.statement)
-
-    scope.visit(_Visitor())
+    for use in reads_of(names[0], scope, parents):
+        method, call = parents.get(use), parents.get(parents.get(use))
+        if not (isinstance(method, cst.Attribute) and method.attr.value in ("hexdigest", "digest")
+                and isinstance(call, cst.Call) and call.func is method):
+            continue
+        statement = parents.get(call)
+        while statement is not None and not isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            statement = parents.get(statement)
+        if isinstance(statement, cst.SimpleStatementLine):
+            readers.append(statement)
     return words_in(list(dict.fromkeys(readers)))
 
 
