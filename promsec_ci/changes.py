@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from promsec_ci.config import Options
 from promsec_ci.errors import PromsecError
@@ -40,7 +40,7 @@ def collect_paths(paths: Iterable[str], root: str, options: Options) -> ChangeSe
         start = Path(raw)
         if not start.exists() and not start.is_symlink():
             raise PromsecError(f"no such file or directory: {raw}")
-        for candidate in _walk(start):
+        for candidate in source_files(start):
             rel = _relative(candidate, root_path)
             if options.is_excluded(rel) or candidate in seen:
                 continue
@@ -53,7 +53,9 @@ def collect_paths(paths: Iterable[str], root: str, options: Options) -> ChangeSe
     return ChangeSet(root=str(root_path), files=tuple(files), notices=tuple(notices))
 
 
-def _walk(start: Path) -> Iterable[Path]:
+def source_files(start: Path) -> Iterable[Path]:
+    """``start`` if it is a source file, else the source files under it, outside VCS, virtualenv
+    and cache folders."""
     if start.is_file() or start.is_symlink() and not start.is_dir():
         if start.suffix in SOURCE_SUFFIXES:
             yield start
@@ -63,6 +65,14 @@ def _walk(start: Path) -> Iterable[Path]:
         for name in sorted(names):
             if name.endswith(SOURCE_SUFFIXES):
                 yield Path(folder) / name
+
+
+def is_test_code(path: str) -> bool:
+    """``tests/…``, ``testing/…``, ``test_*.py``, ``*_test.py`` and ``conftest.py``."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    name = parts[-1] if parts else ""
+    return (any(part in ("test", "tests", "testing") for part in parts[:-1])
+            or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -22,8 +22,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
+from promsec_ci.changes import is_test_code
 from promsec_ci.config import Options
 from promsec_ci.fixes import build_fix
 from promsec_ci.records import Cost, Finding, Fix, Notice, Unit
@@ -349,14 +349,6 @@ def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
 
 def _norm(code: str) -> str:
     return "\n".join(line.strip() for line in code.splitlines() if line.strip())
-
-
-def is_test_code(path: str) -> bool:
-    """``tests/…``, ``testing/…``, ``test_*.py``, ``*_test.py`` and ``conftest.py``."""
-    parts = PurePosixPath(path.replace("\\", "/")).parts
-    name = parts[-1] if parts else ""
-    return (any(part in ("test", "tests", "testing") for part in parts[:-1])
-            or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
 
 
 def _call_statements(text: str, region: tuple[int, int]) -> list[int]:

@@ -259,7 +259,7 @@ def test_production_only_operators_are_not_tried_on_test_code():
 
 
 def test_is_test_code():
-    from promsec_ci.search import is_test_code
+    from promsec_ci.changes import is_test_code
 
     assert all(map(is_test_code, ["tests/db.py", "pkg/testing/suite.py", "test_x.py", "a/x_test.py", "conftest.py"]))
     assert not any(map(is_test_code, ["app/db.py", "contest.py", "pkg/attestation.py", "tests.py"]))

@@ -14,7 +14,8 @@ drivers ``%s``), so the placeholder is taken only from evidence in the file, str
      ``AUTOINCREMENT``, ``sqlite_master``, ``PRAGMA ...``): every Python SQLite driver
      (sqlite3, apsw, aiosqlite) takes ``?``.
 
-Two kinds at one level are a conflict: no answer (the caller then makes no fix).
+Two kinds at one level are a conflict: no answer, and no fix. So is a driver whose placeholder
+the operator does not write (``cx_Oracle``'s ``:1``, ``asyncpg``'s ``$1``).
 
 Sample::
 
@@ -24,16 +25,19 @@ Sample::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import libcst as cst
 
 from promsec_ci.rewrite.resolve import imported_modules
 
 QMARK, FORMAT = "?", "%s"
-_QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pysqlite2", "apsw"})
+# Evidence of a driver whose placeholder is neither: it makes any other answer a conflict.
+OTHER = "other"
+_QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pysqlite2", "apsw", "pyodbc", "duckdb"})
 _FORMAT_DRIVERS = frozenset({"psycopg2", "psycopg", "MySQLdb", "pymysql", "mysql.connector", "flask_mysqldb",
                              "flaskext.mysql", "pymssql", "aiomysql", "pgdb", "django.db"})
+_OTHER_DRIVERS = frozenset({"cx_Oracle", "oracledb", "asyncpg"})
 # Names that give the driver away when a fragment lacks its imports (psycopg2 cursor factories,
 # flask_mysqldb's ``mysql.connection``).
 _FORMAT_HINTS = frozenset({"psycopg2", "MySQLdb", "pymysql", "DictCursor", "RealDictCursor", "NamedTupleCursor",
@@ -48,18 +52,28 @@ _SQLITE_ONLY = re.compile(
     r"|\bsqlite_(master|sequence|schema)\b|^\s*pragma\s+\w+", re.IGNORECASE)
 
 
-def file_style(module: cst.Module, aliases: Mapping[str, str]) -> str | None:
-    """``?`` or ``%s`` from the evidence in ``module`` (see the module docstring), else ``None``.
+def file_evidence(module: cst.Module, aliases: Mapping[str, str]) -> set[str]:
+    """The placeholders the evidence in ``module`` points to (see the module docstring): empty
+    when it shows none, more than one on a conflict.
 
     Args:
         module: the parsed file.
         aliases: its ``import_aliases``.
     """
-    modules = imported_modules(aliases)
-    kinds = ({QMARK} if modules & _QMARK_DRIVERS else set()) | ({FORMAT} if modules & _FORMAT_DRIVERS else set())
-    if not kinds:
-        kinds = _code_evidence(module)
-    return kinds.pop() if len(kinds) == 1 else None
+    return driver_evidence(imported_modules(aliases)) or _code_evidence(module)
+
+
+def driver_evidence(modules: Iterable[str]) -> set[str]:
+    """The placeholders of the DB-API drivers among imported ``modules`` (``QMARK``, ``FORMAT``,
+    ``OTHER``)."""
+    found = set(modules)
+    return {style for style, drivers in ((QMARK, _QMARK_DRIVERS), (FORMAT, _FORMAT_DRIVERS), (OTHER, _OTHER_DRIVERS))
+            if found & drivers}
+
+
+def only_style(evidence: set[str]) -> str | None:
+    """The placeholder to write when all ``evidence`` agrees on one the operator writes."""
+    return next(iter(evidence)) if len(evidence) == 1 and OTHER not in evidence else None
 
 
 def _code_evidence(module: cst.Module) -> set[str]:

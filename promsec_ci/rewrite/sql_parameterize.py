@@ -33,7 +33,7 @@ Sample::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -45,7 +45,7 @@ from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewr
 from promsec_ci.rewrite.cst_tools import dotted_name, parse, wrapper_of
 from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, readers, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
-from promsec_ci.rewrite.sql_evidence import file_style
+from promsec_ci.rewrite.sql_evidence import file_evidence, only_style
 from promsec_ci.rewrite.string_build import (
     Built,
     Slot,
@@ -122,10 +122,11 @@ class SqlParameterizeOperator(Operator):
         review_guidance=ReviewGuidance.MERGE_AFTER_CURSORY_REVIEW,
     )
 
-    def __init__(self, fallback_style: str | None = None) -> None:
+    def __init__(self, fallback_style: Callable[[], str | None] = lambda: None) -> None:
         # The placeholder to use when nothing in the file shows the driver: the repository's
-        # (see rewrite/paramstyle.py) or the user's choice. None: no fix, a wrong guess would
-        # break the query at run time (sqlite3 wants ?, psycopg2 and MySQL drivers %s).
+        # (see rewrite/paramstyle.py) or the user's choice, asked for only then. None: no fix, a
+        # wrong guess would break the query at run time (sqlite3 wants ?, psycopg2 and MySQL
+        # drivers %s).
         self.fallback_style = fallback_style
 
     def apply(self, source: str, line: int) -> Rewrite | None:
@@ -136,10 +137,11 @@ class SqlParameterizeOperator(Operator):
         positions = wrapper.resolve(PositionProvider)
         parents = wrapper.resolve(ParentNodeProvider)
         aliases = import_aliases(module)
-        style = file_style(module, aliases) or self.fallback_style
         statement = statement_at(module, positions, line)
         if statement is None:
             return None
+        evidence = file_evidence(module, aliases)
+        style = only_style(evidence) if evidence else self.fallback_style()
         pygresql = _calls_any(module, _PYGRESQL_RESULTS)
         replacements = _same_statement(statement, aliases, style, pygresql)
         if replacements is None:

@@ -182,6 +182,18 @@ def test_a_diff_scan_fixes_only_what_the_change_added(repo):
     assert "settings.py" not in result.stdout
 
 
+def test_a_query_in_a_module_without_its_driver_takes_the_placeholder_the_repository_imports(git_repo):
+    git_repo.write("app/db.py", "import sqlite3\n\n\ndef connect():\n    return sqlite3.connect('app.db')\n")
+    git_repo.write("app/users.py", textwrap.dedent("""\
+        def find(cursor, name):
+            cursor.execute("SELECT * FROM users WHERE name = '%s'" % name)
+            return cursor.fetchall()
+        """))
+    git_repo.commit("users")
+    result = run("fix", "app/users.py", cwd=git_repo.path)
+    assert '+    cursor.execute("SELECT * FROM users WHERE name = ?", (name,))\n' in result.stdout, result.stderr
+
+
 def test_bad_input_is_one_line_and_exit_2(repo):
     result = run_entry_point("fix", "no/such/path", cwd=repo.path)
     assert result.returncode == 2

@@ -6,12 +6,12 @@ import libcst as cst
 import pytest
 
 from promsec_ci.rewrite.resolve import import_aliases
-from promsec_ci.rewrite.sql_evidence import file_style, placeholders
+from promsec_ci.rewrite.sql_evidence import file_evidence, only_style, placeholders
 
 
 def style_of(source: str) -> str | None:
     module = cst.parse_module(dedent(source))
-    return file_style(module, import_aliases(module))
+    return only_style(file_evidence(module, import_aliases(module)))
 
 
 @pytest.mark.parametrize(
@@ -21,10 +21,14 @@ def style_of(source: str) -> str | None:
         ("import psycopg2.extras\n", "%s"),
         ("from django.db import connection\n", "%s"),
         ("import sqlite3\nimport pymysql\n", None),
+        ("import pyodbc\n", "?"),
+        # named or numbered placeholders (:1, $1) are not written: no answer, even with another driver
+        ("import cx_Oracle\n", None),
+        ("import asyncpg\nimport psycopg2\n", None),
         # the imports decide before anything the code shows
         ('import sqlite3\ncur.execute("SELECT 1 WHERE a = %s", (a,))\n', "?"),
     ],
-    ids=["sqlite3", "psycopg2", "django", "two-drivers", "import-wins"],
+    ids=["sqlite3", "psycopg2", "django", "two-drivers", "pyodbc", "oracle", "asyncpg", "import-wins"],
 )
 def test_driver_imports(source, expected):
     assert style_of(source) == expected

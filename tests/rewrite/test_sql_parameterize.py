@@ -10,7 +10,7 @@ from tests.rewrite.injection_check import check, refuses, rules, run_module
 
 # Snippets that show no driver get the placeholder of their repository (rewrite/paramstyle.py);
 # these tests exercise the query rewriting itself, in a repository whose driver wants ``?``.
-QMARK_REPOSITORY = SqlParameterizeOperator("?")
+QMARK_REPOSITORY = SqlParameterizeOperator(lambda: "?")
 
 
 def test_concatenation_in_execute_sqlite_question_marks():
@@ -319,14 +319,18 @@ def test_no_fix_when_nothing_shows_the_driver():
 
 
 def test_the_repository_style_decides_for_files_without_a_driver():
-    rewrite = SqlParameterizeOperator("%s").apply(NO_DRIVER, 2)
+    rewrite = SqlParameterizeOperator(lambda: "%s").apply(NO_DRIVER, 2)
     assert rewrite is not None
     assert 'cursor.execute("SELECT * FROM users WHERE name = %s", (name,))' in rewrite.text
 
 
 def test_the_file_driver_wins_over_the_repository_style():
-    rewrite = SqlParameterizeOperator("%s").apply("import sqlite3\n\n" + NO_DRIVER, 4)
+    rewrite = SqlParameterizeOperator(lambda: "%s").apply("import sqlite3\n\n" + NO_DRIVER, 4)
     assert rewrite is not None and "name = ?" in rewrite.text
+
+
+def test_a_file_whose_evidence_disagrees_gets_no_fix_from_the_repository_style():
+    assert SqlParameterizeOperator(lambda: "%s").apply("import sqlite3\nimport cx_Oracle\n\n" + NO_DRIVER, 5) is None
 
 
 def test_placeholder_of_a_query_the_file_already_parameterises():
