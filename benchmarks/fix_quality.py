@@ -31,7 +31,7 @@ from promsec_ci.config import Options
 from promsec_ci.fingerprints import assign_fingerprints
 from promsec_ci.fixes import combine_fixes
 from promsec_ci.records import Finding, Level
-from promsec_ci.search import FixSearch
+from promsec_ci.search import FixSearch, configured_registry
 from promsec_ci.units import UnitIndex
 from promsec_ci.verify.similarity import token_similarity
 from promsec_ci.verify.static import RESIDUAL_RULES
@@ -343,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fix_quality: error: no dataset folder {args.data}", file=sys.stderr)
         return 2
 
-    search = FixSearch(Options(ggan=not args.no_ggan, llm=False, sql_paramstyle=args.sql_paramstyle), ".")
+    options = Options(ggan=not args.no_ggan, llm=False, sql_paramstyle=args.sql_paramstyle)
+    search = FixSearch(options, ".", registry=configured_registry(options, None))  # records have no repository
     ranker = "gGAN" if search.ranker is not None else "enumeration"
     for notice in search.notices:
         print(f"note: {notice.message}", file=sys.stderr)

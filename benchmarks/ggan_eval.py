@@ -76,7 +76,7 @@ def fixer_metrics(samples_by_record, model_dir: Path) -> dict:
     itself buys.
     """
     from promsec_ci.config import Options
-    from promsec_ci.search import FixSearch
+    from promsec_ci.search import FixSearch, configured_registry
 
     modes = {"ggan": (Options(ggan=True, model_dir=str(model_dir)), None),
              "enum": (Options(ggan=False), None),
@@ -85,7 +85,7 @@ def fixer_metrics(samples_by_record, model_dir: Path) -> dict:
     first_ok = []
     chosen: dict[str, list] = {}
     for mode, (options, ranker) in modes.items():
-        search = FixSearch(options, ".", ranker=ranker)
+        search = FixSearch(options, ".", registry=configured_registry(options, None), ranker=ranker)
         if mode == "ggan" and search.ranker is None:
             return {"error": "model did not load: " + "; ".join(n.message for n in search.notices)}
         units = fixed_units = fixed_findings = verifications = 0

@@ -92,7 +92,7 @@ class FixSearch:
                  ranker=None) -> None:
         self.options = options
         self.root = root
-        self.registry = registry if registry is not None else _configured_registry(options, root)
+        self.registry = registry if registry is not None else configured_registry(options, root)
         self.verifier = StaticVerifier(options)
         self.notices: list[Notice] = []
         self._run_notices: list[Notice] = []
@@ -372,8 +372,9 @@ def _call_statements(text: str, region: tuple[int, int]) -> list[int]:
     return sorted(lines)
 
 
-def _configured_registry(options: Options, root: str) -> OperatorRegistry:
-    """The project's operators, with the SQL operator told the repository's placeholder style."""
+def configured_registry(options: Options, root: str | None) -> OperatorRegistry:
+    """The project's operators, with the SQL operator told the placeholder style of the
+    repository at ``root`` (``None``: code that belongs to no repository, as dataset records)."""
     from promsec_ci.rewrite.paramstyle import fallback_style
     from promsec_ci.rewrite.sql_parameterize import SqlParameterizeOperator
 

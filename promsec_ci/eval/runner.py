@@ -42,10 +42,11 @@ class Engines:
     behavior: bool = False
 
     def __post_init__(self) -> None:
-        from promsec_ci.search import FixSearch
+        from promsec_ci.search import FixSearch, configured_registry
 
         self.analyzer = BanditAnalyzer(self.options.tests, self.options.skip)
-        self.search = FixSearch(self.options, self.root)
+        # Dataset records belong to no repository: the SQL placeholder comes from each record alone.
+        self.search = FixSearch(self.options, self.root, registry=configured_registry(self.options, None))
         from promsec_ci.llm import build_client
 
         self.client = build_client(self.options, self.root)  # also writes prompt-only records' first code

@@ -38,13 +38,15 @@ _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([
 _MAX_MODULES = 5000
 
 
-def fallback_style(options: Options, root: str) -> Callable[[], str | None]:
+def fallback_style(options: Options, root: str | None) -> Callable[[], str | None]:
     """The placeholder for files that show no driver, asked for only when one is needed: the
-    configured ``sql_paramstyle``, or with ``auto`` the one the repository agrees on (``None``
-    when nothing decides or its evidence disagrees)."""
+    configured ``sql_paramstyle``, or with ``auto`` the one the repository at ``root`` agrees on
+    (``None`` when nothing decides, its evidence disagrees, or there is no repository)."""
     if options.sql_paramstyle != "auto":
         configured = STYLES[options.sql_paramstyle]
         return lambda: configured
+    if root is None:
+        return lambda: None
     return cache(lambda: repository_style(Path(root)))
 
 

@@ -19,10 +19,18 @@ APIs with a documented placeholder of their own need no driver evidence:
   (https://docs.djangoproject.com/en/stable/topics/db/sql/#passing-parameters-into-raw).
 
 Quotes around a value go with it (``'%s'`` -> ``?``); a quoted literal mixing text and values
-becomes one parameter (``LIKE '%" + x + "%'`` -> ``LIKE ?`` with ``"%" + x + "%"``). A value in
-an identifier position (after FROM / JOIN / INTO / UPDATE / ORDER BY / SELECT, or glued to a
-name) cannot be a parameter: no rewrite. A constant spelled as a build (``f"SELECT 1"``) becomes
-a plain literal, which needs no placeholder, unless the variable is extended later (``+=``).
+becomes one parameter (``LIKE '%" + x + "%'`` -> ``LIKE ?`` with ``"%" + x + "%"``). Only a value
+can be a parameter (``rewrite/sql_positions.py``): a name, a keyword or a clause spliced in
+(``WHERE %s``, ``ORDER BY %s``, ``lower(%s) = 'a'``), DDL, text whose reading differs between
+databases (backslashes, ``#``, prefixed literals such as ``E'..'``) and values already made into
+literals (``repr(x)``, ``conn.escape(x)``) or rounded (``%f``) mean no rewrite. Comments are
+skipped, so an apostrophe in ``-- it's`` does not open a literal. Bound values keep their type,
+except that a number known to be one is made text in a quoted literal (``'{len(x)}'``) and
+truncated where ``%d`` truncated it. When the query is built in one statement and run in later
+ones, the values move to the executes: only values that read the same there (no call, nothing
+assigned or handed to a call in between, not read in a nested scope). A constant spelled as a
+build (``f"SELECT 1"``) becomes a plain literal, which needs no placeholder, unless the variable
+is extended later (``+=``).
 
 Sample::
 
@@ -46,10 +54,12 @@ from promsec_ci.rewrite.cst_tools import dotted_name, parse, wrapper_of
 from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, readers, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
 from promsec_ci.rewrite.sql_evidence import file_evidence, only_style
+from promsec_ci.rewrite.sql_positions import is_ddl, value_position
 from promsec_ci.rewrite.string_build import (
     Built,
     Slot,
     Text,
+    as_str,
     constant_build,
     decompose,
     fstring_of,
@@ -73,13 +83,7 @@ NAMED = ":"  # SQLAlchemy ``text()`` binds ``:name`` with a dict, on every drive
 _TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 _SQLALCHEMY_MODULES = frozenset({"sqlalchemy", "flask_sqlalchemy"})
 
-# Keywords after which the next token names a table, column or alias (no parameter can stand there).
-_IDENTIFIER_KEYWORDS = frozenset({"select", "from", "join", "into", "update", "table", "by", "as", "distinct",
-                                  "asc", "desc", "exists", "index", "database", "schema", "column", "alter"})
-_VALUE_KEYWORDS = frozenset({"where", "and", "or", "set", "values", "having", "limit", "offset", "on", "like",
-                             "not", "is", "between", "when", "then", "else", "case", "in", "glob", "regexp"})
-_LEFT_HAND_KEYWORDS = frozenset({"where", "and", "or", "set", "on", "having", "when", "not"})
-_COMPARISON = frozenset({"=", "<", ">", "!"})
+_NUMBER_CALLS = frozenset({"int", "float", "len", "sum", "round", "abs", "ord", "hash", "id"})
 _NAME_CHAR = re.compile(r"[\w.`\[\]]")
 
 
@@ -94,6 +98,14 @@ class Parameters:
 
     values: tuple[cst.BaseExpression, ...]
     names: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class _FileApis:
+    """What the file shows of the APIs its ``.query``/``.execute`` calls reach."""
+
+    pygresql: bool = False  # it calls PyGreSQL's result methods: ``db.query(sql)`` is PyGreSQL's
+    own_execute: bool = False  # it defines ``execute(self, sql)`` with no room for parameters
 
 
 @dataclass(frozen=True)
@@ -142,10 +154,10 @@ class SqlParameterizeOperator(Operator):
             return None
         evidence = file_evidence(module, aliases)
         style = only_style(evidence) if evidence else self.fallback_style()
-        pygresql = _calls_any(module, _PYGRESQL_RESULTS)
-        replacements = _same_statement(statement, aliases, style, pygresql)
+        apis = _FileApis(pygresql=_calls_any(module, _PYGRESQL_RESULTS), own_execute=_defines_execute(module))
+        replacements = _same_statement(statement, aliases, style, apis)
         if replacements is None:
-            replacements = _data_flow(statement, parents, aliases, style, pygresql)
+            replacements = _data_flow(statement, parents, aliases, style, apis)
         if not replacements:
             return None
         updated = module.visit(NodeSwapper(replacements))
@@ -183,6 +195,24 @@ def _wraps_text(node: cst.CSTNode) -> bool:
     return isinstance(first, cst.Call) and dotted_name(first.func) == "sqlalchemy.text"
 
 
+def _defines_execute(module: cst.Module) -> bool:
+    """Whether the file defines an ``execute`` that takes no parameters after the query
+    (``def execute(self, sql)``): its ``.execute(sql)`` calls may be that wrapper, not a driver's."""
+    found = False
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            nonlocal found
+            params = node.params
+            positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+            after_query = positional[2:] if positional[:1] in (["self"], ["cls"]) else positional[1:]
+            if node.name.value == "execute" and not after_query and not isinstance(params.star_arg, cst.Param):
+                found = True
+
+    module.visit(_Visitor())
+    return found
+
+
 def _calls_any(module: cst.Module, methods: frozenset[str]) -> bool:
     """Whether ``module`` calls a method named in ``methods`` anywhere."""
     found = False
@@ -197,7 +227,7 @@ def _calls_any(module: cst.Module, methods: frozenset[str]) -> bool:
 
 
 def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = False,
-           pygresql: bool = False) -> list[_Sink]:
+           apis: _FileApis | None = None) -> list[_Sink]:
     """The query-running calls in ``node`` (only in its header, for a compound statement, when
     ``header_only``); ``db.query(sql)`` too when the file uses PyGreSQL's query results."""
     found: list[_Sink] = []
@@ -208,9 +238,11 @@ def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = Fa
             name = resolve(func, aliases)
             if name == _FRAPPE_SQL:
                 found.append(_Sink(call, keyword_params=False, style="%s"))
-            elif isinstance(func, cst.Attribute) and func.attr.value == "execute":
-                found.append(_Sink(call, keyword_params=False, style=_sqlalchemy_style(func.value, aliases)))
-            elif pygresql and isinstance(func, cst.Attribute) and func.attr.value == "query":
+            elif isinstance(func, cst.Attribute) and func.attr.value == "execute" and not apis.own_execute:
+                style = _sqlalchemy_style(func.value, aliases)
+                if style is not None or not (dotted_name(func.value) or "").endswith("session"):
+                    found.append(_Sink(call, keyword_params=False, style=style))  # not an unknown ORM session
+            elif apis.pygresql and isinstance(func, cst.Attribute) and func.attr.value == "query":
                 found.append(_Sink(call, keyword_params=False, style=NUMBERED))
             elif name in _READ_SQL:
                 found.append(_Sink(call, keyword_params=True))
@@ -224,6 +256,7 @@ def _sinks(node: cst.CSTNode, aliases: Mapping[str, str], header_only: bool = Fa
 
     body_of = getattr(node, "body", None) if header_only and isinstance(node, cst.BaseCompoundStatement) else None
     django = "django" in imported_modules(aliases)
+    apis = apis or _FileApis()
     node.visit(_Visitor())
     return found
 
@@ -303,11 +336,11 @@ def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
 # --- the two shapes ----------------------------------------------------------------------------
 
 def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str], style: str | None,
-                    pygresql: bool) -> dict[cst.CSTNode, cst.CSTNode] | None:
+                    apis: _FileApis) -> dict[cst.CSTNode, cst.CSTNode] | None:
     """``cur.execute("..." % x)``: the query is built inside the call. A constant spelled as a
     build (``f"SELECT 1"``) needs no placeholder, so no driver evidence either."""
     replacements: dict[cst.CSTNode, cst.CSTNode] = {}
-    for sink in _sinks(statement, aliases, header_only=True, pygresql=pygresql):
+    for sink in _sinks(statement, aliases, header_only=True, apis=apis):
         first = next((a for a in sink.call.args if a.keyword is None and not a.star), None)
         constant = _constant_literal(first.value) if first is not None else None
         if constant is not None:
@@ -330,20 +363,20 @@ def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str], style: s
 
 
 def _data_flow(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
-               style: str | None, pygresql: bool) -> dict[cst.CSTNode, cst.CSTNode] | None:
+               style: str | None, apis: _FileApis) -> dict[cst.CSTNode, cst.CSTNode] | None:
     """``q = "..." % x`` then ``cur.execute(q)``; ``statement`` is either of the two."""
     constant = _constant_assignment(statement, parents)
     if constant is not None:
         return constant
     bound = assigned(statement)
     if bound is not None and _is_build(bound[1]):
-        return _link(statement, parents, aliases, style, pygresql)
-    for sink in _sinks(statement, aliases, header_only=True, pygresql=pygresql):
+        return _link(statement, parents, aliases, style, apis)
+    for sink in _sinks(statement, aliases, header_only=True, apis=apis):
         arg = _query_arg(sink)
         if arg is None or not isinstance(arg.value, cst.Name):
             continue
         assignment = find_assignment(statement, arg.value.value, parents, _is_build)
-        result = _link(assignment, parents, aliases, style, pygresql) if assignment is not None else None
+        result = _link(assignment, parents, aliases, style, apis) if assignment is not None else None
         if result is not None:
             return result
     return None
@@ -399,13 +432,13 @@ def _is_build(value: cst.BaseExpression) -> bool:
 
 
 def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
-          style: str | None, pygresql: bool) -> dict[cst.CSTNode, cst.CSTNode] | None:
+          style: str | None, apis: _FileApis) -> dict[cst.CSTNode, cst.CSTNode] | None:
     """Rewrite ``name = <build>`` and every later ``execute(name)`` that reads it."""
     flow = readers(assignment, parents)
     built = decompose(flow.value) if flow is not None else None
     if built is None:
         return None
-    sinks = [s for statement in flow.between for s in _sinks(statement, aliases, pygresql=pygresql)
+    sinks = [s for statement in flow.between for s in _sinks(statement, aliases, apis=apis)
              if any(_is_query_name(s, use) for use in flow.uses)]
     if len(sinks) != len(flow.uses):
         return None  # the query is also read by something other than an execute
@@ -413,13 +446,20 @@ def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], a
     if len(placeholders) != 1 or None in placeholders:
         return None  # no evidence, or one text for APIs wanting different placeholders
     style = placeholders.pop()
-    # The values are now read at the executes: none of them may change in between.
+    # The values are now read at the executes: none of them may change in between, nor be
+    # evaluated more than once, nor be read in another scope.
     read = {n for slot in built.slots for n in dotted_prefixes(slot.node)}
     written: set[str] = set()
     for statement in flow.between:
         written |= stored(statement)
-    if read & written:
+    if read & written or any(_in_nested_scope(use, flow.between, parents) for use in flow.uses):
         return None
+    if not (len(flow.uses) == 1 and len(flow.between) == 1):  # statements in between, or executes
+        if not all(_stable(slot.node) for slot in built.slots):
+            return None  # ``next(ids)``: would run again, and later
+        containers = {name for slot in built.slots for name in _subscripted(slot.node)}
+        if containers & set().union(*(_handed_over(statement) for statement in flow.between)):
+            return None  # ``names[0]`` after ``names.pop(0)`` is another value
     result = parameterize(built, flow.value, style)
     if result is None:
         return None
@@ -428,6 +468,65 @@ def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], a
     for sink in sinks:
         replacements[sink.call] = _with_params(sink, params)
     return replacements
+
+
+def _stable(node: cst.BaseExpression) -> bool:
+    """A variable, an attribute chain, a constant, an item of one (``row[0]``), or ``str()``/
+    ``int()`` of those: reading it again later gives the same value unless something assigns it
+    or hands its container to a call (which ``_link`` checks)."""
+    if isinstance(node, cst.Call):
+        return _callee(node) in ("str", "int") and len(node.args) == 1 and _stable(node.args[0].value)
+    if isinstance(node, cst.Subscript):
+        return _stable(node.value) and all(isinstance(e.slice, cst.Index) and _stable(e.slice.value)
+                                           for e in node.slice)
+    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) or dotted_name(node) is not None
+
+
+def _subscripted(node: cst.CSTNode) -> set[str]:
+    """The containers ``node`` reads items of (``row`` for ``row[0]``)."""
+    found: set[str] = set()
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Subscript(self, subscript: cst.Subscript) -> None:
+            found.add(dotted_name(subscript.value) or "")
+
+    node.visit(_Visitor())
+    return found - {""}
+
+
+def _handed_over(statement: cst.CSTNode) -> set[str]:
+    """What ``statement``'s calls may change: the objects whose methods it calls
+    (``names`` for ``names.pop(0)``) and the variables it passes (``fill(row)``)."""
+    found: set[str] = set()
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            if isinstance(call.func, cst.Attribute):
+                found.add(dotted_name(call.func.value) or "")
+            found.update(dotted_name(arg.value) or "" for arg in call.args)
+
+    statement.visit(_Visitor())
+    return found - {""}
+
+
+def _in_nested_scope(use: cst.CSTNode, statements: tuple[cst.CSTNode, ...],
+                     parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether ``use`` sits in a function, lambda, class or comprehension inside ``statements``:
+    a value read there may see that scope's own variables."""
+    scopes = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+    child, current = use, parents.get(use)
+    outermost_iterable = None  # ``[r for r in cur.execute(q)]``: evaluated in the enclosing scope
+    while current is not None:
+        if isinstance(current, cst.CompFor) and child is current.iter:
+            outermost_iterable = current
+        elif isinstance(current, scopes):
+            if outermost_iterable is None or getattr(current, "for_in", None) is not outermost_iterable:
+                return True
+            outermost_iterable = None
+        if current in statements:
+            return False
+        child, current = current, parents.get(current)
+    return False
 
 
 def _is_query_name(sink: _Sink, use: cst.Name) -> bool:
@@ -450,6 +549,8 @@ def parameterize(built: Built, node: cst.BaseExpression,
     """
     if style == NAMED and _TEXT_BIND.search(built.literal_text):
         return None  # text() would take that literal ``:word`` for a bind parameter
+    if is_ddl(built.literal_text):
+        return None  # no parameters in CREATE / ALTER / DROP
     stream: list[tuple[str, int] | Slot] = []
     for part in built.parts:
         if isinstance(part, Text):
@@ -462,16 +563,25 @@ def parameterize(built: Built, node: cst.BaseExpression,
     while i < len(stream):
         item = stream[i]
         if isinstance(item, Slot):
-            after = "".join(c[0] for c in _text_until_slot(stream, i + 1))
-            before = "".join(c[0] for c in out)
-            if not _value_position(before, after) or _glued(out, stream, i):
+            after = _text_until_slot(stream, i + 1)
+            if not value_position(_chars(out), after) or _glued(out, stream, i):
                 return None
-            mark = binds.add(_bare(unwrap_str(item.node) if item.conversion in ("raw", "str") else item.node))
+            value = _slot_value(item)
+            if value is None:
+                return None
+            mark = binds.add(value)
             piece = out[-1][1] if out else _next_piece(stream, i)
             out.extend((ch, piece) for ch in mark)
             i += 1
             continue
         ch, piece = item
+        comment_end = _comment_end(stream, i)
+        if comment_end is not None:
+            if comment_end < 0:
+                return None  # a value inside a comment, or a comment left open
+            out.extend(_escape_text(stream[i:comment_end], style, quoted=False))
+            i = comment_end
+            continue
         if ch in "'\"`":
             close = _closing_quote(stream, i, ch)
             if close is None:
@@ -481,14 +591,14 @@ def parameterize(built: Built, node: cst.BaseExpression,
                 out.extend(_escape_text(stream[i:close + 1], style, quoted=True))
                 i = close + 1
                 continue
-            if ch == "`" or not _value_position("".join(c[0] for c in out), ""):
-                return None  # a value inside a quoted identifier, or a quoted string where a name goes
+            if ch == "`" or out and _NAME_CHAR.match(out[-1][0]):
+                return None  # a quoted identifier, or a prefixed literal (N'..', E'..', X'..')
+            if not value_position(_chars(out), _text_until_slot(stream, close + 1), quoted=ch == "'"):
+                return None  # a quoted string where a name goes
             value = _section_value(section, ch, built)
             if value is None:
                 return None
             mark = binds.add(value)
-            if out and _NAME_CHAR.match(out[-1][0]):
-                out.append((" ", piece))  # 'a'and -> ? and, not ?and
             out.extend((p, piece) for p in mark)
             i = close + 1
             following = stream[i] if i < len(stream) else None
@@ -497,6 +607,8 @@ def parameterize(built: Built, node: cst.BaseExpression,
             continue
         if ch == "?" and style == "?" or ch == "$" and style == NUMBERED:
             return None  # a bare ? (or $) in the text would read as a placeholder
+        if ch in "#\\":
+            return None  # a MySQL comment or a backslash escape: the text's meaning depends on the database
         out.extend(_escape_text([item], style, quoted=False))
         i += 1
     return _render(out, built, node), binds.parameters()
@@ -518,8 +630,8 @@ class _Binds:
         if self.style != NAMED:
             self.values.append(value)
             return self.style
-        code = cst.Module(body=[]).code_for_node(value)
-        if code not in self._by_code:  # the same expression twice binds one name
+        code = cst.Module(body=[]).code_for_node(value) if _stable(value) else str(id(value))
+        if code not in self._by_code:  # the same variable twice binds one name; ``next(ids)`` twice, two
             self._by_code[code] = _bind_name(value, set(self.names))
             self.values.append(value)
             self.names.append(self._by_code[code])
@@ -532,6 +644,7 @@ class _Binds:
 def _bind_name(value: cst.BaseExpression, taken: set[str]) -> str:
     """``user_id`` for ``user_id`` / ``self.user_id`` / ``form["user_id"]``, else ``p1``, ``p2``, ..."""
     base = ""
+    value = unwrap_str(value)
     if isinstance(value, cst.Name):
         base = value.value
     elif isinstance(value, cst.Attribute):
@@ -547,13 +660,34 @@ def _bind_name(value: cst.BaseExpression, taken: set[str]) -> str:
     return name
 
 
-def _text_until_slot(stream, start: int) -> list[tuple[str, int]]:
+def _text_until_slot(stream, start: int) -> str:
     text = []
     for item in stream[start:]:
         if isinstance(item, Slot):
             break
-        text.append(item)
-    return text
+        text.append(item[0])
+    return "".join(text)
+
+
+def _chars(out: list[tuple[str, int]]) -> str:
+    return "".join(c[0] for c in out)
+
+
+def _comment_end(stream, start: int) -> int | None:
+    """Where a ``--`` or ``/* */`` comment starting at ``start`` ends (exclusive); ``None`` when
+    none starts there, ``-1`` when it holds a value or never closes."""
+    pair = "".join(item[0] for item in stream[start:start + 2] if not isinstance(item, Slot))
+    if pair not in ("--", "/*"):
+        return None
+    closing = "\n" if pair == "--" else "*/"
+    i = start + 2
+    while i < len(stream):
+        if isinstance(stream[i], Slot):
+            return -1
+        if "".join(item[0] for item in stream[i:i + len(closing)] if not isinstance(item, Slot)) == closing:
+            return i + len(closing)
+        i += 1
+    return len(stream) if pair == "--" else -1
 
 
 def _next_piece(stream, start: int) -> int:
@@ -572,30 +706,14 @@ def _glued(out: list[tuple[str, int]], stream, index: int) -> bool:
         isinstance(after_item, Slot)
 
 
-def _value_position(before: str, after: str) -> bool:
-    """Whether a value may stand between ``before`` and ``after`` (not a table/column name)."""
-    tokens = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\S", before)
-    following = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\S", after)
-    next_token = following[0].lower() if following else ""
-    if tokens and tokens[-1] in _COMPARISON:
-        return True
-    for token in reversed(tokens):
-        word = token.lower()
-        if word in _IDENTIFIER_KEYWORDS:
-            return False
-        if word == "in":
-            return False  # IN (...) usually receives a joined list: one parameter cannot stand for it
-        if word in _VALUE_KEYWORDS:
-            if word in _LEFT_HAND_KEYWORDS and (next_token in _COMPARISON or next_token in ("like", "in", "is")):
-                return False  # ``WHERE <value> = 1``: the value names a column
-            return True
-    return False
-
-
 def _closing_quote(stream, start: int, quote: str) -> int | None:
+    """The index of the quote closing the literal opened at ``start``; ``None`` when it never
+    closes or holds a backslash (an escape in MySQL, a plain character in standard SQL)."""
     i = start + 1
     while i < len(stream):
         item = stream[i]
+        if not isinstance(item, Slot) and item[0] == "\\":
+            return None
         if not isinstance(item, Slot) and item[0] == quote:
             nxt = stream[i + 1] if i + 1 < len(stream) else None
             if quote != "`" and nxt is not None and not isinstance(nxt, Slot) and nxt[0] == quote:
@@ -607,7 +725,10 @@ def _closing_quote(stream, start: int, quote: str) -> int | None:
 
 
 def _section_value(section, quote: str, built: Built) -> cst.BaseExpression | None:
-    """The parameter standing for a quoted SQL literal that contains values."""
+    """The parameter standing for a quoted SQL literal that contains values: text, as the
+    literal was. A value known to be a number is converted (``'{len(x)}'`` -> ``str(len(x))``:
+    an int compares differently with text); one of unknown type is bound as it is, as developers
+    do (in practice a string)."""
     parts: list[Text | Slot] = []
     text = ""
     piece = 0
@@ -615,14 +736,15 @@ def _section_value(section, quote: str, built: Built) -> cst.BaseExpression | No
     while i < len(section):
         item = section[i]
         if isinstance(item, Slot):
+            if _slot_value(item) is None or item.conversion == "int" and _is_number(item.node) \
+                    and not _is_int(item.node):
+                return None  # binding would change the text (``'%d'`` truncating ``total / 2``)
             if text:
                 parts.append(Text(text, piece))
                 text = ""
             parts.append(item)
         else:
             ch, piece = item
-            if ch == "\\":
-                return None  # backslash escapes differ between databases
             if ch == quote:
                 i += 1  # '' -> '
             text += ch
@@ -631,10 +753,51 @@ def _section_value(section, quote: str, built: Built) -> cst.BaseExpression | No
         parts.append(Text(text, piece))
     like = built.pieces[0] if built.pieces else None
     if len(parts) == 1:
-        return _bare(parts[0].node)
+        return _bare(as_str(parts[0]) if _is_number(parts[0].node) else parts[0].node)
     if built.kind == "add" and all(p.conversion == "raw" for p in parts if isinstance(p, Slot)):
         return plus_chain(parts, like)
     return fstring_of(parts, like)
+
+
+def _slot_value(slot: Slot) -> cst.BaseExpression | None:
+    """The parameter for an unquoted value, or ``None`` when binding it would change the text
+    the program produced (``%f`` rounds, ``repr()`` and escaping functions add quotes). A value
+    of unknown type is bound as it is, as developers do."""
+    if slot.conversion == "float" or _pre_quoted(slot.node):
+        return None
+    node = slot.node
+    if slot.conversion == "int" and _is_number(node) and not _is_int(node):
+        return cst.Call(func=cst.Name("int"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[]))])  # %d truncated
+    return _bare(unwrap_str(node))
+
+
+def _is_number(node: cst.BaseExpression) -> bool:
+    """A number literal, a call that returns one (``len(x)``), or arithmetic on either."""
+    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
+        return True
+    if isinstance(node, cst.Call):
+        return isinstance(node.func, cst.Name) and node.func.value in _NUMBER_CALLS
+    if isinstance(node, cst.UnaryOperation):
+        return _is_number(node.expression)
+    if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.Modulo):
+        return _is_number(node.left) or _is_number(node.right)
+    return False
+
+
+def _is_int(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) or isinstance(node, cst.Call) and _callee(node) in ("int", "len", "ord")
+
+
+def _pre_quoted(node: cst.BaseExpression) -> bool:
+    """``repr(x)``, ``conn.escape(x)``, ``escape_string(x)``, ``literal(x)``: text already made
+    into (or for) an SQL literal; bound as a value it would keep its quotes or backslashes."""
+    name = _callee(node) if isinstance(node, cst.Call) else ""
+    return name in ("repr", "ascii", "literal", "quote", "mogrify") or "escape" in name
+
+
+def _callee(call: cst.Call) -> str:
+    func = call.func
+    return func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
 
 
 def _bare(node: cst.BaseExpression) -> cst.BaseExpression:

@@ -564,3 +564,182 @@ def test_sqlalchemy_session_in_a_file_importing_it():
 )
 def test_api_specific_refusals(operator, source):
     assert refuses(operator, source, 2)
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        # a clause, a condition or a whole row where a value was expected
+        ('cur.execute("SELECT id FROM users WHERE %s" % " AND ".join(conditions))', 4),
+        ('cur.execute("SELECT id FROM users WHERE active = 1 AND " + extra)', 4),
+        ('cur.execute("SELECT id FROM users WHERE active = 1 " + order_clause)', 4),
+        ('cur.execute("INSERT INTO users (name, created) VALUES (%s)" % row)', 4),
+        ('cur.execute("INSERT INTO users VALUES (%s)" % row)', 4),
+        ('cur.execute("SELECT id FROM users WHERE created IS %s" % null_test)', 4),
+        # a column, not a value
+        ("cur.execute(\"SELECT id FROM users WHERE %s NOT LIKE '%s'\" % (column, pattern))", 4),
+        ('cur.execute("SELECT id FROM users WHERE %s BETWEEN 1 AND 5" % column)', 4),
+        ("cur.execute(\"SELECT id FROM users WHERE lower(%s) = 'a'\" % column)", 4),
+        ("cur.execute('SELECT id FROM users WHERE \"%s\" = 1' % column)", 4),
+        # text whose meaning depends on the database, or where no parameter may stand
+        ("cur.execute(\"SELECT id FROM users WHERE note = 'it\\\\'s' AND name = '%s'\" % name)", 4),
+        ("cur.execute(\"SELECT id FROM users # it's\\nWHERE name = '%s'\" % name)", 4),
+        ("cur.execute(\"SELECT id FROM users WHERE data = X'%s'\" % blob)", 4),
+        ("cur.execute(\"CREATE VIEW v AS SELECT id FROM users WHERE name = '%s'\" % name)", 4),
+        ("cur.execute(\"SELECT id FROM users -- by %s\\nWHERE id = 1\" % who)", 4),
+        # a value already made into a literal, or formatted in a way a parameter would not be
+        ('cur.execute("SELECT id FROM users WHERE name = %s" % repr(name))', 4),
+        ("cur.execute(\"SELECT id FROM users WHERE name = '%s'\" % conn.escape_string(name))", 4),
+        ('cur.execute("SELECT id FROM users WHERE score >= %f" % score)', 4),
+        ("cur.execute(\"SELECT id FROM users WHERE age = '%d'\" % (total / 2))", 4),
+    ],
+)
+def test_no_parameter_where_no_value_stands(body, line):
+    source = f"import sqlite3\n\ndef find(cur, *values):\n    {body}\n"
+    assert rules(source)["B608"] >= 1
+    assert SqlParameterize.apply(source, line) is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the value may change between the build and the execute
+        """\
+        import sqlite3
+
+        def first(cur, names):
+            q = "SELECT id FROM users WHERE name = '%s'" % names[0]
+            names.pop(0)
+            return cur.execute(q).fetchall()
+        """,
+        # read again by a second execute: next() would run twice
+        """\
+        import sqlite3
+
+        def twice(cur, ids):
+            q = "SELECT id FROM users WHERE id = %d" % next(ids)
+            cur.execute(q)
+            cur.execute(q)
+        """,
+        # read in a nested scope, which sees the later name = name.upper()
+        """\
+        import sqlite3
+
+        def lookup(cur, name):
+            q = "SELECT id FROM users WHERE name = '%s'" % name
+            def fetch():
+                return cur.execute(q).fetchall()
+            name = name.upper()
+            return fetch(), name
+        """,
+        # read in a comprehension, whose i is not the i the query was built with
+        """\
+        import sqlite3
+
+        def rows(cur, i):
+            q = "SELECT name FROM users WHERE id = %d" % i
+            return [cur.execute(q).fetchone() for i in range(3)]
+        """,
+        # .execute is the file's own wrapper, which takes no parameters
+        """\
+        import sqlite3
+
+        class Db:
+            def execute(self, sql):
+                return self.cur.execute(sql)
+
+            def find(self, name):
+                return self.execute("SELECT id FROM users WHERE name = '%s'" % name)
+        """,
+        # a session of an ORM the file does not show: not a DB-API cursor
+        """\
+        import sqlite3
+
+        def find(session, name):
+            return session.execute("SELECT id FROM users WHERE name = '%s'" % name)
+        """,
+    ],
+    ids=["mutated", "two-readers", "closure", "comprehension", "own-execute", "unknown-session"],
+)
+def test_no_fix_when_reading_the_values_later_or_elsewhere_would_change_them(source):
+    line = next(i for i, text in enumerate(dedent(source).splitlines(), 1) if "SELECT" in text)
+    assert refuses(SqlParameterize, source, line)
+
+
+def test_comments_are_skipped_when_finding_the_quotes_around_a_value(tmp_path):
+    source = '''\
+        import sqlite3
+
+        def find(cur, name):
+            cur.execute("""
+                SELECT id FROM users   -- the user's id
+                WHERE name = '%s'      -- it's unique
+            """ % name)
+            return cur.fetchall()
+        '''
+    rewrite = SqlParameterize.apply(dedent(source), 4)
+    assert rewrite is not None and "WHERE name = ?      -- it's unique" in rewrite.text
+    find = run_module(tmp_path, "fixed", rewrite.text)["find"]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE users (id INTEGER, name TEXT)")
+    conn.execute("INSERT INTO users VALUES (1, 'alice')")
+    assert find(conn.cursor(), "alice") == [(1,)]
+    assert find(conn.cursor(), "' OR 1=1 -- ") == []
+
+
+def test_numbers_keep_the_text_the_format_gave():
+    source = dedent("""\
+        import sqlite3
+
+        def page(cur, total, items):
+            cur.execute("SELECT id FROM users WHERE size = '%s' LIMIT %d" % (len(items), total / 2))
+        """)
+    rewrite = SqlParameterize.apply(source, 4)
+    assert rewrite is not None
+    assert 'cur.execute("SELECT id FROM users WHERE size = ? LIMIT ?", (str(len(items)), int(total / 2)))' \
+        in rewrite.text
+
+
+def test_named_binds_merge_a_variable_read_twice_but_not_two_calls():
+    source = dedent("""\
+        import sqlalchemy
+
+        def add(engine, ids, user_id):
+            engine.execute("INSERT INTO t VALUES (%d, %d), (%d, %d)" % (next(ids), user_id, next(ids), user_id))
+        """)
+    rewrite = SqlParameterize.apply(source, 4)
+    assert rewrite is not None
+    assert ('sqlalchemy.text("INSERT INTO t VALUES (:p1, :user_id), (:p2, :user_id)"), '
+            '{"p1": next(ids), "user_id": user_id, "p2": next(ids)})') in rewrite.text
+
+
+@pytest.mark.parametrize(
+    ("statement", "fixed"),
+    [
+        ("cur.execute(\"insert into posts values('%s')\" % content)",
+         'cur.execute("insert into posts values(?)", (content,))'),
+        ("cur.execute(\"UPDATE a SET solved = concat('%s,', solved) WHERE id = 1\" % pid)",
+         'cur.execute("UPDATE a SET solved = concat(?, solved) WHERE id = 1", (f"{pid},",))'),
+        ("cur.execute(\"SELECT id FROM users WHERE name IN ('%s', '%s')\" % (a, b))",
+         'cur.execute("SELECT id FROM users WHERE name IN (?, ?)", (a, b))'),
+    ],
+    ids=["one-quoted-value-row", "function-argument", "in-list-of-literals"],
+)
+def test_a_single_quoted_literal_is_one_value_as_an_argument_or_list_element(statement, fixed):
+    source = f"import sqlite3\n\ndef run(cur, content, pid, a, b):\n    {statement}\n"
+    rewrite = SqlParameterize.apply(source, 4)
+    assert rewrite is not None and f"    {fixed}\n" in rewrite.text
+
+
+def test_an_item_read_later_is_bound_when_nothing_in_between_can_change_its_container():
+    source = dedent("""\
+        import sqlite3
+
+        def unsubscribe(c, email_str):
+            q1 = "UPDATE subs SET active = 0 WHERE email = '%s'" % (email_str[0])
+            q2 = "UPDATE subs SET reason = 'gone' WHERE email = '%s'" % (email_str[0])
+            c.execute(q1)
+            c.execute(q2)
+        """)
+    rewrite = SqlParameterize.apply(source, 4)
+    assert rewrite is not None and "    c.execute(q1, (email_str[0],))\n" in rewrite.text
