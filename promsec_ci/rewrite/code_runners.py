@@ -18,7 +18,7 @@ from dataclasses import dataclass
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "ash", "busybox"})
 # Interpreters and their options whose argument is the program text.
 _INTERPRETERS = {
-    "python": frozenset({"-c"}), "python2": frozenset({"-c"}), "python3": frozenset({"-c"}),
+    "python": frozenset({"-c"}), "pypy": frozenset({"-c"}),
     "perl": frozenset({"-e", "-E"}), "ruby": frozenset({"-e"}), "node": frozenset({"-e", "-p", "--eval", "--print"}),
     "nodejs": frozenset({"-e", "-p", "--eval", "--print"}), "php": frozenset({"-r"}), "lua": frozenset({"-e"}),
     "Rscript": frozenset({"-e"}), "osascript": frozenset({"-e"}), "tclsh": frozenset(),
@@ -26,17 +26,19 @@ _INTERPRETERS = {
     "powershell": frozenset({"-c", "-Command", "-command", "-EncodedCommand"}),
 }
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk"})
+# ``python3.11``, ``perl5.36``, ``pypy3``: the interpreter's family.
+_VERSIONED = re.compile(r"(python|pypy|perl|ruby|node|php|lua)[\d.]*")
 # Join their arguments into a command line for a shell (here or on another host).
-_JOINERS = frozenset({"eval", "ssh", "su", "watch", "parallel", "script"})
+_JOINERS = frozenset({"eval", "ssh", "su", "runuser", "watch", "parallel", "script", "trap"})
 # Run the command given by their first argument that is not an option.
 _WRAPPERS = frozenset({"sudo", "doas", "env", "nohup", "nice", "time", "timeout", "exec", "command", "xargs",
-                       "chroot", "setsid", "stdbuf", "ionice", "taskset", "strace", "ltrace", "runuser",
-                       "unbuffer", "fakeroot", "firejail"})
+                       "chroot", "setsid", "stdbuf", "ionice", "taskset", "strace", "ltrace", "unbuffer",
+                       "fakeroot", "firejail", "flock"})
 # Wrapper options that take the next word as their argument (``sudo -u me cmd``).
 _WRAPPER_OPTION_ARGUMENTS = {
     "sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-U", "-r", "-t"}), "doas": frozenset({"-u", "-C"}),
     "env": frozenset({"-u", "-C"}), "nice": frozenset({"-n"}), "timeout": frozenset({"-s", "-k"}),
-    "ionice": frozenset({"-c", "-n"}), "runuser": frozenset({"-u", "-g"}),
+    "ionice": frozenset({"-c", "-n"}),
     "xargs": frozenset({"-I", "-n", "-P", "-d", "-a", "-E", "-L", "-s"}),
 }
 # Shell words that come before a command rather than being one (``if ...; then bash -c ...``).
@@ -54,9 +56,21 @@ class Word:
 
 
 def runs_value_as_code(words: Sequence[Word]) -> bool:
-    """Whether the simple command ``words`` gives a value to a program that runs it as code."""
+    """Whether the simple command ``words`` gives a value to a program that runs it as code:
+    the program it runs, or a runner named further in, behind a wrapper or option this module
+    does not know (``flock lock sh -c ...``, ``taskset -c 0 bash -c ...``)."""
     found = _program(words)
-    return found is not None and _gives_code(*found)
+    if found is not None and _gives_code(*found):
+        return True
+    return any(not word.has_value and is_code_runner(word.text) and _gives_code(runner(word.text), list(words[i + 1:]))
+               for i, word in enumerate(words))
+
+
+def is_code_runner(word: str) -> bool:
+    """Whether ``word`` names a shell, an interpreter or a program that joins its arguments into
+    code (``bash``, ``/usr/bin/python3.11``, ``eval``, ``ssh``, ``trap``)."""
+    name = runner(word)
+    return name in _SHELLS or name in _INTERPRETERS or name in _JOINERS
 
 
 def reads_code_from_stdin(words: Sequence[Word]) -> bool:
@@ -84,7 +98,7 @@ def _program(words: Sequence[Word]) -> tuple[str, list[Word]] | None:
         program = words[index]
         if program.has_value:
             return None  # a program chosen by name; whether it may be is the caller's rule
-        name = program.text.rsplit("/", 1)[-1]
+        name = runner(program.text)
         if name not in _WRAPPERS:
             return name, list(words[index + 1:])
         index += 1
@@ -96,15 +110,23 @@ def _program(words: Sequence[Word]) -> tuple[str, list[Word]] | None:
     return None
 
 
+def runner(word: str) -> str:
+    """The program's name without folder or version (``/usr/bin/python3.11`` -> ``python``)."""
+    name = word.rsplit("/", 1)[-1]
+    versioned = _VERSIONED.fullmatch(name)
+    return versioned.group(1) if versioned else name
+
+
 def _gives_code(name: str, args: list[Word]) -> bool:
+    # Options anywhere count, not only leading ones: ``bash -o pipefail -c ...`` (``-o`` takes
+    # ``pipefail``), clustered ones too (``python3 -Bc``, ``perl -ne``).
+    options = [arg.text for arg in args if arg.text.startswith("-") and not arg.has_value]
     if name in _JOINERS:
         return any(arg.has_value for arg in args)
     if name in _SHELLS:
-        return any(_SHELL_CODE_FLAG.fullmatch(option) for option in _leading_options(args)) \
-            and any(arg.has_value for arg in args)
+        return any(_SHELL_CODE_FLAG.fullmatch(option) for option in options) and any(arg.has_value for arg in args)
     if name in _INTERPRETERS:
-        return bool(_INTERPRETERS[name].intersection(_leading_options(args))) and any(arg.has_value for arg in args)
-    options = [arg.text for arg in args if arg.text.startswith("-") and not arg.has_value]
+        return _code_option(_INTERPRETERS[name], options) and any(arg.has_value for arg in args)
     if name in _AWKS:
         return "-f" not in options and _first_operand_has_value(args, with_argument=("-F", "-v", "-f"))
     if name == "sed":
@@ -114,6 +136,12 @@ def _gives_code(name: str, args: list[Word]) -> bool:
     if name == "find":
         return any(arg.has_value for arg in _after(args, ("-exec", "-execdir", "-ok", "-okdir"), rest=True))
     return False
+
+
+def _code_option(flags: frozenset[str], options: list[str]) -> bool:
+    """Whether an option is one of ``flags``, alone or in a cluster of short ones (``-ne``)."""
+    short = {flag[1] for flag in flags if len(flag) == 2}
+    return any(option in flags or not option.startswith("--") and short.intersection(option[1:]) for option in options)
 
 
 def _leading_options(args: list[Word]) -> list[str]:

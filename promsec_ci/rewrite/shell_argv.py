@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Mapping
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Rewrite
@@ -50,6 +51,7 @@ from promsec_ci.rewrite.resolve import (
 )
 from promsec_ci.rewrite.shell_script import may_run_on_windows, script_argv
 from promsec_ci.rewrite.string_build import (
+    Built,
     Slot,
     Text,
     as_str,
@@ -66,6 +68,7 @@ _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
 # and cmd.exe's internal commands (``os.system("cls")``). Without the shell they do not run.
 _SHELL_ONLY = frozenset({
     "cd", "source", ".", "export", "alias", "unalias", "set", "unset", "exit", "exec", "eval", "trap",
+    "command",
     "ulimit", "umask", "shift", "read", "wait", "jobs", "fg", "bg", "hash", "readonly", "return",
     "local", "declare", "typeset", "shopt", "history", "builtin", "pushd", "popd", "dirs", "type",
     "cls", "dir", "copy", "del", "erase", "ren", "rename", "move", "md", "rd", "start", "ver", "vol",
@@ -306,11 +309,18 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         # "code --wait": the shell splits it into words), or by a file name pattern. A quoted
         # value (``'"' + vmd + '" -dispdev text'``) is one word for the shell too.
         return None
-    if "".join(part.text for part in words[0] if isinstance(part, Text)).lower() in _SHELL_ONLY:
+    program = "".join(part.text for part in words[0] if isinstance(part, Text)).lower()
+    if program in _SHELL_ONLY:
         return None  # a shell built-in: there is no program to run without the shell
-    if runs_value_as_code([Word("".join(p.text for p in w if isinstance(p, Text)), _has_slot(w)) for w in words]):
+    if program == "echo" and any(_has_slot(w) or _text(w).startswith("-") or "\\" in _text(w) for w in words[1:]):
+        return None  # sh's echo reads backslash escapes (and no options) that /bin/echo does not
+    if runs_value_as_code([Word(_text(w), _has_slot(w)) for w in words]):
         return None  # bash -c, ssh, awk programs: another interpreter would still parse the value
     return words
+
+
+def _text(word: list[Text | Slot]) -> str:
+    return "".join(p.text for p in word if isinstance(p, Text))
 
 
 def _has_slot(word: list[Text | Slot]) -> bool:
@@ -409,6 +419,9 @@ def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False,
     """The argument list for the command ``node``: shell-free (``argv_for``) when it can be, else,
     with ``scripts``, ``/bin/sh`` running the constant text with the values as its parameters
     (``shell_script``); ``globs``, ``streams``: see ``argv_for``."""
+    built = decompose(node)
+    if built is not None and any(_several_words(slot) or _run_again(slot, built) for slot in built.slots):
+        return None
     found: dict[str, str] | None = None if streams is None else {}
     argv = argv_for(node, globs, found)
     if argv is not None:
@@ -416,6 +429,22 @@ def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False,
             streams.update(found)
         return argv
     return script_argv(node) if scripts else None
+
+
+def _several_words(slot: Slot) -> bool:
+    """``" ".join(files)``: a value the shell split into several arguments."""
+    node = slot.node
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "join"):
+        return False
+    separator = node.func.value
+    return not isinstance(separator, cst.SimpleString) or not isinstance(separator.evaluated_value, str) \
+        or any(ch.isspace() for ch in separator.evaluated_value)
+
+
+def _run_again(slot: Slot, built: Built) -> bool:
+    """``"cp {0} {0}.bak".format(next(names))``: one call the command now needs twice."""
+    calls = [s for s in built.slots if s.node is slot.node]
+    return len(calls) > 1 and bool(m.findall(slot.node, m.Call()))
 
 
 def prepare_flow(source: str, line: int,

@@ -16,11 +16,17 @@ Refused (``None``): commands without values (nothing to separate); a value as th
 outside quotes (the shell split it into words: ``editor + " " + path``); a value right after
 ``$`` or ``\\``, or anywhere in a text with command substitution, ``${...}``, here-documents or
 comments, where the quoting around a value is not the one read here; a value that a program in
-the script would run as code (``code_runners``: ``bash -c``, ``ssh``, ``| bash``); and modules
-that look at the platform or use Windows-only modules, which may run where there is no ``/bin/sh``.
+the script would run as code (``code_runners``: ``bash -c``, ``ssh``, ``| bash``), and any
+script naming a shell, interpreter or ``eval`` (a variable could carry a value there); scripts
+with positional parameters of their own (``$1``, ``$@``, ``shift``, ``set``, functions), which
+the values would replace; and modules that look at the platform or use Windows-only modules,
+which may run where there is no ``/bin/sh``.
 """
 
 from __future__ import annotations
+
+import re
+from itertools import pairwise
 
 import libcst as cst
 
@@ -28,6 +34,7 @@ from promsec_ci.rewrite.code_runners import (
     ASSIGNMENT,
     RESERVED_WORDS,
     Word,
+    is_code_runner,
     reads_code_from_stdin,
     runs_value_as_code,
 )
@@ -42,6 +49,8 @@ _PLATFORM_CHECKS = frozenset({"os.name", "sys.platform", "platform.system", "pla
 _WINDOWS_MODULES = frozenset({"msvcrt", "winreg", "_winreg", "win32api", "win32con", "win32com", "pywintypes"})
 _CONTEXT_CHANGERS = ("`", "$(", "${", "<<")  # the quoting inside them is not the one around them
 _COMMAND_SEPARATORS = set(";|&()\n")
+# The script's own positional parameters, or what sets them: the values would take their place.
+_OWN_PARAMETERS = re.compile(r"\$[0-9@*#]|\b(?:shift|set|getopts)\b|\w\s*\(\s*\)")
 
 
 def _checks_platform(module: cst.Module) -> bool:
@@ -71,8 +80,13 @@ def script_argv(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
     built = decompose(node)
     if built is None or not built.slots:
         return None
-    if any(marker in built.literal_text for marker in _CONTEXT_CHANGERS):
+    if any(marker in built.literal_text for marker in _CONTEXT_CHANGERS) or _OWN_PARAMETERS.search(built.literal_text):
         return None
+    if any(is_code_runner(word) for word in built.literal_text.split()):
+        return None  # ``NAME=%s; sh -c "echo $NAME"``: a value may reach a runner through a variable
+    if any(isinstance(part, Slot) and isinstance(before, Text) and before.text.endswith("~")
+           for before, part in pairwise(built.parts)):
+        return None  # ``~%s``: the shell expanded ``~user`` before the value came in quotes
     script = _script(list(built.parts))
     if script is None:
         return None

@@ -46,6 +46,22 @@ def test_interpreters_reading_their_program_from_a_pipe(command, expected):
     assert reads_code_from_stdin(words(command)) is expected
 
 
-@pytest.mark.parametrize("command", ["python3 setup.py register -r VALUE", "bash build.sh -c VALUE", "php -r 'VALUE'"])
-def test_options_after_the_script_are_the_scripts_own(command):
-    assert runs_value_as_code(words(command)) is command.startswith("php")
+@pytest.mark.parametrize(("command", "expected"), [
+    ("python3 setup.py register -r VALUE", False),  # -r is not one of python's code options
+    ("php -r 'VALUE'", True),
+    # a code option anywhere counts: it may follow an option's argument (-o pipefail)
+    ("bash -o pipefail -c 'echo VALUE'", True), ("bash build.sh -c VALUE", True),
+    # clustered short options, versioned interpreter names
+    ("python3 -Bc 'print(VALUE)'", True), ("perl -ne 'print if /VALUE/'", True), ("node -pe 'VALUE'", True),
+    ("/usr/bin/python3.11 -c 'VALUE'", True),
+])
+def test_code_options_of_interpreters(command, expected):
+    assert runs_value_as_code(words(command)) is expected
+
+
+@pytest.mark.parametrize("command", [
+    "flock lock sh -c 'echo VALUE'", "taskset -c 0 sh -c 'echo VALUE'", "chroot / sh -c 'echo VALUE'",
+    "runuser -l root -c 'echo VALUE'", "trap 'echo VALUE' EXIT",
+])
+def test_runners_behind_wrappers_and_options_this_module_does_not_know(command):
+    assert runs_value_as_code(words(command))

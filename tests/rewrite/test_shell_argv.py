@@ -5,7 +5,7 @@ import shlex
 import libcst as cst
 import pytest
 
-from promsec_ci.rewrite.shell_argv import argv_for
+from promsec_ci.rewrite.shell_argv import argv_for, command_argv
 
 
 def argv(code: str) -> list[str] | None:
@@ -77,3 +77,16 @@ def test_trailing_redirections_become_streams(code, expected, streams):
     if expected is not None:
         assert found == streams
     assert argv(code) is None or not streams  # refused when the caller takes no streams
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        '"ls -1 " + " ".join(files)',  # the shell split the joined names into several arguments
+        '"cp {0} {0}.bak".format(next(names))',  # one call, needed twice
+        '"echo " + text',  # sh's echo reads backslash escapes in the value; /bin/echo does not
+        '"echo -e " + "\\\\t"',
+    ],
+)
+def test_values_whose_words_or_text_would_change_get_no_argument_list(code):
+    assert command_argv(cst.parse_expression(code), scripts=False) is None

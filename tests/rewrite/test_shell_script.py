@@ -106,3 +106,21 @@ def test_platform_checks_mean_windows_may_run_it(source, expected):
 )
 def test_values_another_interpreter_would_run_are_refused(code):
     assert script(code) is None
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a value carried by a variable to an inner shell, eval or trap
+        "'NAME=%s; sh -c \"echo hello $NAME\"' % v", "'f=%s && eval echo $f' % v",
+        "\"trap 'echo bye %s' EXIT; ls\" % v",
+        "\"echo %s | xargs -I{} sh -c 'echo {}'\" % v",
+        # the script's own positional parameters would become the values
+        "'log() { echo \"[%s] $*\"; }; log started' % v", "'set -- a b; ls %s \"$@\" | wc' % v",
+        "'echo $# %s | cat' % v",
+        # ~user is expanded before the value arrives in quotes
+        "'ls -d ~%s/.cache | wc -l' % v",
+    ],
+)
+def test_scripts_where_the_values_would_not_stay_data_are_refused(code):
+    assert script(code) is None

@@ -254,14 +254,14 @@ def test_values_in_a_file_name_pattern_match_literally(tmp_path):
     import subprocess
 
     def listing(folder):
-        return subprocess.check_output("echo %s/*.txt" % folder, shell=True)
+        return subprocess.check_output("printf '%%s\\n' %s/*.txt" % folder, shell=True)
     """
     fixed = SubprocessShellFalse.apply(dedent(source), 4)
     assert fixed is not None
     assert "glob.glob(glob.escape(str(folder)) + '/*.txt')" in fixed.text.replace('"', "'")
     old = run_module(tmp_path, "before", source)["listing"]
     new = run_module(tmp_path, "after", fixed.text)["listing"]
-    assert new(str(tmp_path)) == old(str(tmp_path)) == f"{tmp_path}/a.txt {tmp_path}/b.txt\n".encode()
+    assert new(str(tmp_path)) == old(str(tmp_path)) == f"{tmp_path}/a.txt\n{tmp_path}/b.txt\n".encode()
     assert new(str(tmp_path) + " /etc") == f"{tmp_path} /etc/*.txt\n".encode()  # one word, no match
     assert new(str(tmp_path / "[x]")) == f"{tmp_path}/[x]/*.txt\n".encode()  # [x] is not a pattern there
 
