@@ -58,6 +58,7 @@ from promsec_ci.rewrite.string_build import (
     decompose,
     fstring_of,
     has_fstring,
+    joins_words,
     percent_of,
     plus_chain,
     render_string,
@@ -248,6 +249,8 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         item = stream[i]
         i += 1
         if isinstance(item, Slot):
+            if state == "plain" and joins_words(item.node):
+                return None  # the shell split ``" ".join(files)`` into several arguments
             current.append(item)
             started = True
             bare_program_value = bare_program_value or (not words and state == "plain")
@@ -420,7 +423,7 @@ def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False,
     with ``scripts``, ``/bin/sh`` running the constant text with the values as its parameters
     (``shell_script``); ``globs``, ``streams``: see ``argv_for``."""
     built = decompose(node)
-    if built is not None and any(_several_words(slot) or _run_again(slot, built) for slot in built.slots):
+    if built is not None and any(_run_again(slot, built) for slot in built.slots):
         return None
     found: dict[str, str] | None = None if streams is None else {}
     argv = argv_for(node, globs, found)
@@ -429,16 +432,6 @@ def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False,
             streams.update(found)
         return argv
     return script_argv(node) if scripts else None
-
-
-def _several_words(slot: Slot) -> bool:
-    """``" ".join(files)``: a value the shell split into several arguments."""
-    node = slot.node
-    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "join"):
-        return False
-    separator = node.func.value
-    return not isinstance(separator, cst.SimpleString) or not isinstance(separator.evaluated_value, str) \
-        or any(ch.isspace() for ch in separator.evaluated_value)
 
 
 def _run_again(slot: Slot, built: Built) -> bool:

@@ -40,7 +40,7 @@ from promsec_ci.rewrite.code_runners import (
 )
 from promsec_ci.rewrite.cst_tools import ModuleMemo, dotted_name
 from promsec_ci.rewrite.resolve import import_aliases, imported_modules, resolve
-from promsec_ci.rewrite.string_build import Slot, Text, as_str, decompose, percent_of, render_string
+from promsec_ci.rewrite.string_build import Slot, Text, as_str, decompose, joins_words, percent_of, render_string
 
 SHELL = "/bin/sh"
 # What a module that may run on Windows reads or imports: there, os.system runs cmd.exe.
@@ -123,6 +123,8 @@ def _script(parts: list[Text | Slot]) -> str | None:
                 and not word_value
             if escaped or previous == "$" or (state == "plain" and program_next and not ASSIGNMENT.match(word)):
                 return None
+            if state == "plain" and joins_words(part.node):
+                return None  # ``" ".join(files)`` was several words; "$1" would be one
             count += 1
             reference = f"${count}" if count < 10 else f"${{{count}}}"
             if state == "plain":

@@ -269,6 +269,15 @@ def _is_str_call(node: cst.BaseExpression) -> bool:
             and len(node.args) == 1 and not node.args[0].star and node.args[0].keyword is None)
 
 
+def joins_words(node: cst.BaseExpression) -> bool:
+    """``" ".join(files)``: text that the shell splits into several words where it is unquoted."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "join"):
+        return False
+    separator = node.func.value
+    return isinstance(separator, cst.SimpleString) and isinstance(separator.evaluated_value, str) \
+        and any(ch.isspace() for ch in separator.evaluated_value)
+
+
 def unwrap_str(node: cst.BaseExpression) -> cst.BaseExpression:
     """``x`` for ``str(x)``, else ``node``."""
     return node.args[0].value if _is_str_call(node) else node

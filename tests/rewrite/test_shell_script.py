@@ -124,3 +124,8 @@ def test_values_another_interpreter_would_run_are_refused(code):
 )
 def test_scripts_where_the_values_would_not_stay_data_are_refused(code):
     assert script(code) is None
+
+
+def test_a_joined_list_is_one_word_only_inside_quotes():
+    assert script("'ls %s | wc -l' % \" \".join(files)") is None
+    assert script("'notify-send \"%s\" | cat' % \"\\n\".join(lines)") is not None
