@@ -5,8 +5,9 @@ own argument; a command that needs shell syntax keeps ``/bin/sh`` for its consta
 the values passed as the shell's parameters (``shell_script``). The result keeps what the caller
 used: nothing when the call is a statement of its own, else ``.returncode`` (zero exactly when
 ``os.system`` returned zero; the raw wait status ``os.system`` returns is ``returncode << 8``
-for a normal exit, so a result that is shifted, masked, decoded with ``os.WEXITSTATUS`` or
-compared with a non-zero number is refused, directly or through the variable holding it).
+for a normal exit, so a result used in arithmetic (``>> 8``, ``// 256``), decoded with
+``os.WEXITSTATUS``, passed to ``sys.exit``, used as a key or compared with a non-zero number is
+refused, directly or through the variable holding it).
 
 Sample::
 
@@ -36,7 +37,9 @@ from promsec_ci.rewrite.shell_argv import (
     uses_glob,
 )
 
-_STATUS_DECODERS = frozenset({"os.WEXITSTATUS", "os.WIFEXITED", "os.waitstatus_to_exitcode", "os.WTERMSIG"})
+# What reads the wait status as such: decoders, and exit(), whose code is the status & 0xff.
+_STATUS_DECODERS = frozenset({"os.WEXITSTATUS", "os.WIFEXITED", "os.waitstatus_to_exitcode", "os.WTERMSIG",
+                              "sys.exit", "exit", "quit", "os._exit"})
 
 
 class _Transformer(CommandTransformer):
@@ -66,7 +69,9 @@ class _Transformer(CommandTransformer):
                 self._decodes_status(self.get_metadata(ParentNodeProvider, use, None), through_variable=False)
                 for use in self._reads_nearby(parent, target.value))
         if isinstance(parent, cst.BinaryOperation):
-            return isinstance(parent.operator, (cst.RightShift, cst.BitAnd, cst.LeftShift))
+            return True  # ``>> 8``, ``// 256``, ``& 0xff``: arithmetic on the wait status
+        if isinstance(parent, (cst.Index, cst.DictElement)):
+            return True  # a key: ``codes[status]``, ``{512: ...}``
         if isinstance(parent, cst.Comparison):
             return any(_nonzero_number(target.comparator) for target in parent.comparisons)
         if isinstance(parent, cst.ComparisonTarget):
@@ -74,7 +79,9 @@ class _Transformer(CommandTransformer):
                 self.get_metadata(ParentNodeProvider, parent, None), through_variable=False)
         if isinstance(parent, cst.Arg):
             call = self.get_metadata(ParentNodeProvider, parent, None)
-            return isinstance(call, cst.Call) and resolve(call.func, self.aliases) in _STATUS_DECODERS
+            return isinstance(call, cst.Call) and (
+                resolve(call.func, self.aliases) in _STATUS_DECODERS  # os.WEXITSTATUS(status)
+                or isinstance(call.func, cst.Attribute) and call.func.attr.value == "get")  # codes.get(status)
         return False
 
     def _reads_nearby(self, assignment: cst.Assign, name: str) -> list[cst.Name]:

@@ -133,9 +133,13 @@ def test_pipeline_behaviour_kept_and_injection_closed(tmp_path):
     assert (tmp_path / "pwned").exists()  # the original ran it
 
 
-def test_refuses_when_the_wait_status_is_decoded():
-    assert refuses(OsSystemToRun, "import os\n\ndef f(x):\n    return os.system('gzip ' + x) >> 8\n", 4)
-    assert refuses(OsSystemToRun, "import os\n\ndef f(x):\n    return os.WEXITSTATUS(os.system('gzip ' + x))\n", 4)
+@pytest.mark.parametrize("use", [
+    "return os.system('gzip ' + x) >> 8", "return os.WEXITSTATUS(os.system('gzip ' + x))",
+    "return os.system('gzip ' + x) // 256", "sys.exit(os.system('gzip ' + x))",
+    "return CODES.get(os.system('gzip ' + x))", "return CODES[os.system('gzip ' + x)]",
+])
+def test_refuses_when_the_wait_status_is_decoded(use):
+    assert refuses(OsSystemToRun, f"import os\nimport sys\n\ndef f(x):\n    {use}\n", 5)
 
 
 def test_behaviour_kept_and_injection_closed(tmp_path):
