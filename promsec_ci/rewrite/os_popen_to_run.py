@@ -3,8 +3,8 @@
 A pipe that is read at once (``.read()``, ``.readlines()``) becomes the output string. A pipe
 used as a file to read (``with os.popen(c) as p: p.readline()``, ``for line in os.popen(c)``,
 ``p = os.popen(c)`` then only ``read``/``readline``/``readlines``/iteration and a ``close()``
-whose result is dropped) becomes ``io.StringIO`` over that string: the same lines, read after
-the command finished. A pipe dropped at once (``os.popen(c)`` as
+whose result is dropped) becomes ``subprocess.Popen([...], stdout=PIPE, text=True).stdout``: the
+same lines, read as the command writes them. A pipe dropped at once (``os.popen(c)`` as
 a statement) becomes ``subprocess.Popen([...], stdout=DEVNULL)``: started, not waited for, its
 output unread. A pipe closed at once for its exit status
 (``os.popen(c).close()``) becomes ``(subprocess.run([...], stdout=DEVNULL).returncode << 8) or
@@ -18,7 +18,7 @@ Sample::
 
     out = os.popen("ls -l " + path).read()   ->  out = subprocess.run(["ls", "-l", path], stdout=subprocess.PIPE,
                                                                       text=True, check=False).stdout
-    for line in os.popen("ls " + d):         ->  for line in io.StringIO(subprocess.run(["ls", d], ...).stdout):
+    for line in os.popen("ls " + d):         ->  for line in subprocess.Popen(["ls", d], ...).stdout:
 """
 
 from __future__ import annotations
@@ -129,7 +129,9 @@ class _Transformer(CommandTransformer):
         return cst.Attribute(value=run, attr=cst.Name("stdout"))
 
     def _as_file(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        """``io.StringIO(<output>)`` for a pipe used only as a file to read (never its exit status)."""
+        """``subprocess.Popen([...], stdout=PIPE, text=True).stdout`` for a pipe used only as a
+        file to read (never its exit status): read as the command writes, as ``os.popen`` was
+        (``for line in os.popen("tail -f " + log)`` never ends)."""
         parents = self.metadata[ParentNodeProvider]
         if isinstance(parents.get(original), cst.Expr):
             return self._started(original, updated)
@@ -138,8 +140,10 @@ class _Transformer(CommandTransformer):
         output = self._output(original)
         if output is None:
             return updated
-        string_io = cst.Attribute(value=cst.Name(self.module_name("io")), attr=cst.Name("StringIO"))
-        return cst.Call(func=string_io, args=[cst.Arg(output)], lpar=original.lpar, rpar=original.rpar)
+        run = output.value
+        popen = run.with_changes(func=run.func.with_changes(attr=cst.Name("Popen")),
+                                 args=[arg for arg in run.args if arg.keyword is None or arg.keyword.value != "check"])
+        return output.with_changes(value=popen, lpar=original.lpar, rpar=original.rpar)
 
 
 _READS = frozenset({"read", "readline", "readlines"})

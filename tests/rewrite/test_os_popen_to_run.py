@@ -1,5 +1,7 @@
 """os-popen-to-run: os.popen(command).read() -> subprocess.run([...], stdout=PIPE, text=True).stdout."""
 
+import subprocess
+import sys
 from textwrap import dedent
 
 from promsec_ci.rewrite.os_popen_to_run import OsPopenToRun
@@ -85,8 +87,8 @@ def test_same_output_and_injection_closed(tmp_path):
     assert new("a; echo injected") == "a; echo injected\n"
 
 
-def test_pipe_read_as_a_file_in_with_becomes_a_file_over_the_output():
-    run = "subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False).stdout"
+def test_pipe_read_as_a_file_in_with_becomes_the_pipe_of_a_popen():
+    run = "subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True).stdout"
     check(
         OsPopenToRun,
         """\
@@ -100,12 +102,11 @@ def test_pipe_read_as_a_file_in_with_becomes_a_file_over_the_output():
         5,
         f"""\
         import os
-        import io
         import subprocess
 
         def command_of(pid):
             cmd = ['ps', '-p', str(pid), '-o', 'command=']
-            with io.StringIO({run}) as p:
+            with {run} as p:
                 return p.readline().strip()
         """,
         "B605",
@@ -114,7 +115,7 @@ def test_pipe_read_as_a_file_in_with_becomes_a_file_over_the_output():
 
 
 def test_iterated_pipe_closed_without_its_status():
-    run = "subprocess.run(['rpm', '-q', '-p', str(path), '-l'], stdout=subprocess.PIPE, text=True, check=False)"
+    run = "subprocess.Popen(['rpm', '-q', '-p', str(path), '-l'], stdout=subprocess.PIPE, text=True)"
     check(
         OsPopenToRun,
         """\
@@ -127,10 +128,9 @@ def test_iterated_pipe_closed_without_its_status():
         3,
         f"""\
         import os
-        import io
         import subprocess
 
-        pfd = io.StringIO({run}.stdout)
+        pfd = {run}.stdout
         files = [line.strip() for line in pfd]
         pfd.close()
         """,
@@ -152,7 +152,7 @@ def test_file_reads_give_the_same_lines_when_run(tmp_path):
         return out
     """
     fixed = OsPopenToRun.apply(dedent(source), 5)
-    fixed = OsPopenToRun.apply(fixed.text, 9)  # two imports added above
+    fixed = OsPopenToRun.apply(fixed.text, 8)  # an import added above
     assert fixed is not None and "os.popen" not in fixed.text
     old = run_module(tmp_path, "before", source)["lines"]
     new = run_module(tmp_path, "after", fixed.text)["lines"]
@@ -229,3 +229,20 @@ def test_errors_merged_into_the_output_stay_merged(tmp_path):
     missing = str(tmp_path / "missing")
     assert new(missing) == old(missing) and "missing" in new(missing)
     assert refuses(OsPopenToRun, "import os\n\ndef f(p):\n    return os.popen('ls ' + p + ' >/dev/null').read()\n", 4)
+
+
+def test_a_pipe_read_as_a_file_is_read_while_the_command_runs(tmp_path):
+    source = dedent("""\
+        import os
+
+        def first(word):
+            for line in os.popen("yes " + word):
+                return line
+        """)
+    fixed = OsPopenToRun.apply(source, 4)
+    assert fixed is not None and "os.popen" not in fixed.text
+    script = tmp_path / "first.py"
+    script.write_text(fixed.text + "\nprint(first('hello'), end='')\n")
+    # ``yes`` never ends: reading all its output first would never return
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.stdout == "hello\n"
