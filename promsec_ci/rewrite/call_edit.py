@@ -105,6 +105,7 @@ class CallTransformer(StatementTransformer):
                                         self.metadata[PositionProvider]) if self.target is not None else []
             name = imported_name(self.module, module, earlier)
         if name is not None:
+            self.use_module(name, module)
             return name
         if add:
             self.add_import(module)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, GatherImportsVisitor
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider, ScopeProvider
@@ -37,6 +38,7 @@ class StatementTransformer(cst.CSTTransformer):
         self._depth = 0
         self._body_depth = 0
         self.imports: list[tuple[str, str | None]] = []  # (module, name) pairs to add
+        self.modules: set[tuple[str, str]] = set()  # (name, module): existing imports the rewrite reads
 
     @property
     def in_target(self) -> bool:
@@ -46,6 +48,15 @@ class StatementTransformer(cst.CSTTransformer):
         """Ask for ``import module`` (or ``from module import name``) once the rewrite is done."""
         if (module, name) not in self.imports:
             self.imports.append((module, name))
+
+    def use_module(self, bound: str, module: str) -> None:
+        """Note that the rewrite reads ``module`` through the name ``bound`` (an existing import)."""
+        self.modules.add((bound, module))
+
+    def names_used(self) -> set[tuple[str, str, str | None]]:
+        """``(name, module, imported name)`` for every import the rewrite relies on."""
+        added = {(name or module.split(".")[0], module, name) for module, name in self.imports}
+        return added | {(bound, module, None) for bound, module in self.modules}
 
     def _header_end(self, node: cst.BaseCompoundStatement) -> int:
         """Last line of a compound statement's header (decorators, test, target, items)."""
@@ -150,10 +161,19 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
     updated = wrapper.visit(transformer)
     if updated.deep_equals(wrapper.module):
         return None
+    if transformer.target is not None:
+        # A name the statement already read as the module (``y.load``) is the original's to get right.
+        target = transformer.target
+        parts = header_parts(target) if isinstance(target, cst.BaseCompoundStatement) else [target]
+        already = {a.value.value for part in parts for a in m.findall(part, m.Attribute(value=m.Name()))}
+        if any(_bound_otherwise(transformer.target, bound, module_name, from_name, wrapper)
+               for bound, module_name, from_name in transformer.names_used() if bound not in already):
+            return None
     added: list[str] = []
     if transformer.imports:
         if transformer.target is not None and _in_import_fallback(transformer.target, wrapper):
             return None
+
         context = CodemodContext()
         present = _ModuleImports(context)
         updated.visit(present)
@@ -190,6 +210,37 @@ class _ModuleImports(ModuleScopeVisitor, GatherImportsVisitor):
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: str | None,
+                     wrapper: MetadataWrapper) -> bool:
+    """Whether ``bound``, the name the fix uses for ``module_name`` (or for ``from_name`` from it),
+    is something else where ``node`` reads it: a parameter, a variable, a def, another import
+    (``def make_token(secrets)``, ``from os import path as os``). The fix would call that."""
+    scopes = wrapper.resolve(ScopeProvider)
+    # A fix of a ``def`` line (a default argument) may write into its body: that scope too.
+    inner = node.body.body[0] if isinstance(node, cst.FunctionDef) and isinstance(node.body, cst.IndentedBlock) \
+        and node.body.body else node
+    assignments = {a for n in (node, inner) if scopes.get(n) is not None for a in scopes[n][bound]}
+    for assignment in assignments:
+        statement = getattr(assignment, "node", None)
+        if isinstance(statement, cst.Import):
+            if not all(_binds(alias, bound, module_name) for alias in statement.names):
+                return True
+        elif isinstance(statement, cst.ImportFrom):
+            if from_name is None or (dotted_name(statement.module) if statement.module else None) != module_name:
+                return True
+        else:
+            return True
+    return False
+
+
+def _binds(alias: cst.ImportAlias, bound: str, module_name: str) -> bool:
+    """Whether ``import ...`` clause ``alias`` leaves ``bound`` alone or binds it to ``module_name``
+    (or its package)."""
+    if alias.asname is not None:
+        return alias.evaluated_alias != bound or alias.evaluated_name == module_name
+    return alias.evaluated_name.split(".")[0] != bound or module_name.split(".")[0] == bound
 
 
 def _in_import_fallback(node: cst.CSTNode, wrapper: MetadataWrapper) -> bool:

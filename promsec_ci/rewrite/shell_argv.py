@@ -528,6 +528,8 @@ class CommandTransformer(StatementTransformer):
         if name is None:
             name = module
             self.add_import(module)
+        else:
+            self.use_module(name, module)
         return name
 
     def subprocess_name(self) -> str:

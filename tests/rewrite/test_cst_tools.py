@@ -1,7 +1,11 @@
 """rewrite_at: the imports a rewrite needs are added where the rewritten line can see them."""
 
+import pytest
+
 from promsec_ci.rewrite.eval_literal_eval import EvalLiteralEval
 from promsec_ci.rewrite.os_system_to_run import OsSystemToRun
+from promsec_ci.rewrite.random_to_secrets import RandomToSecrets
+from promsec_ci.rewrite.secret_from_env import SecretFromEnv
 from promsec_ci.rewrite.tmp_path_to_tempfile import TmpPathToTempfile
 
 OTHER_FUNCTION_IMPORTS = """\
@@ -63,3 +67,20 @@ def scratch():
 """
     assert TmpPathToTempfile.apply(source, 9) is None
     assert TmpPathToTempfile.apply(source.replace("except ImportError:", "except OSError:"), 9) is not None
+
+
+SHADOWED = [
+    # a parameter, a module variable or a local named like the module the fix would call
+    (RandomToSecrets, "import random\n\ndef token(secrets):\n    return random.randint(1, 6)\n", 4),
+    (RandomToSecrets, "import random\n\nsecrets = {'db': 'x'}\n\ndef token():\n    return random.randint(1, 6)\n", 6),
+    (SecretFromEnv, "import os\n\ndef connect(os, password='hunter2xyz'):\n    return password\n", 3),
+    (EvalLiteralEval, "ast = []\n\ndef rows(text):\n    return eval(text)\n", 4),
+    # another module imported under the name
+    (SecretFromEnv, "from os import path as os\n\nAPI_TOKEN = 'ghp_0123456789abcdefABCDEF0123456789abcd'\n", 3),
+]
+
+
+@pytest.mark.parametrize(("operator", "source", "line"), SHADOWED)
+def test_no_fix_calls_a_module_through_a_name_that_is_something_else_there(operator, source, line):
+    assert operator.apply(source, line) is None
+
