@@ -6,7 +6,11 @@ directory instead of the world-writable ``/tmp``; on a default Linux host the pa
     f = open("/tmp/output.txt", "w")
         -> f = open(os.path.join(tempfile.gettempdir(), "output.txt"), "w")
     UPLOAD_DIR = "/tmp"                 ->   UPLOAD_DIR = tempfile.gettempdir()
-    log = f"/tmp/{name}.log"            ->   log = os.path.join(tempfile.gettempdir(), f"{name}.log")
+    log = f"/tmp/logs/{name}.log"       ->   log = os.path.join(tempfile.gettempdir(), f"logs/{name}.log")
+    log = f"/tmp/{name}.log"            ->   log = f"{tempfile.gettempdir()}/{name}.log"
+
+(A value right after ``/tmp/`` stays after a slash: ``os.path.join`` would drop the folder for
+an absolute value, letting ``f"/tmp/{urlparse(url).path}"`` write anywhere.)
 
 Only ``/tmp`` is rewritten: ``/var/tmp`` (kept across reboots) and ``/dev/shm`` (in memory) are
 chosen for what ``gettempdir()`` does not give. Nor is a ``"/tmp/..."`` that is added to
@@ -102,6 +106,8 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
         rest = _split(value)
         if rest is None:
             return self._tempdir(None)
+        if rest.startswith("/"):
+            return updated_node  # ``/tmp//x``: os.path.join would drop the folder
         quote = updated_node.quote
         return self._tempdir(cst.SimpleString(f"{updated_node.prefix}{quote}{rest}{quote}"))
 
@@ -118,7 +124,13 @@ class _TmpPathToTempfile(ComparisonAwareTransformer):
         if tmp is None:
             return updated_node
         rest = first.value[len(tmp) + 1:]
-        parts = ([first.with_changes(value=rest)] if rest else []) + list(updated_node.parts[1:])
+        if not rest or rest.startswith("/"):
+            # ``f"/tmp/{path}"``: os.path.join would drop the folder for an absolute ``path``;
+            # the text stays the folder, a slash and the value, as it was.
+            folder = cst.FormattedStringExpression(expression=expr(f"{self.module_alias('tempfile')}.gettempdir()"))
+            return updated_node.with_changes(parts=[folder, first.with_changes(value="/" + rest),
+                                                    *updated_node.parts[1:]])
+        parts = [first.with_changes(value=rest), *updated_node.parts[1:]]
         return self._tempdir(updated_node.with_changes(parts=parts))
 
     def _in_fstring_or_concat(self, node: cst.CSTNode) -> bool:

@@ -42,8 +42,12 @@ def test_bare_tmp_dir_and_imports_added():
 
 
 def test_fstring_and_trailing_slash():
-    rewrite = TmpPathToTempfile.apply("import os\nimport tempfile\nlog = f'/tmp/{name}.log'\n", 3)
-    assert rewrite is not None and rewrite.text.endswith("log = os.path.join(tempfile.gettempdir(), f'{name}.log')\n")
+    rewrite = TmpPathToTempfile.apply("import os\nimport tempfile\nlog = f'/tmp/logs/{name}.log'\n", 3)
+    assert rewrite is not None
+    assert rewrite.text.endswith("log = os.path.join(tempfile.gettempdir(), f'logs/{name}.log')\n")
+    # a value right after the folder stays after a slash: os.path.join would drop the folder for "/etc/x"
+    rewrite = TmpPathToTempfile.apply("import tempfile\nlocal = f'/tmp/{urlparse(url).path}'\n", 2)
+    assert rewrite is not None and rewrite.text.endswith("local = f'{tempfile.gettempdir()}/{urlparse(url).path}'\n")
     rewrite = TmpPathToTempfile.apply("import os\nimport tempfile\nok = p.startswith('/tmp/')\n", 3)
     assert rewrite is not None and rewrite.text.endswith("ok = p.startswith(os.path.join(tempfile.gettempdir(), ''))\n")
 
