@@ -173,7 +173,6 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
     if transformer.imports:
         if transformer.target is not None and _in_import_fallback(transformer.target, wrapper):
             return None
-
         context = CodemodContext()
         present = _ModuleImports(context)
         updated.visit(present)

@@ -436,8 +436,8 @@ def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False,
 
 def _run_again(slot: Slot, built: Built) -> bool:
     """``"cp {0} {0}.bak".format(next(names))``: one call the command now needs twice."""
-    calls = [s for s in built.slots if s.node is slot.node]
-    return len(calls) > 1 and bool(m.findall(slot.node, m.Call()))
+    uses = [other for other in built.slots if other.node is slot.node]
+    return len(uses) > 1 and bool(m.findall(slot.node, m.Call()))
 
 
 def prepare_flow(source: str, line: int,
