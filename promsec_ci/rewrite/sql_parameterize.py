@@ -84,6 +84,9 @@ _TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 _SQLALCHEMY_MODULES = frozenset({"sqlalchemy", "flask_sqlalchemy"})
 
 _NUMBER_CALLS = frozenset({"int", "float", "len", "sum", "round", "abs", "ord", "hash", "id"})
+# A string literal's prefix in SQL: national (N), escape (E), hex (X), bit (B), Unicode (U&),
+# a MySQL character set (_utf8).
+_LITERAL_PREFIX = re.compile(r"(?:^|[^\w])(?:[nexbr]|u&|_\w+)$", re.IGNORECASE)
 _NAME_CHAR = re.compile(r"[\w.`\[\]]")
 
 
@@ -591,10 +594,12 @@ def parameterize(built: Built, node: cst.BaseExpression,
                 out.extend(_escape_text(stream[i:close + 1], style, quoted=True))
                 i = close + 1
                 continue
-            if ch == "`" or out and _NAME_CHAR.match(out[-1][0]):
-                return None  # a quoted identifier, or a prefixed literal (N'..', E'..', X'..')
+            if ch == "`" or _LITERAL_PREFIX.search(_chars(out)):
+                return None  # a quoted identifier, or a prefixed literal (N'..', E'..', X'..', _utf8'..')
             if not value_position(_chars(out), _text_until_slot(stream, close + 1), quoted=ch == "'"):
                 return None  # a quoted string where a name goes
+            if out and _NAME_CHAR.match(out[-1][0]):
+                out.append((" ", piece))  # like'%s' -> like ?, not like?
             value = _section_value(section, ch, built)
             if value is None:
                 return None
