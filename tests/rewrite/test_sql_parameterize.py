@@ -746,6 +746,7 @@ def test_an_item_read_later_is_bound_when_nothing_in_between_can_change_its_cont
 
 
 def test_a_keyword_right_before_the_quotes_is_kept_apart_from_the_placeholder():
-    source = "import sqlite3\n\ndef find(cur, eid):\n    cur.execute('''select * from usr where email like\\'''' + eid + '\\'')\n"
+    source = ("import sqlite3\n\ndef find(cur, eid):\n"
+              "    cur.execute('''select * from usr where email like\\'''' + eid + '\\'')\n")
     rewrite = SqlParameterize.apply(source, 4)
     assert rewrite is not None and "where email like ?" in rewrite.text
