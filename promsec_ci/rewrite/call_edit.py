@@ -111,13 +111,6 @@ class CallTransformer(StatementTransformer):
             self.add_import(module)
         return module
 
-    def is_bound_locally(self, name: str, node: cst.CSTNode) -> bool:
-        """Whether ``name`` is assigned (not imported) in the scope visible at ``node``."""
-        scope = self.scope_of(node)
-        if scope is None or name not in scope:
-            return False
-        return any(not isinstance(a.node, (cst.Import, cst.ImportFrom)) for a in scope[name])
-
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         current: cst.CSTNode | None = node
         while current is not None:

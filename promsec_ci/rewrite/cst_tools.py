@@ -270,6 +270,12 @@ def statements_before(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNo
     return [statement for statement in function.body.body if positions[statement].end.line < start]
 
 
+def called_name(call: cst.Call) -> str:
+    """The last name of what ``call`` calls (``execute`` for ``cur.execute(...)``), else ``""``."""
+    func = call.func
+    return func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+
+
 def dotted_name(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else ``None``."""
     if isinstance(node, cst.Name):

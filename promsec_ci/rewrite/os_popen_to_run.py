@@ -103,9 +103,7 @@ class _Transformer(CommandTransformer):
         output = self._output(original, "DEVNULL")
         if output is None:
             return updated
-        run = output.value
-        return run.with_changes(func=run.func.with_changes(attr=cst.Name("Popen")),
-                                args=[arg for arg in run.args if arg.keyword is None or arg.keyword.value != "check"])
+        return _started_not_waited(output.value)
 
     def _output(self, popen: cst.Call, stdout: str = "PIPE") -> cst.Attribute | None:
         """``subprocess.run([...], stdout=PIPE, text=True, check=False).stdout`` for a reading popen."""
@@ -140,10 +138,14 @@ class _Transformer(CommandTransformer):
         output = self._output(original)
         if output is None:
             return updated
-        run = output.value
-        popen = run.with_changes(func=run.func.with_changes(attr=cst.Name("Popen")),
-                                 args=[arg for arg in run.args if arg.keyword is None or arg.keyword.value != "check"])
-        return output.with_changes(value=popen, lpar=original.lpar, rpar=original.rpar)
+        return output.with_changes(value=_started_not_waited(output.value), lpar=original.lpar, rpar=original.rpar)
+
+
+def _started_not_waited(run: cst.Call) -> cst.Call:
+    """``subprocess.Popen(...)`` for ``subprocess.run(..., check=False)``: the same command, not
+    waited for (``check`` is ``run``'s own)."""
+    return run.with_changes(func=run.func.with_changes(attr=cst.Name("Popen")),
+                            args=[arg for arg in run.args if arg.keyword is None or arg.keyword.value != "check"])
 
 
 _READS = frozenset({"read", "readline", "readlines"})

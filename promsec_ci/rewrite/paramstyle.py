@@ -21,6 +21,7 @@ from pathlib import Path
 
 from promsec_ci.changes import is_test_code, source_files
 from promsec_ci.config import Options
+from promsec_ci.rewrite.resolve import module_prefixes
 from promsec_ci.rewrite.sql_evidence import driver_evidence, only_style
 
 STYLES = {"qmark": "?", "format": "%s"}
@@ -70,8 +71,8 @@ def _dependency_evidence(root: Path) -> set[str]:
 
 
 def _imported_modules(root: Path) -> set[str]:
-    """Every module (and its dotted prefixes) that the repository's non-test Python imports."""
-    found: set[str] = set()
+    """Every module (and its packages) that the repository's non-test Python imports."""
+    found: list[str] = []
     for path in _production_modules(root):
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -79,10 +80,8 @@ def _imported_modules(root: Path) -> set[str]:
             continue
         for match in _IMPORT.finditer(text):
             names = [match.group(1)] if match.group(1) else match.group(2).split(",")
-            for name in names:
-                parts = name.split()[0].split(".") if name.split() else []
-                found.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
-    return found
+            found.extend(name.split()[0] for name in names if name.split())  # ``a.b as c`` -> ``a.b``
+    return module_prefixes(found)
 
 
 def _production_modules(root: Path) -> Iterator[Path]:

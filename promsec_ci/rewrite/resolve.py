@@ -66,11 +66,15 @@ def resolve(node: cst.BaseExpression, aliases: Mapping[str, str]) -> str | None:
 
 def imported_modules(aliases: Mapping[str, str]) -> set[str]:
     """Top-level and dotted module names the imports mention (``mysql.connector`` -> both)."""
+    return module_prefixes(aliases.values())
+
+
+def module_prefixes(modules: Iterable[str]) -> set[str]:
+    """Each dotted module name with its packages (``mysql.connector`` -> ``mysql`` too)."""
     found: set[str] = set()
-    for target in aliases.values():
-        parts = target.split(".")
-        for end in range(1, len(parts) + 1):
-            found.add(".".join(parts[:end]))
+    for module in modules:
+        parts = module.split(".")
+        found.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
     return found
 
 

@@ -312,7 +312,7 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         # "code --wait": the shell splits it into words), or by a file name pattern. A quoted
         # value (``'"' + vmd + '" -dispdev text'``) is one word for the shell too.
         return None
-    program = "".join(part.text for part in words[0] if isinstance(part, Text)).lower()
+    program = _text(words[0]).lower()
     if program in _SHELL_ONLY:
         return None  # a shell built-in: there is no program to run without the shell
     if program == "echo" and any(_has_slot(w) or _text(w).startswith("-") or "\\" in _text(w) for w in words[1:]):

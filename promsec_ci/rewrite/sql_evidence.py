@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 
 import libcst as cst
 
+from promsec_ci.rewrite.cst_tools import called_name
 from promsec_ci.rewrite.resolve import imported_modules
 
 QMARK, FORMAT = "?", "%s"
@@ -100,8 +101,7 @@ class _Collector(cst.CSTVisitor):
             self.kinds.add(QMARK)
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        name = called_name(node)
         positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
         first = _text(positional[0].value) if positional else None
         if first is None:

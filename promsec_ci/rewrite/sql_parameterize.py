@@ -50,7 +50,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import dotted_name, parse, wrapper_of
+from promsec_ci.rewrite.cst_tools import ModuleMemo, called_name, dotted_name, parse, wrapper_of
 from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, readers, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
 from promsec_ci.rewrite.sql_evidence import file_evidence, only_style
@@ -157,7 +157,7 @@ class SqlParameterizeOperator(Operator):
             return None
         evidence = file_evidence(module, aliases)
         style = only_style(evidence) if evidence else self.fallback_style()
-        apis = _FileApis(pygresql=_calls_any(module, _PYGRESQL_RESULTS), own_execute=_defines_execute(module))
+        apis = _file_apis(module)
         replacements = _same_statement(statement, aliases, style, apis)
         if replacements is None:
             replacements = _data_flow(statement, parents, aliases, style, apis)
@@ -174,6 +174,11 @@ class SqlParameterizeOperator(Operator):
 
 
 SqlParameterize = SqlParameterizeOperator()
+
+
+# What the file shows of its query APIs, once per parsed module: every candidate edit asks again.
+_file_apis: ModuleMemo[_FileApis] = ModuleMemo(
+    lambda module: _FileApis(pygresql=_calls_any(module, _PYGRESQL_RESULTS), own_execute=_defines_execute(module)))
 
 
 # --- where the query is executed ---------------------------------------------------------------
@@ -478,7 +483,7 @@ def _stable(node: cst.BaseExpression) -> bool:
     ``int()`` of those: reading it again later gives the same value unless something assigns it
     or hands its container to a call (which ``_link`` checks)."""
     if isinstance(node, cst.Call):
-        return _callee(node) in ("str", "int") and len(node.args) == 1 and _stable(node.args[0].value)
+        return called_name(node) in ("str", "int") and len(node.args) == 1 and _stable(node.args[0].value)
     if isinstance(node, cst.Subscript):
         return _stable(node.value) and all(isinstance(e.slice, cst.Index) and _stable(e.slice.value)
                                            for e in node.slice)
@@ -790,19 +795,14 @@ def _is_number(node: cst.BaseExpression) -> bool:
 
 
 def _is_int(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Integer) or isinstance(node, cst.Call) and _callee(node) in ("int", "len", "ord")
+    return isinstance(node, cst.Integer) or isinstance(node, cst.Call) and called_name(node) in ("int", "len", "ord")
 
 
 def _pre_quoted(node: cst.BaseExpression) -> bool:
     """``repr(x)``, ``conn.escape(x)``, ``escape_string(x)``, ``literal(x)``: text already made
     into (or for) an SQL literal; bound as a value it would keep its quotes or backslashes."""
-    name = _callee(node) if isinstance(node, cst.Call) else ""
+    name = called_name(node) if isinstance(node, cst.Call) else ""
     return name in ("repr", "ascii", "literal", "quote", "mogrify") or "escape" in name
-
-
-def _callee(call: cst.Call) -> str:
-    func = call.func
-    return func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
 
 
 def _bare(node: cst.BaseExpression) -> cst.BaseExpression:
