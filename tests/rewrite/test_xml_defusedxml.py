@@ -65,7 +65,27 @@ def test_rewritten_parser_refuses_entity_expansion():
         # A compat module re-exports the parser: its importers may use what defusedxml lacks.
         ("import xml.etree.ElementTree as ETree\nXMLParseError = ETree.ParseError\n", 1),
         ("from xml.etree.ElementTree import ParseError\n", 1),
+        # A parser of the caller's own: defusedxml's fromstring has no such argument, and its
+        # parse would use the given parser as it is.
+        ("import xml.etree.ElementTree as ET\nroot = ET.fromstring(text, ET.XMLParser())\n", 1),
+        ("from xml.etree.ElementTree import XML\nroot = XML(text, parser)\n", 1),
+        ("from xml.dom import minidom\ndoc = minidom.parseString(data, parser)\n", 1),
+        ("import xml.etree.ElementTree as ET\ntree = ET.parse(path, **options)\n", 2),
     ],
 )
 def test_refuses(source, line):
     assert XmlDefusedxml.apply(source, line) is None
+
+
+def test_parser_argument_elsewhere_in_module_keeps_the_import():
+    source = "import xml.etree.ElementTree as ET\na = ET.parse(path)\nb = ET.fromstring(text, parser=p)\n"
+    assert XmlDefusedxml.apply(source, 1) is None
+    rewrite = XmlDefusedxml.apply(source, 2)
+    assert rewrite is not None and "a = defusedxml.ElementTree.parse(path)" in rewrite.text
+
+
+def test_parser_argument_itself_defused():
+    source = "import xml.etree.ElementTree as ET\nroot = ET.fromstring(text, parser=ET.XMLParser())\n"
+    rewrite = XmlDefusedxml.apply(source, 2)
+    assert rewrite is not None
+    assert "root = ET.fromstring(text, parser=defusedxml.ElementTree.XMLParser())" in rewrite.text
