@@ -7,7 +7,8 @@ used: nothing when the call is a statement of its own, else ``.returncode`` (zer
 ``os.system`` returned zero; the raw wait status ``os.system`` returns is ``returncode << 8``
 for a normal exit, so a result used in arithmetic (``>> 8``, ``// 256``), decoded with
 ``os.WEXITSTATUS``, passed to ``sys.exit``, used as a key or compared with a non-zero number is
-refused, directly or through the variable holding it).
+refused, directly, through the variable holding it, or where the module calls the function
+that returns it).
 
 Sample::
 
@@ -21,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import reads_of
+from promsec_ci.rewrite.cst_tools import called_name, reads_of
 from promsec_ci.rewrite.eval_intent import enclosing_scope
 from promsec_ci.rewrite.resolve import resolve
 from promsec_ci.rewrite.shell_argv import (
@@ -60,13 +62,20 @@ class _Transformer(CommandTransformer):
             return run.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
         return cst.Attribute(value=run, attr=cst.Name("returncode"))
 
-    def _decodes_status(self, parent: cst.CSTNode | None, through_variable: bool = True) -> bool:
+    def _decodes_status(self, parent: cst.CSTNode | None, through_variable: bool = True,
+                        through_return: bool = True) -> bool:
         """The caller reads the wait status as such: ``returncode`` would not mean the same.
-        ``through_variable``: also look at the reads of the variable ``parent`` assigns (one hop)."""
+        ``through_variable``: also look at the reads of the variable ``parent`` assigns (one hop);
+        ``through_return``: at the module's calls of the function ``parent`` returns from."""
+        if isinstance(parent, cst.Return):
+            return through_return and any(
+                self._decodes_status(self.get_metadata(ParentNodeProvider, call, None), through_return=False)
+                for call in self._calls_of_enclosing_function(parent))
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
             return through_variable and isinstance(target, cst.Name) and any(
-                self._decodes_status(self.get_metadata(ParentNodeProvider, use, None), through_variable=False)
+                self._decodes_status(self.get_metadata(ParentNodeProvider, use, None), through_variable=False,
+                                     through_return=through_return)
                 for use in self._reads_nearby(parent, target.value))
         if isinstance(parent, cst.BinaryOperation):
             return True  # ``>> 8``, ``// 256``, ``& 0xff``: arithmetic on the wait status
@@ -76,13 +85,22 @@ class _Transformer(CommandTransformer):
             return any(_nonzero_number(target.comparator) for target in parent.comparisons)
         if isinstance(parent, cst.ComparisonTarget):
             return _nonzero_number(parent.comparator) or self._decodes_status(
-                self.get_metadata(ParentNodeProvider, parent, None), through_variable=False)
+                self.get_metadata(ParentNodeProvider, parent, None), through_variable=False, through_return=False)
         if isinstance(parent, cst.Arg):
             call = self.get_metadata(ParentNodeProvider, parent, None)
             return isinstance(call, cst.Call) and (
                 resolve(call.func, self.aliases) in _STATUS_DECODERS  # os.WEXITSTATUS(status)
                 or isinstance(call.func, cst.Attribute) and call.func.attr.value == "get")  # codes.get(status)
         return False
+
+    def _calls_of_enclosing_function(self, statement: cst.Return) -> list[cst.Call]:
+        """The module's calls of the function holding ``statement`` by its name (``run(x)``,
+        ``self.run(x)``, ``tools.run(x)``): the status it returns is read there."""
+        function = enclosing_scope(statement, self.metadata[ParentNodeProvider])
+        if not isinstance(function, cst.FunctionDef) or self.module is None:
+            return []
+        name = function.name.value
+        return [call for call in m.findall(self.module, m.Call()) if called_name(call) == name]
 
     def _reads_nearby(self, assignment: cst.Assign, name: str) -> list[cst.Name]:
         """Every read of ``name`` in the function (or module) holding ``assignment``; the status

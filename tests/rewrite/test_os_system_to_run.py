@@ -142,6 +142,23 @@ def test_refuses_when_the_wait_status_is_decoded(use):
     assert refuses(OsSystemToRun, f"import os\nimport sys\n\ndef f(x):\n    {use}\n", 5)
 
 
+@pytest.mark.parametrize("caller", [
+    "def main():\n    return compress('a') >> 8\n",
+    "class Job:\n    def run(self):\n        sys.exit(self.compress('a'))\n",
+    "def main():\n    status = compress('a')\n    return os.WEXITSTATUS(status)\n",
+])
+@pytest.mark.parametrize("body", [
+    "    return os.system('gzip ' + x)\n",
+    "    status = os.system('gzip ' + x)\n    return status\n",
+])
+def test_refuses_when_a_caller_in_the_module_decodes_the_returned_status(caller, body):
+    source = f"import os\nimport sys\n\ndef compress(x):\n{body}\n\n{caller}"
+    assert refuses(OsSystemToRun, source, 5)
+    untouched_caller = "def main():\n    if compress('a') != 0:\n        print('failed')\n"
+    fixed = OsSystemToRun.apply(f"import os\nimport sys\n\ndef compress(x):\n{body}\n\n{untouched_caller}", 5)
+    assert fixed is not None and ").returncode" in fixed.text
+
+
 def test_behaviour_kept_and_injection_closed(tmp_path):
     source = """\
     import os
