@@ -67,3 +67,44 @@ def test_rewritten_code_refuses_path_traversal(tmp_path):
 def test_refuses(source):
     last = source.rstrip("\n").count("\n") + 1
     assert TarfileDataFilter.apply(source, last) is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # The archive may be a zipfile.ZipFile, whose extractall has no filter parameter.
+        "import tarfile\nfrom archives import open_archive\n\n\ndef unpack(path, dest):\n"
+        "    archive = open_archive(path)\n    archive.extractall(dest)\n",
+        "import tarfile\n\n\ndef unpack(archive, dest):\n    archive.extractall(dest)\n",
+        "import tarfile\n\n\ndef unpack(tar, dest):\n    tar.extractall(dest)\n",
+        "import tarfile\nimport zipfile\n\n\ndef unpack(path, dest, zipped):\n    tar = tarfile.open(path)\n"
+        "    if zipped:\n        tar = zipfile.ZipFile(path)\n    tar.extractall(dest)\n",
+        "import tarfile\nfrom archives import opener\n\n\ndef unpack(path, dest):\n"
+        "    with opener(path) as tar:\n        tar.extractall(dest)\n",
+        "import tarfile\n\n\nclass Unpacker:\n    def run(self, dest):\n        self.tar.extractall(dest)\n",
+        "import tarfile\n\n\ndef unpack(path, dest):\n    tarfile = load(path)\n"
+        "    tarfile.open(path).extractall(dest)\n",
+    ],
+)
+def test_refuses_a_receiver_not_known_to_be_a_tarfile(source):
+    last = source.rstrip("\n").count("\n") + 1
+    assert TarfileDataFilter.apply(source, last) is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tarfile\n\n\ndef unpack(path, dest):\n    tar = tarfile.open(path)\n    tar.extractall(dest)\n",
+        "import tarfile\n\n\ndef unpack(path, dest):\n    tarfile.open(path).extractall(dest)\n",
+        "import tarfile as t\n\n\ndef unpack(path, dest):\n    with t.TarFile(path) as archive:\n"
+        "        archive.extractall(dest)\n",
+        "from tarfile import open as open_tar\n\n\ndef unpack(path, dest):\n"
+        "    with open_tar(path, 'r:gz') as archive:\n        archive.extract('a.txt', dest)\n",
+        "import tarfile\n\ntar = tarfile.open('a.tar')\n\n\ndef unpack(dest):\n    tar.extractall(dest)\n",
+    ],
+)
+def test_adds_the_filter_when_the_receiver_is_a_tarfile(source):
+    last = source.rstrip("\n").count("\n") + 1
+    rewrite = TarfileDataFilter.apply(source, last)
+    assert rewrite is not None
+    assert rewrite.text.rstrip("\n").endswith(", filter=\"data\")")
