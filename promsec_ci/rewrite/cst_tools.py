@@ -220,7 +220,11 @@ def _bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name:
     # A fix of a ``def`` line (a default argument) may write into its body: that scope too.
     inner = node.body.body[0] if isinstance(node, cst.FunctionDef) and isinstance(node.body, cst.IndentedBlock) \
         and node.body.body else node
-    assignments = {a for n in (node, inner) if scopes.get(n) is not None for a in scopes[n][bound]}
+    # Lambdas and comprehensions in the statement have scopes of their own (``lambda secrets: ...``).
+    parts = header_parts(node) if isinstance(node, cst.BaseCompoundStatement) else [node]
+    names = [n for part in parts for n in m.findall(part, m.Name())]
+    in_scopes = {scopes[n] for n in (node, inner, *names) if scopes.get(n) is not None}
+    assignments = {a for scope in in_scopes for a in scope[bound]}
     for assignment in assignments:
         statement = getattr(assignment, "node", None)
         if isinstance(statement, cst.Import):

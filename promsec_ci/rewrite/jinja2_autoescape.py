@@ -8,11 +8,16 @@ strings, and leaves other templates (``.txt``, ``.sql``) as they were::
         -> env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape())
     env = Environment(autoescape=False)
         -> env = Environment(autoescape=select_autoescape())
+
+Through ``jinja2.select_autoescape`` when ``jinja2`` is imported as a module. Refused where the
+name the fix would use is something else (the module's own ``def select_autoescape``, a lambda
+parameter) or may be (a ``from other import *``).
 """
 
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import (
@@ -36,13 +41,29 @@ class _Jinja2Autoescape(CallTransformer):
             return updated
         if current is not None and not is_name(current.value, "False"):
             return updated
-        func = updated.func
-        if isinstance(func, cst.Attribute) and dotted_name(func.value):
-            select = expr(f"{dotted_name(func.value)}.select_autoescape()")
-        else:
-            self.add_import("jinja2", "select_autoescape")
-            select = expr("select_autoescape()")
-        return set_kwarg(updated, "autoescape", select)
+        select = self._select_autoescape(updated, name)
+        return updated if select is None else set_kwarg(updated, "autoescape", select)
+
+    def _select_autoescape(self, call: cst.Call, name: str) -> cst.BaseExpression | None:
+        """``jinja2.select_autoescape()`` through the package's module name when there is one
+        (only ``jinja2`` has it, not ``jinja2.environment``), else the bare name, imported."""
+        func = call.func
+        if name == "jinja2.Environment" and isinstance(func, cst.Attribute) and dotted_name(func.value):
+            return expr(f"{dotted_name(func.value)}.select_autoescape()")
+        module = self.module_alias("jinja2", add=False)
+        if (module, "jinja2") in self.modules:
+            return expr(f"{module}.select_autoescape()")
+        if self.module is not None and _star_import_elsewhere(self.module):
+            return None
+        self.add_import("jinja2", "select_autoescape")
+        return expr("select_autoescape()")
+
+
+def _star_import_elsewhere(module: cst.Module) -> bool:
+    """Whether the module has ``from x import *`` for some x other than jinja2: it may bind
+    ``select_autoescape`` to its own."""
+    return any(star.module is None or dotted_name(star.module) != "jinja2"
+               for star in m.findall(module, m.ImportFrom(names=m.ImportStar())))
 
 
 Jinja2Autoescape = TransformerOperator(

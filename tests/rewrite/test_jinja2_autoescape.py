@@ -58,3 +58,42 @@ def test_rewritten_environment_escapes_html():
 )
 def test_refuses(source):
     assert Jinja2Autoescape.apply(source, 2) is None
+
+
+def _rendered(text: str) -> str:
+    namespace: dict = {}
+    exec(compile(text, "rewritten.py", "exec"), namespace)  # nosec B102 - our own output
+    return namespace["env"].from_string("{{ x }}").render(x="<b>")
+
+
+@pytest.mark.parametrize(
+    ("before", "call"),
+    [
+        # jinja2.environment has no select_autoescape: the package's is used.
+        ("import jinja2.environment\nenv = jinja2.environment.Environment()\n", "jinja2.select_autoescape()"),
+        ("from jinja2 import environment\nenv = environment.Environment()\n", "select_autoescape()"),
+        # The module's own select_autoescape is left alone: jinja2's is read through the module.
+        ("import jinja2\nfrom jinja2 import Environment\n\n\ndef select_autoescape():\n    return False\n\n\n"
+         "env = Environment()\n", "jinja2.select_autoescape()"),
+    ],
+)
+def test_select_autoescape_is_jinja2s(before, call):
+    line = before.count("\n", 0, before.index("env =")) + 1
+    rewrite = Jinja2Autoescape.apply(before, line)
+    assert rewrite is not None
+    assert f"Environment(autoescape={call})" in rewrite.text
+    assert _rendered(rewrite.text) == "&lt;b&gt;"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # The name select_autoescape is something else where the call reads it.
+        "from jinja2 import Environment\nmake = lambda select_autoescape: Environment()\n",
+        "from jinja2 import Environment\nenvs = [Environment() for select_autoescape in range(3)]\n",
+        # A star import may bind select_autoescape to the other module's.
+        "from jinja2 import Environment\nfrom helpers import *\nenv = Environment()\n",
+    ],
+)
+def test_refuses_when_select_autoescape_is_taken(source):
+    assert Jinja2Autoescape.apply(source, source.count("\n", 0, source.index("Environment()")) + 1) is None
