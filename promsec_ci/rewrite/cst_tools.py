@@ -166,7 +166,7 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
         target = transformer.target
         parts = header_parts(target) if isinstance(target, cst.BaseCompoundStatement) else [target]
         already = {a.value.value for part in parts for a in m.findall(part, m.Attribute(value=m.Name()))}
-        if any(_bound_otherwise(transformer.target, bound, module_name, from_name, wrapper)
+        if any(bound_otherwise(transformer.target, bound, module_name, from_name, wrapper)
                for bound, module_name, from_name in transformer.names_used() if bound not in already):
             return None
     added: list[str] = []
@@ -211,7 +211,7 @@ class _ModuleImports(ModuleScopeVisitor, GatherImportsVisitor):
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 
-def _bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: str | None,
+def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: str | None,
                      wrapper: MetadataWrapper) -> bool:
     """Whether ``bound``, the name the fix uses for ``module_name`` (or for ``from_name`` from it),
     is something else where ``node`` reads it: a parameter, a variable, a def, another import

@@ -13,7 +13,9 @@
 
 Otherwise ``apply`` returns ``None`` and the finding is reported as needing review: replacing
 a pickle of arbitrary objects needs a schema, which only a person can choose. The import of
-``pickle``/``marshal`` is removed when nothing else uses it (that closes B403 too).
+``pickle``/``marshal`` is removed when nothing else uses it (that closes B403 too). Also refused
+where the name the fix reads ``json`` through is something else at a rewritten call (a local
+``json = data.strip()``, a parameter, ``from flask import json``).
 
 Sample::
 
@@ -31,7 +33,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import parse, reads_of, wrapper_of
+from promsec_ci.rewrite.cst_tools import bound_otherwise, parse, reads_of, wrapper_of
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_name, resolve, statement_at
 
 _MODULES = ("pickle", "cPickle", "_pickle", "marshal", "dill")
@@ -79,7 +81,8 @@ class PickleToJsonOperator(Operator):
             return None  # the module makes pickles of its own: what it loads may be one of them
         if not literal_dumps and not all(_from_message(c, aliases) and _used_as_data(c, parents) for c in targets):
             return None
-        json_name = imported_name(module, "json") or "json"
+        imported_json = imported_name(module, "json")
+        json_name = imported_json or "json"
         replacements: dict[cst.CSTNode, cst.CSTNode] = {}
         for call in targets:
             replacement = _json_load(call, aliases, json_name)
@@ -92,10 +95,12 @@ class PickleToJsonOperator(Operator):
                 if replacement is None:
                     return None
                 replacements[call] = replacement
+        if any(bound_otherwise(call, json_name, "json", None, wrapper) for call in replacements):
+            return None  # ``json`` is a local, a parameter, another module there
         updated = module.visit(NodeSwapper(replacements))
         context = CodemodContext()
         added: tuple[str, ...] = ()
-        if "json" not in aliases:
+        if imported_json is None:
             AddImportsVisitor.add_needed_import(context, "json")
             added = ("import json",)
         updated = AddImportsVisitor(context).transform_module(updated)

@@ -119,3 +119,41 @@ def test_refuses_loads_in_a_module_that_makes_pickles():
     source = "import pickle\n\ndef save(obj):\n    return pickle.dumps(obj)\n\ndef handle(body):\n" \
              "    data = pickle.loads(body)\n    return data['name']\n"
     assert refuses(PickleToJson, source, 7)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import pickle\n\ndef f(data):\n    json = data.strip()\n    d = pickle.loads(json)\n    return d['a']\n",
+        "import pickle\n\ndef f(json):\n    d = pickle.loads(json)\n    return d['a']\n",
+        "import pickle\n\njson = None\n\ndef f(s):\n    d = pickle.loads(s)\n    return d['a']\n",
+        "import pickle\n\ndef f(s):\n    d = pickle.loads(s)\n    return d['a']\n\ndef json():\n    pass\n",
+        "import pickle\nfrom flask import json\n\ndef f(s):\n    d = pickle.loads(s)\n    return d['a']\n",
+        "import pickle\nimport simplejson as json\n\ndef f(s):\n    d = pickle.loads(s)\n    return d['a']\n",
+        "import pickle\nimport json as j\n\ndef f(j, s):\n    d = pickle.loads(s)\n    return d['a']\n",
+        # A dump the fix rewrites too, where json is a parameter.
+        "import pickle\n\ndef f(s):\n    d = pickle.loads(s)\n    return d['a']\n\n"
+        "def save(json, path):\n    with open(path, 'wb') as f:\n        pickle.dump({'a': 1}, f)\n",
+    ],
+    ids=["local", "parameter", "module-variable", "module-def", "other-module", "other-module-as-json",
+         "alias-shadowed", "dump-parameter"],
+)
+def test_refuses_when_json_is_something_else(source):
+    assert refuses(PickleToJson, source, source.count("\n", 0, source.index("pickle.loads")) + 1)
+
+
+def test_imports_json_when_only_another_function_does(tmp_path):
+    source = "import pickle\n\ndef g():\n    import json\n\n" \
+             "def name(blob):\n    d = pickle.loads(blob)\n    return d['name']\n"
+    fixed = PickleToJson.apply(source, 7)
+    assert fixed is not None
+    assert fixed.imports == ("import json",)
+    assert run_module(tmp_path, "p", fixed.text)["name"](b'{"name": "ann"}') == "ann"
+
+
+def test_reads_json_through_its_alias_without_a_second_import():
+    source = "import pickle\nimport json as j\n\ndef name(blob):\n    d = pickle.loads(blob)\n    return d['name']\n"
+    fixed = PickleToJson.apply(source, 5)
+    assert fixed is not None
+    assert fixed.text == "import json as j\n\ndef name(blob):\n    d = j.loads(blob)\n    return d['name']\n"
+    assert fixed.imports == ()
