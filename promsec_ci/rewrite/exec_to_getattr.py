@@ -13,22 +13,32 @@ rewrite would change behaviour and is refused. A code string held in a variable 
 its one assignment (``data_flow``), which goes away with the ``exec``. ``exec``/``eval`` with
 explicit globals or locals, and templates with any other dynamic part, stay unfixed.
 
+Each value spliced into an attribute name must provably be part of one identifier: a ``%d``
+number after some text, a string literal that is an identifier, or a name bound only to such
+literals (``name = "host"``, ``for name in ("a", "b")``, also in a comprehension). Anything
+else may be a dotted path (``"cfg.%s" % name`` with ``name = "db.host"``): ``exec`` walks the
+dots, ``getattr`` does not, so it is refused. Inside a class, a template that writes a private
+name (``self.__parts.x%d``) is refused: ``exec`` compiles it outside the class, unmangled, while
+the same name written in the class would become ``self._Box__parts``.
+
 Sample::
 
     exec("ruby.cntrl%d = cntrl" % i)          ->  setattr(ruby, "cntrl%d" % i, cntrl)
-    cmd = 'sw = self.' + routine; exec(cmd)   ->  sw = getattr(self, routine)
-    eval("api.TLV_%s" % t)                    ->  getattr(api, "TLV_%s" % t)
+    cmd = 'sw = self.' + routine; exec(cmd)   ->  sw = getattr(self, routine)    (routine = "down")
+    eval("api.TLV_%s" % t)                    ->  getattr(api, "TLV_%s" % t)   (for t in ("A", "B"))
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import libcst as cst
+from libcst.metadata import ScopeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
+from promsec_ci.rewrite.cst_tools import wrapper_of
 from promsec_ci.rewrite.data_flow import find_assignment, names, siblings, single_use, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, calls_in, locate
 from promsec_ci.rewrite.string_build import (
@@ -46,6 +56,7 @@ from promsec_ci.rewrite.string_build import (
 _SENTINEL = "PROMSECSLOT{}X"
 _SENTINEL_RE = re.compile(r"PROMSECSLOT(\d+)X")
 _ATOMS = (cst.Call, cst.Attribute, cst.Name, cst.Subscript)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _builtin_call(call: cst.Call, aliases: Mapping[str, str]) -> str | None:
@@ -84,6 +95,31 @@ def _sentinels_only_in_attributes(tree: ast.AST, count: int) -> bool:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SENTINEL_RE.search(node.value):
             return False
     return sorted(seen) == list(range(count))
+
+
+def _names_are_identifiers(tree: ast.AST, slots: list[Slot], identifier: Callable[[Slot], bool]) -> bool:
+    """Every dynamic attribute name is one identifier whatever the values: each value is a number
+    after some text or passes ``identifier``; any other may hold dots (``db.host``), which ``exec``
+    walks and ``getattr`` does not."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        for match in _SENTINEL_RE.finditer(node.attr):
+            slot = slots[int(match.group(1))]
+            if not (slot.conversion == "int" and match.start() > 0) and not identifier(slot):
+                return False
+    return True
+
+
+def _literal_identifier(node: cst.BaseExpression) -> bool:
+    value = node.evaluated_value if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else None
+    return isinstance(value, str) and _IDENTIFIER.match(value) is not None
+
+
+def _mangled(tree: ast.AST) -> bool:
+    """Whether the template writes a private name (``__x``), which a class body would mangle."""
+    return any(value.startswith("__") and not value.endswith("__") and not _SENTINEL_RE.search(value)
+               for node in ast.walk(tree) for value in _identifiers(node))
 
 
 def _identifiers(node: ast.AST) -> list[str]:
@@ -169,9 +205,11 @@ def render_like(parts: list[Text | Slot], built: Built, tuple_operand: bool = Tr
                           for i, s in enumerate(slots)])
 
 
-def plain_code(kind: str, argument: cst.BaseExpression) -> cst.CSTNode | None:
+def plain_code(kind: str, argument: cst.BaseExpression, identifier: Callable[[Slot], bool],
+               in_class: bool = False) -> cst.CSTNode | None:
     """The code ``argument`` builds, written without ``exec``/``eval``: an expression (``eval``)
-    or a small statement (``exec``), or ``None`` when a dynamic part is not an attribute name."""
+    or a small statement (``exec``), or ``None`` when a dynamic part is not an attribute name
+    (``_names_are_identifiers``) or, ``in_class``, the code writes a private name."""
     built = decompose(argument)
     if built is None:
         return None
@@ -184,7 +222,9 @@ def plain_code(kind: str, argument: cst.BaseExpression) -> cst.CSTNode | None:
         tree = ast.parse(text.strip(), mode="eval" if kind == "eval" else "exec")
     except (SyntaxError, ValueError):
         return None
-    if not _sentinels_only_in_attributes(tree, len(slots)):
+    if not _sentinels_only_in_attributes(tree, len(slots)) or not _names_are_identifiers(tree, slots, identifier):
+        return None
+    if in_class and _mangled(tree):
         return None
     scoped = (ast.NamedExpr, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await)
     if any(isinstance(node, scoped) for node in ast.walk(tree)):
@@ -209,6 +249,13 @@ def plain_code(kind: str, argument: cst.BaseExpression) -> cst.CSTNode | None:
 def _binds_names(node: cst.CSTNode) -> bool:
     """Whether the statement binds a variable (not an attribute or item of an object)."""
     return isinstance(node, cst.Assign) and not isinstance(node.targets[0].target, (cst.Attribute, cst.Subscript))
+
+
+def _in_class(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    current = parents.get(node)
+    while current is not None and not isinstance(current, cst.ClassDef):
+        current = parents.get(current)
+    return current is not None
 
 
 def _in_function(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
@@ -244,14 +291,20 @@ class ExecToGetattrOperator(Operator):
         located = locate(source, line)
         if located is None or not isinstance(located.statement, cst.SimpleStatementLine):
             return None
+        scopes = wrapper_of(located.module).resolve(ScopeProvider)
+
+        def identifier(slot: Slot) -> bool:
+            return _identifier_value(slot, scopes, located.parents)
+
         for small in located.statement.body:
-            replacements = self._edit(small, located.statement, located.aliases, located.parents)
+            replacements = self._edit(small, located.statement, located.aliases, located.parents, identifier)
             if replacements is not None:
                 return Rewrite(text=located.module.visit(NodeSwapper(replacements)).code, line=line)
         return None
 
     def _edit(self, small: cst.BaseSmallStatement, statement: cst.SimpleStatementLine,
-              aliases: Mapping[str, str], parents: Mapping[cst.CSTNode, cst.CSTNode]) -> dict | None:
+              aliases: Mapping[str, str], parents: Mapping[cst.CSTNode, cst.CSTNode],
+              identifier: Callable[[Slot], bool]) -> dict | None:
         for call in calls_in(small):
             kind = _builtin_call(call, aliases)
             if kind is None or (kind == "exec" and not (isinstance(small, cst.Expr) and small.value is call)):
@@ -263,7 +316,7 @@ class ExecToGetattrOperator(Operator):
                 if flow is None:
                     continue
                 assignment, argument = flow
-            code = plain_code(kind, argument)
+            code = plain_code(kind, argument, identifier, _in_class(statement, parents))
             if code is None or (kind == "exec" and _binds_names(code) and _in_function(statement, parents)):
                 continue
             if kind == "exec":
@@ -279,6 +332,33 @@ class ExecToGetattrOperator(Operator):
             return {**inner, assignment: cst.RemovalSentinel.REMOVE,
                     following: lambda updated, lines=moved: updated.with_changes(leading_lines=lines)}
         return None
+
+
+def _identifier_value(slot: Slot, scopes: Mapping, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether the value is an identifier for sure: a literal one, or a name every binding of which
+    (``name = "a"``, ``for name in ("a", "b")``) gives one."""
+    if slot.conversion not in ("raw", "str"):
+        return False
+    node = slot.node
+    if _literal_identifier(node):
+        return True
+    scope = scopes.get(node)
+    if not isinstance(node, cst.Name) or scope is None:
+        return False
+    bindings = scope[node.value]
+    return bool(bindings) and all(_binds_identifier(binding.node, parents) for binding in bindings)
+
+
+def _binds_identifier(bound: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    parent = parents.get(bound)
+    if isinstance(parent, cst.AssignTarget):
+        assign = parents.get(parent)
+        return isinstance(assign, cst.Assign) and len(assign.targets) == 1 and _literal_identifier(assign.value)
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is bound:
+        items = parent.iter
+        return isinstance(items, (cst.Tuple, cst.List, cst.Set)) and bool(items.elements) and all(
+            not isinstance(e, cst.StarredElement) and _literal_identifier(e.value) for e in items.elements)
+    return False
 
 
 def _next_sibling(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:

@@ -42,6 +42,8 @@ def test_code_held_in_a_variable_goes_with_the_exec_at_module_level():
     check(
         ExecToGetattr,
         """\
+        routine_down = "surface_down"
+        routine_up = "surface_up"
         # the routine's result
         cmd = 'sw_down = self.' + routine_down
         exec(cmd)
@@ -49,8 +51,10 @@ def test_code_held_in_a_variable_goes_with_the_exec_at_module_level():
         cmd = 'sw_up = self.' + routine_up
         exec(cmd)
         """,
-        3,
+        5,
         """\
+        routine_down = "surface_down"
+        routine_up = "surface_up"
         # the routine's result
         sw_down = getattr(self, routine_down)
 
@@ -65,18 +69,18 @@ def test_eval_of_a_constant_with_a_dynamic_suffix():
     check(
         ExecToGetattr,
         """\
-        def pack(types, vals):
+        def pack(vals):
             data = []
-            for t, v in zip(types, vals):
-                data.append((eval("coreapi.TLV_%s" % t), v))
+            for t in ("NODE", "SESSION"):
+                data.append((eval("coreapi.TLV_%s" % t), vals[t]))
             return data
         """,
         4,
         """\
-        def pack(types, vals):
+        def pack(vals):
             data = []
-            for t, v in zip(types, vals):
-                data.append((getattr(coreapi, "TLV_%s" % t), v))
+            for t in ("NODE", "SESSION"):
+                data.append((getattr(coreapi, "TLV_%s" % t), vals[t]))
             return data
         """,
         "B307",
@@ -87,13 +91,13 @@ def test_fstring_template_and_operator_precedence_kept():
     check(
         ExecToGetattr,
         """\
-        def size(config, n):
-            return eval(f"config.size_{n}") * 2
+        def sizes(config):
+            return [eval(f"config.size_{unit}") * 2 for unit in ["kb", "mb"]]
         """,
         2,
         """\
-        def size(config, n):
-            return getattr(config, f"size_{n}") * 2
+        def sizes(config):
+            return [getattr(config, f"size_{unit}") * 2 for unit in ["kb", "mb"]]
         """,
         "B307",
     )
@@ -110,10 +114,11 @@ def test_same_results_when_run(tmp_path):
         part = "slot1"
         cmd = 'first = box.' + part
         exec(cmd)
-        found = eval("box.TLV_%s" % part[:0] + "A")
+        kind = "A"
+        found = eval("box.TLV_%s" % kind)
         """
     rewritten = dedent(before)
-    for line in (10, 9, 6):  # bottom-up, so earlier lines keep their numbers
+    for line in (11, 9, 6):  # bottom-up, so earlier lines keep their numbers
         rewrite = ExecToGetattr.apply(rewritten, line)
         assert rewrite is not None, line
         rewritten = rewrite.text
@@ -122,7 +127,7 @@ def test_same_results_when_run(tmp_path):
     assert [vars(new["box"]), new["first"], new["found"]] == [vars(old["box"]), old["first"], old["found"]]
 
 
-def test_injected_text_is_only_an_attribute_name_after_the_rewrite(tmp_path):
+def test_a_value_holding_code_is_refused(tmp_path):
     source = """\
         import types
         obj = types.SimpleNamespace(a=1)
@@ -134,8 +139,7 @@ def test_injected_text_is_only_an_attribute_name_after_the_rewrite(tmp_path):
             pass
         """
     assert run_module(tmp_path, "before", source)["hit"] is True
-    rewritten = ExecToGetattr.apply(dedent(source), 6).text
-    assert run_module(tmp_path, "after", rewritten)["hit"] is False
+    assert refuses(ExecToGetattr, source, 6)  # not an identifier: it may hold dots, or code
 
 
 @pytest.mark.parametrize("source, line", [
@@ -160,10 +164,49 @@ def test_refuses(source, line):
 def test_whole_attribute_name_from_a_value_is_its_str():
     check(
         ExecToGetattr,
-        "ppf = eval('distributions.%s.ppf' % dist)\nval = eval('vtk.Get%s()' % (method,))\n",
-        1,
-        "ppf = getattr(distributions, str(dist)).ppf\nval = eval('vtk.Get%s()' % (method,))\n",
+        "dist = 'norm'\nppf = eval('distributions.%s.ppf' % dist)\nval = eval('vtk.Get%s()' % (method,))\n",
+        2,
+        "dist = 'norm'\nppf = getattr(distributions, str(dist)).ppf\nval = eval('vtk.Get%s()' % (method,))\n",
         "B307",
     )
-    fixed = ExecToGetattr.apply("val = eval('vtk.Get%s()' % (method,))\n", 1)
-    assert fixed is not None and fixed.text == "val = getattr(vtk, 'Get%s' % (method,))()\n"
+    fixed = ExecToGetattr.apply("method = 'Bounds'\nval = eval('vtk.Get%s()' % (method,))\n", 2)
+    assert fixed is not None and fixed.text == "method = 'Bounds'\nval = getattr(vtk, 'Get%s' % (method,))()\n"
+
+
+def test_a_value_that_may_be_a_dotted_path_is_refused(tmp_path):
+    source = """\
+        import types
+        cfg = types.SimpleNamespace(db=types.SimpleNamespace(host="a"))
+        name = "db.host"
+        value = "b"
+        exec("cfg.%s = value" % name)
+        """
+    # exec walks the dots; setattr(cfg, "db.host", value) would add an attribute named "db.host".
+    assert run_module(tmp_path, "before", source)["cfg"].db.host == "b"
+    assert refuses(ExecToGetattr, source, 5)
+    assert refuses(ExecToGetattr, "found = eval('config.' + key)\n", 1)
+    assert refuses(ExecToGetattr, "found = eval(f'api.TLV_{kind}')\n", 1)
+
+
+def test_a_private_name_written_out_inside_a_class_is_refused(tmp_path):
+    # Code run by exec is compiled outside the class: self.__parts is not mangled there, but it
+    # would be once written out in the method (self._Box__parts).
+    source = """\
+        import types
+
+
+        class Box:
+            def __init__(self):
+                self.__parts = types.SimpleNamespace()
+
+            def fill(self, i):
+                exec("self.__parts.p%d = i" % i)
+        """
+    assert refuses(ExecToGetattr, source, 9)
+    assert refuses(ExecToGetattr, "class Box:\n    for i in range(2):\n        exec('__last = obj.p%d' % i)\n", 3)
+    # A private name built into the string stays a string, unmangled like exec's.
+    dynamic = dedent(source).replace('"self.__parts.p%d = i"', '"self.__p%d = i"') + "\n\nbox = Box()\nbox.fill(1)\n"
+    rewritten = ExecToGetattr.apply(dynamic, 9)
+    assert rewritten is not None and 'setattr(self, "__p%d" % i, i)' in rewritten.text
+    assert vars(run_module(tmp_path, "after", rewritten.text)["box"]).keys() == \
+        vars(run_module(tmp_path, "before", dynamic)["box"]).keys()
