@@ -10,20 +10,25 @@ descriptor is closed at once so the rest of the code keeps using the path as bef
 
 Applies to ``name = tempfile.mktemp(...)`` statements; the file now exists (empty) afterwards.
 So no fix is made where the code needs the name free or takes it for a directory: it is passed
-to ``mkdir``/``makedirs``/``mkfifo``/``symlink``/``copytree``/``bind``/``shelve.open``..., to
-an external command (which may refuse or prompt to overwrite), used as a socket or pipe address
-(``connect``, ``CreateNamedPipe``), expected missing (``with pytest.raises(FileNotFoundError)``,
-``except FileNotFoundError``), tested with ``not exists(...)``, joined below
+to ``mkdir``/``makedirs``/``mkfifo``/``symlink``/``link``/``copytree``/``bind``/``shelve.open``...,
+to an external command (which may refuse or prompt to overwrite), opened for exclusive creation
+(``open(name, "x")`` or a mode the code computes, ``os.open`` with ``O_EXCL``,
+``Path(name).touch(exist_ok=False)``), renamed onto (``os.rename(src, name)`` fails on Windows),
+used as a socket or pipe address (``connect``, ``CreateNamedPipe``), expected missing (``with
+pytest.raises(FileNotFoundError)``, ``except FileNotFoundError``), checked for existence
+(``exists``/``isfile``/``isdir``/``lexists``/``access``, ``Path.exists()``; only a check that
+guards removing it, ``if exists(name): os.remove(name)``, is kept), joined below
 (``os.path.join(name, ...)``, ``name + "/x"``, ``Path(name) / "x"``) or given as ``dir=``.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, has_star_args
-from promsec_ci.rewrite.cst_tools import reads_of
+from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, get_kwarg, has_star_args, is_name
+from promsec_ci.rewrite.cst_tools import dotted_name, reads_of
 
 # Calls (last name) that fail, or act differently, when their path already exists as a file.
 _WANTS_FREE_PATH = frozenset({
@@ -36,7 +41,53 @@ _WANTS_FREE_PATH = frozenset({
 _WANTS_FREE_PATH_QUALIFIED = frozenset({"shelve.open", "dbm.open"})
 _COMMANDS = ("subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "os.posix_spawn")
 _PATH_WRAPPERS = frozenset({"str", "os.fspath", "pathlib.Path", "pathlib.PurePath", "Path"})
-_EXISTS = frozenset({"exists", "lexists", "isfile"})
+# Existence checks (functions and ``Path`` methods): their answer changes once the file exists.
+_EXISTS = frozenset({"exists", "lexists", "isfile", "isdir", "is_file", "is_dir", "access"})
+# Calls that open their first argument with a mode (second argument or ``mode=``); "x" fails on a file.
+_OPENERS = frozenset({"open", "ZipFile", "TarFile", "GzipFile", "BZ2File", "LZMAFile"})
+_REMOVERS = frozenset({"remove", "unlink"})
+
+
+def _exclusive_mode(mode: cst.Arg | None) -> bool:
+    """Whether an open mode may be exclusive creation (``"x"``, ``"xb"``, ``"x:gz"``): a literal
+    with an x, or a value the code computes."""
+    if mode is None or isinstance(mode.value, cst.Integer):
+        return False
+    if isinstance(mode.value, (cst.SimpleString, cst.ConcatenatedString)):
+        return "x" in str(mode.value.evaluated_value)
+    return True
+
+
+def _argument(call: cst.Call, index: int, keyword: str) -> cst.Arg | None:
+    """The argument at positional ``index`` or given as ``keyword=``."""
+    named = get_kwarg(call, keyword)
+    if named is not None:
+        return named
+    plain = [arg for arg in call.args if arg.keyword is None]
+    return plain[index] if index < len(plain) else None
+
+
+def _mentions(node: cst.CSTNode, read: cst.CSTNode) -> bool:
+    """Whether ``node`` holds an expression spelled like ``read``."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, child: cst.CSTNode) -> bool:
+            nonlocal found
+            found = found or (type(child) is type(read) and child.deep_equals(read))
+            return not found
+
+    node.visit(_Find())
+    return found
+
+
+def _exclusive_flags(flags: cst.Arg | None) -> bool:
+    """Whether ``os.open`` flags may hold ``O_EXCL``: they name it, or are not ``os.O_*`` constants."""
+    if flags is None:
+        return False
+    names = [dotted_name(n) or "" for n in m.findall(flags.value, m.Name() | m.Attribute())]
+    constants = all(n == "os" or n.split(".")[-1].startswith("O_") for n in names)
+    return not names or not constants or any(n.endswith("O_EXCL") for n in names)
 
 
 def _names_missing(node: cst.BaseExpression) -> bool:
@@ -114,7 +165,7 @@ class _MktempToMkstemp(CallTransformer):
                 break
             node, parent = wrapper, self.parent_of(wrapper)
         if isinstance(parent, cst.Attribute) and parent.value is node:
-            return parent.attr.value in _WANTS_FREE_PATH  # Path(p).mkdir()
+            return self._method_wants_free_path(parent, read)  # Path(p).mkdir()
         if isinstance(parent, cst.BinaryOperation) and parent.left is node:
             right = parent.right
             return isinstance(parent.operator, cst.Divide) or (
@@ -137,8 +188,52 @@ class _MktempToMkstemp(CallTransformer):
         if name == "os.path.join":
             return call.args[0] is parent
         if last in _EXISTS:
-            return isinstance(self.parent_of(call), cst.UnaryOperation)  # not os.path.exists(p)
+            return not self._only_cleans_up(call, read)
+        if name in ("os.rename", "os.renames"):
+            return parent is _argument(call, 1, "dst")  # Windows refuses to rename onto a file
+        if name == "os.open":
+            return _exclusive_flags(_argument(call, 1, "flags"))
+        if last in _OPENERS and call.args[0] is parent:
+            return _exclusive_mode(_argument(call, 1, "mode"))
         return False
+
+    def _method_wants_free_path(self, method: cst.Attribute, read: cst.CSTNode) -> bool:
+        """Whether ``Path(p).<method>`` needs the path free (``mkdir``, ``touch(exist_ok=False)``,
+        ``open("x")``) or asks whether it exists."""
+        name = method.attr.value
+        if name in _WANTS_FREE_PATH:
+            return True
+        call = self.parent_of(method)
+        if not isinstance(call, cst.Call) or call.func is not method:
+            return False
+        if name in _EXISTS:
+            return not self._only_cleans_up(call, read)
+        if name == "touch":
+            exist_ok = _argument(call, 1, "exist_ok")
+            return exist_ok is not None and not is_name(exist_ok.value, "True")
+        return name == "open" and _exclusive_mode(_argument(call, 0, "mode"))
+
+    def _only_cleans_up(self, check: cst.Call, read: cst.CSTNode) -> bool:
+        """Whether an existence check only guards removing the file (``exists(p) and
+        os.remove(p)``, ``if exists(p): os.remove(p)``): it ends up gone either way."""
+        parent = self.parent_of(check)
+        if isinstance(parent, cst.BooleanOperation) and isinstance(parent.operator, cst.And) \
+                and parent.left is check:
+            return self._removes(parent.right, read)
+        if isinstance(parent, cst.If) and parent.test is check and parent.orelse is None:
+            lines = parent.body.body if isinstance(parent.body, cst.IndentedBlock) else [parent.body]
+            return all(isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and all(
+                isinstance(small, cst.Expr) and self._removes(small.value, read) for small in line.body)
+                for line in lines)
+        return False
+
+    def _removes(self, node: cst.BaseExpression, read: cst.CSTNode) -> bool:
+        """``os.remove(p)``, ``os.unlink(p)``, ``Path(p).unlink()`` of the path read at ``read``."""
+        if not isinstance(node, cst.Call):
+            return False
+        name = (self.qualified_name(node.func) or "").rsplit(".", 1)[-1] or (
+            node.func.attr.value if isinstance(node.func, cst.Attribute) else "")
+        return name in _REMOVERS and _mentions(node, read)
 
     def _expects_missing(self, read: cst.CSTNode) -> bool:
         """Whether ``read`` sits where the code expects the file to be missing: in ``with

@@ -72,6 +72,8 @@ def test_refuses_other_shapes(source):
         "pathlib.Path(path).mkdir()",
         "shutil.copytree('src', path)",
         "os.symlink('target', path)",
+        "os.mkfifo(path)",
+        "os.link('target', path)",
         "sock.bind(path)",
         "db = shelve.open(path)",
         "subprocess.run(['ffmpeg', '-i', 'in.mp4', path])",
@@ -104,8 +106,36 @@ def test_refuses_when_an_attribute_path_is_made_a_directory():
 @pytest.mark.parametrize(
     "use",
     ["open(path, 'w').write('x')", "os.path.exists(path) and os.remove(path)", "open(path + '.log', 'w')",
-     "shutil.copy('src', path)"],
+     "shutil.copy('src', path)", "if os.path.exists(path):\n        os.remove(path)",
+     "pathlib.Path(path).exists() and os.unlink(path)", "open(path, mode='wb')", "os.rename(path, 'kept')"],
 )
 def test_still_fixes_file_uses(use):
     source = f"import os, shutil, tempfile\n\n\ndef f():\n    path = tempfile.mktemp()\n    {use}\n"
     assert MktempToMkstemp.apply(source, 5) is not None
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "open(path, 'x')",
+        "open(path, mode='xb')",
+        "io.open(path, 'x', encoding='utf-8')",
+        "pathlib.Path(path).open('x')",
+        "zipfile.ZipFile(path, 'x')",
+        "open(path, mode)",
+        "fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)",
+        "if os.path.exists(path):\n        raise RuntimeError(path)",
+        "cached = os.path.isfile(path)",
+        "os.path.lexists(path) or make(path)",
+        "ready = os.path.isdir(path)",
+        "if pathlib.Path(path).exists():\n        load(path)",
+        "assert pathlib.Path(path).is_file()",
+        "os.access(path, os.F_OK)",
+        "pathlib.Path(path).touch(exist_ok=False)",
+        "os.rename('new', path)",  # fails on Windows when the target exists
+    ],
+)
+def test_refuses_where_the_path_must_not_exist(use):
+    source = (f"import io, os, pathlib, tempfile, zipfile\n\n\n"
+              f"def f(mode):\n    path = tempfile.mktemp()\n    {use}\n")
+    assert MktempToMkstemp.apply(source, 5) is None
