@@ -5,12 +5,14 @@ the arithmetic evaluator accepts, or names and uses such as ``expression``, ``fo
 ``float(...)``), the call becomes ``_safe_arithmetic_eval(text)``, a helper added once per
 module after its imports: it walks the ``ast`` and allows numbers, ``+ - * / // % **``, unary
 ``+ -`` and parentheses only (exponents above 1000 are refused), raising ``ValueError`` otherwise.
+The helper imports ``ast`` and ``operator`` in its own body: the module may bind those names to
+something else (``operator = Calculator()``, ``del operator``), which the helper must not read.
 
 Sample::
 
     result = eval(request.args["expression"])
     ->  result = _safe_arithmetic_eval(request.args["expression"])
-        (+ ``import ast``, ``import operator`` and ``def _safe_arithmetic_eval(expression): ...``)
+        (+ ``def _safe_arithmetic_eval(expression): import ast; import operator; ...``)
 """
 
 from __future__ import annotations
@@ -25,9 +27,14 @@ from promsec_ci.rewrite.eval_literal_eval import EvalTransformer
 
 class _Transformer(EvalTransformer):
     def replacement(self, call: cst.Call) -> cst.BaseExpression:
-        self.add_import("ast")
-        self.add_import("operator")
         return call.with_changes(func=cst.Name(HELPER_NAME))
+
+
+def _self_contained(helper: cst.FunctionDef) -> cst.FunctionDef:
+    """``helper`` with ``import ast`` and ``import operator`` after its docstring."""
+    imports = [cst.parse_statement("import ast"), cst.parse_statement("import operator")]
+    body = list(helper.body.body)
+    return helper.with_deep_changes(helper.body, body=[*body[:1], *imports, *body[1:]])
 
 
 def add_helper(text: str) -> str | None:
@@ -41,6 +48,9 @@ def add_helper(text: str) -> str | None:
         helper = cst.parse_statement(helper_source())
     except (OSError, TypeError, cst.ParserSyntaxError):
         return None
+    if not isinstance(helper, cst.FunctionDef):
+        return None
+    helper = _self_contained(helper)
     body = list(module.body)
     after = 0
     for index, statement in enumerate(body):

@@ -27,7 +27,7 @@ def test_rewrite_adds_helper_once_and_clears_both_findings():
     first = EvalSafeArithmetic.apply(CALCULATOR, 7)
     assert first is not None
     assert "    result = _safe_arithmetic_eval(request.args[\"expression\"])\n" in first.text
-    assert set(first.imports) == {"import ast", "import operator"}
+    assert first.imports == ()  # the helper imports what it uses itself
     second = EvalSafeArithmetic.apply(first.text, first.text.splitlines().index("    return 2 * eval(formula)") + 1)
     assert second is not None
     assert second.text.count("def _safe_arithmetic_eval(") == 1
@@ -80,5 +80,24 @@ def test_constant_arithmetic():
         TIMEOUT = eval("60 * 5")
         """), 3)
     assert fixed is not None
-    assert fixed.text.startswith("import os\nimport ast\nimport operator\n\n\ndef _safe_arithmetic_eval(expression):")
+    assert fixed.text.startswith("import os\n\n\ndef _safe_arithmetic_eval(expression):\n")
+    assert "\"\"\"\n    import ast\n    import operator\n    binary = " in fixed.text
     assert fixed.text.endswith('\n\n\nTIMEOUT = _safe_arithmetic_eval("60 * 5")\n')
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        # The statement reads operator.round itself, yet the module's operator is not the module.
+        ("class Calc:\n    def round(self, x):\n        return round(x, 2)\n\n\noperator = Calc()\n\n\n"
+         "def calc(formula):\n    return operator.round(eval(formula))\n", 10),
+        ("import operator\n\ndel operator\n\n\ndef calc(formula):\n    return eval(formula)\n", 7),
+        ("import ast\n\n\nclass Tree:\n    def parse(self, x):\n        return x\n\n\nast = Tree()\n\n\n"
+         "def calc(formula):\n    return ast.parse(eval(formula))\n", 13),
+    ],
+    ids=["operator-variable", "operator-deleted", "ast-variable"],
+)
+def test_helper_does_not_rely_on_module_names(tmp_path, source, line):
+    fixed = EvalSafeArithmetic.apply(source, line)
+    if fixed is not None:  # refusing is fine; a helper reading the module's rebound names is not
+        assert run_module(tmp_path, "calc", fixed.text)["calc"]("1 + 2") == 3
