@@ -24,12 +24,16 @@ can be a parameter (``rewrite/sql_positions.py``): a name, a keyword or a clause
 (``WHERE %s``, ``ORDER BY %s``, ``lower(%s) = 'a'``), DDL, text whose reading differs between
 databases (backslashes, ``#``, prefixed literals such as ``E'..'``) and values already made into
 literals (``repr(x)``, ``conn.escape(x)``) or rounded (``%f``) mean no rewrite. Comments are
-skipped, so an apostrophe in ``-- it's`` does not open a literal. Bound values keep their type,
-except that a number known to be one is made text in a quoted literal (``'{len(x)}'``) and
-truncated where ``%d`` truncated it. When the query is built in one statement and run in later
-ones, the values move to the executes: only values that read the same there (no call, nothing
-assigned or handed to a call in between, not read in a nested scope). A constant spelled as a
-build (``f"SELECT 1"``) becomes a plain literal, which needs no placeholder, unless the variable
+skipped, so an apostrophe in ``-- it's`` does not open a literal. A value that sat inside quotes
+reached the database as text, so it is bound as ``str(x)`` (``str(int(x))`` for ``'%d'``) unless
+the code shows it is a ``str`` already (a literal, a build, a ``str`` method's result, request
+data, a parameter annotated ``str``, a variable only ever assigned such values): an int, a UUID,
+a ``Decimal`` or ``None`` bound as such is another type (``None`` would be NULL, not ``'None'``).
+An unquoted value keeps its type, truncated where ``%d`` truncated it. When the query is built
+in one statement and run in later ones, the values move to the executes: only values that read
+the same there (no call, nothing assigned or handed to a call in between, not read in a nested
+scope). A constant spelled as a build (``f"SELECT 1"``) becomes a plain literal, which needs no
+placeholder, unless the variable
 is extended later (``+=``).
 
 Sample::
@@ -63,6 +67,8 @@ from promsec_ci.rewrite.string_build import (
     constant_build,
     decompose,
     fstring_of,
+    is_text,
+    is_text_or_none,
     plus_chain,
     render_string,
     unwrap_str,
@@ -158,7 +164,7 @@ class SqlParameterizeOperator(Operator):
         evidence = file_evidence(module, aliases)
         style = only_style(evidence) if evidence else self.fallback_style()
         apis = _file_apis(module)
-        replacements = _same_statement(statement, aliases, style, apis)
+        replacements = _same_statement(statement, parents, aliases, style, apis)
         if replacements is None:
             replacements = _data_flow(statement, parents, aliases, style, apis)
         if not replacements:
@@ -343,8 +349,8 @@ def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
 
 # --- the two shapes ----------------------------------------------------------------------------
 
-def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str], style: str | None,
-                    apis: _FileApis) -> dict[cst.CSTNode, cst.CSTNode] | None:
+def _same_statement(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], aliases: Mapping[str, str],
+                    style: str | None, apis: _FileApis) -> dict[cst.CSTNode, cst.CSTNode] | None:
     """``cur.execute("..." % x)``: the query is built inside the call. A constant spelled as a
     build (``f"SELECT 1"``) needs no placeholder, so no driver evidence either."""
     replacements: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -360,7 +366,7 @@ def _same_statement(statement: cst.CSTNode, aliases: Mapping[str, str], style: s
         placeholder = sink.style or style
         if built is None or placeholder is None:
             continue
-        result = parameterize(built, arg.value, placeholder)
+        result = parameterize(built, arg.value, placeholder, _Types(statement, parents))
         if result is None:
             return None
         template, params = result
@@ -468,7 +474,7 @@ def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], a
         containers = {name for slot in built.slots for name in _subscripted(slot.node)}
         if containers & set().union(*(_handed_over(statement) for statement in flow.between)):
             return None  # ``names[0]`` after ``names.pop(0)`` is another value
-    result = parameterize(built, flow.value, style)
+    result = parameterize(built, flow.value, style, _Types(flow.assignment, parents))
     if result is None:
         return None
     template, params = result
@@ -542,10 +548,170 @@ def _is_query_name(sink: _Sink, use: cst.Name) -> bool:
     return arg is not None and arg.value is use
 
 
+# --- what the code shows of a value's type ------------------------------------------------------
+
+_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_TYPE_NAMES = {"str": "str", "int": "number", "float": "number"}
+
+
+class _Types:
+    """``str``, ``number``, ``str-or-none`` or ``None`` (unknown) for a value read in the statement ``at``.
+
+    A name's type is known when every binding of it in its function (or the enclosing one, for
+    a name the function only reads) gives that type: a parameter annotated ``str``/``int``/
+    ``float`` without a ``None`` default, ``name = <text>`` (see ``string_build.is_text``),
+    ``name = <number>``, ``name += <same type>``. Any other binding (a loop target, unpacking,
+    ``global``, an import, an unannotated parameter) leaves it unknown."""
+
+    def __init__(self, at: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
+        self.at = at
+        self.parents = parents
+
+    def kind(self, node: cst.BaseExpression) -> str | None:
+        return self._kind(node, self.at, frozenset())
+
+    def _kind(self, node: cst.BaseExpression, at: cst.CSTNode, seen: frozenset[str]) -> str | None:
+        if is_text(node):
+            return "str"
+        if is_text_or_none(node):
+            return "str-or-none"  # a missing key gives None: never a tuple, but not always text
+        if _is_number(node):
+            return "number"
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            sides = {self._kind(node.left, at, seen), self._kind(node.right, at, seen)}
+            return "str" if "str" in sides else None
+        if isinstance(node, cst.IfExp):
+            sides = {self._kind(node.body, at, seen), self._kind(node.orelse, at, seen)}
+            return sides.pop() if len(sides) == 1 else None
+        if isinstance(node, cst.Name) and node.value not in seen:
+            seen = seen | {node.value}
+            return self._last_assigned(node.value, at, seen) or \
+                self._name_kind(node.value, _scope_of(at, self.parents), seen)
+        return None
+
+    def _last_assigned(self, name: str, at: cst.CSTNode, seen: frozenset[str]) -> str | None:
+        """The type of the value the nearest earlier ``name = v`` gave, when nothing else binds
+        ``name`` in between, no loop around ``at`` can bring back a later value and the name is
+        a plain local (no ``global``, loop target or unpacking anywhere in its function)."""
+        assignment = find_assignment(at, name, self.parents, lambda value: True)
+        if assignment is None or _in_loop(at, self.parents.get(assignment), self.parents) \
+                or _bindings(name, _scope_of(at, self.parents)) is None:
+            return None
+        return self._kind(assigned(assignment)[1], assignment, seen)
+
+    def _name_kind(self, name: str, scope: cst.CSTNode, seen: frozenset[str]) -> str | None:
+        bindings = _bindings(name, scope)
+        if bindings is None:
+            return None
+        if not bindings:  # only read here: bound in the enclosing function (a closure), if any
+            outer = _scope_of(scope, self.parents) if isinstance(scope, cst.FunctionDef) else None
+            return self._name_kind(name, outer, seen) if isinstance(outer, cst.FunctionDef) else None
+        kinds = {self._binding_kind(binding, scope, seen) for binding in bindings}
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def _binding_kind(self, binding: cst.CSTNode, scope: cst.CSTNode, seen: frozenset[str]) -> str | None:
+        if isinstance(binding, cst.Param):
+            annotation = binding.annotation.annotation if binding.annotation is not None else None
+            spelled = dotted_name(annotation) if annotation is not None else None
+            none_default = isinstance(binding.default, cst.Name) and binding.default.value == "None"
+            return None if none_default else _TYPE_NAMES.get(spelled or "")
+        value = binding.value
+        kind = self._kind(value, binding, seen) if value is not None else None
+        if isinstance(binding, cst.AugAssign) and not isinstance(binding.operator, cst.AddAssign):
+            return None
+        return kind
+
+
+def _in_loop(node: cst.CSTNode, block: cst.CSTNode | None, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether a ``for``/``while`` lies between ``node`` and ``block``."""
+    current = parents.get(node)
+    while current is not None and current is not block:
+        if isinstance(current, (cst.For, cst.While)):
+            return True
+        current = parents.get(current)
+    return False
+
+
+def _scope_of(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode | None:
+    """The function (or module) whose variables ``node`` reads; class bodies are skipped."""
+    current = parents.get(node)
+    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
+        current = parents.get(current)
+    return current
+
+
+def _bindings(name: str, scope: cst.CSTNode | None) -> list[cst.CSTNode] | None:
+    """What binds ``name`` in ``scope`` (its parameters, ``name = v``, ``name += v``, ``name: T = v``),
+    outside nested scopes; ``None`` when some binding has no single value (a loop target,
+    unpacking, ``with ... as``, ``global``, ``def``, an import, ``del``, ``:=``)."""
+    if scope is None:
+        return None
+    found: list[cst.CSTNode] = []
+    if isinstance(scope, cst.FunctionDef):
+        params = scope.params
+        found += [p for p in (*params.posonly_params, *params.params, *params.kwonly_params) if p.name.value == name]
+        starred = (params.star_arg, params.star_kwarg)
+        if any(isinstance(p, cst.Param) and p.name.value == name for p in starred):
+            return None
+    unknown = False
+
+    class _Visitor(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nonlocal unknown
+            if node is not scope and isinstance(node, _SCOPES):
+                unknown = unknown or isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.name.value == name
+                return False
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and _binds_alone(node, name):
+                if node.value is not None:
+                    found.append(node)
+            elif name in _other_stores(node):
+                unknown = True
+            return True
+
+    body = scope.body if isinstance(scope, cst.FunctionDef) else scope
+    body.visit(_Visitor())
+    return None if unknown else found
+
+
+def _binds_alone(node: cst.Assign | cst.AugAssign | cst.AnnAssign, name: str) -> bool:
+    """``name = v`` (one target), ``name += v`` or ``name: T = v``."""
+    if isinstance(node, cst.Assign):
+        return len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
+            and node.targets[0].target.value == name
+    return isinstance(node.target, cst.Name) and node.target.value == name
+
+
+def _other_stores(node: cst.CSTNode) -> set[str]:
+    """The names ``node`` itself binds other than by a plain assignment to one name."""
+    if isinstance(node, cst.Assign):
+        return set().union(*(_target_names(t.target) for t in node.targets))
+    if isinstance(node, cst.For):
+        return _target_names(node.target)
+    if isinstance(node, (cst.AsName, cst.NamedExpr)):
+        return _target_names(node.name if isinstance(node, cst.AsName) else node.target)
+    if isinstance(node, cst.Del):
+        return _target_names(node.target)
+    if isinstance(node, (cst.Global, cst.Nonlocal)):
+        return {n.name.value for n in node.names}
+    if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+        return {(alias.evaluated_alias or alias.evaluated_name).partition(".")[0] for alias in node.names}
+    return set()
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(e.value) for e in target.elements))
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
+
+
 # --- the query text ----------------------------------------------------------------------------
 
-def parameterize(built: Built, node: cst.BaseExpression,
-                 style: str) -> tuple[cst.BaseExpression, Parameters] | None:
+def parameterize(built: Built, node: cst.BaseExpression, style: str,
+                 types: _Types) -> tuple[cst.BaseExpression, Parameters] | None:
     """The constant SQL template replacing ``node`` and the parameter values, or ``None`` when a
     value is not in a value position.
 
@@ -554,6 +720,7 @@ def parameterize(built: Built, node: cst.BaseExpression,
         node: the building expression (its parentheses are kept on the template).
         style: ``?``, ``%s``, ``$`` (numbered: ``$1``, ``$2``, ...) or ``:`` (named, for
             SQLAlchemy's ``text()``: one name per distinct value expression).
+        types: what the code around ``node`` shows of the values' types.
     """
     if style == NAMED and _TEXT_BIND.search(built.literal_text):
         return None  # text() would take that literal ``:word`` for a bind parameter
@@ -605,7 +772,7 @@ def parameterize(built: Built, node: cst.BaseExpression,
                 return None  # a quoted string where a name goes
             if out and _NAME_CHAR.match(out[-1][0]):
                 out.append((" ", piece))  # like'%s' -> like ?, not like?
-            value = _section_value(section, ch, built)
+            value = _section_value(section, ch, built, types)
             if value is None:
                 return None
             mark = binds.add(value)
@@ -734,11 +901,11 @@ def _closing_quote(stream, start: int, quote: str) -> int | None:
     return None
 
 
-def _section_value(section, quote: str, built: Built) -> cst.BaseExpression | None:
-    """The parameter standing for a quoted SQL literal that contains values: text, as the
-    literal was. A value known to be a number is converted (``'{len(x)}'`` -> ``str(len(x))``:
-    an int compares differently with text); one of unknown type is bound as it is, as developers
-    do (in practice a string)."""
+def _section_value(section, quote: str, built: Built, types: _Types) -> cst.BaseExpression | None:
+    """The parameter standing for a quoted SQL literal that contains values: the text the
+    literal held. A value the code shows to be a ``str`` is bound as it is; any other becomes
+    ``str(x)`` (``str(int(x))`` for ``%d``): the database got text, and an int, a UUID, a
+    ``Decimal`` or ``None`` bound as such is another type (``None`` becomes NULL, not ``'None'``)."""
     parts: list[Text | Slot] = []
     text = ""
     piece = 0
@@ -746,13 +913,12 @@ def _section_value(section, quote: str, built: Built) -> cst.BaseExpression | No
     while i < len(section):
         item = section[i]
         if isinstance(item, Slot):
-            if _slot_value(item) is None or item.conversion == "int" and _is_number(item.node) \
-                    and not _is_int(item.node):
-                return None  # binding would change the text (``'%d'`` truncating ``total / 2``)
+            if _slot_value(item) is None:
+                return None  # binding would change the text (``'%f'`` rounding, ``repr(x)``)
             if text:
                 parts.append(Text(text, piece))
                 text = ""
-            parts.append(item)
+            parts.append(_as_text_slot(item))
         else:
             ch, piece = item
             if ch == quote:
@@ -763,10 +929,24 @@ def _section_value(section, quote: str, built: Built) -> cst.BaseExpression | No
         parts.append(Text(text, piece))
     like = built.pieces[0] if built.pieces else None
     if len(parts) == 1:
-        return _bare(as_str(parts[0]) if _is_number(parts[0].node) else parts[0].node)
+        only = parts[0]
+        return _bare(only.node if only.conversion == "raw" or types.kind(only.node) == "str" else as_str(only))
     if built.kind == "add" and all(p.conversion == "raw" for p in parts if isinstance(p, Slot)):
         return plus_chain(parts, like)
     return fstring_of(parts, like)
+
+
+def _as_text_slot(slot: Slot) -> Slot:
+    """``%d`` spliced ``int(x)``'s digits: the slot as a ``str`` one over ``int(x)`` (unless ``x``
+    is an int already), so converting it to text gives what ``%d`` gave."""
+    if slot.conversion != "int":
+        return slot
+    node = slot.node if _is_int(slot.node) else _int_call(slot.node)
+    return Slot(node, "str")
+
+
+def _int_call(node: cst.BaseExpression) -> cst.Call:
+    return cst.Call(func=cst.Name("int"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[]))])
 
 
 def _slot_value(slot: Slot) -> cst.BaseExpression | None:
@@ -777,7 +957,7 @@ def _slot_value(slot: Slot) -> cst.BaseExpression | None:
         return None
     node = slot.node
     if slot.conversion == "int" and _is_number(node) and not _is_int(node):
-        return cst.Call(func=cst.Name("int"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[]))])  # %d truncated
+        return _int_call(node)  # %d truncated
     return _bare(unwrap_str(node))
 
 

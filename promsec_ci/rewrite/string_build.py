@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from promsec_ci.rewrite.cst_tools import called_name, dotted_name
+
 
 @dataclass(frozen=True)
 class Text:
@@ -224,6 +226,60 @@ def as_str(slot: Slot) -> cst.BaseExpression:
         return node
     return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[])
                                                         if hasattr(node, "lpar") else node)])
+
+
+# Methods whose result is text (``str`` methods; on ``bytes`` the few shared ones give bytes,
+# which ``%s`` never spliced as such either).
+_TEXT_METHODS = frozenset({"format", "format_map", "join", "strip", "lstrip", "rstrip", "lower", "upper", "casefold",
+                           "title", "capitalize", "swapcase", "replace", "zfill", "center", "ljust", "rjust",
+                           "removeprefix", "removesuffix", "expandtabs", "translate"})
+# Mappings and lists of text: Flask/Werkzeug's request data, the command line, the environment.
+_TEXT_CONTAINERS = frozenset({"request.args", "request.form", "request.values", "request.cookies", "request.headers",
+                              "sys.argv", "os.environ"})
+
+
+def is_text(node: cst.BaseExpression) -> bool:
+    """Whether ``node`` is a ``str`` by its spelling alone: a string literal or f-string, a build
+    (``"a" + x``, ``"%s" % x``, ``"{}".format(x)``), ``str(x)``, ``input()``, a ``str`` method's
+    result (``x.strip()``), an item of request data, ``sys.argv`` or ``os.environ``
+    (``request.form["n"]``; ``.get(k, "default")``, not ``.get(k)``, which may be ``None``)."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return _is_plain_string(node) and not any("b" in s.prefix.lower() for s in _simple_strings(node)) \
+            or has_fstring(node)
+    if isinstance(node, cst.FormattedString):
+        return "b" not in node.start.lower()
+    if _is_op(node, cst.Add):
+        return is_text(node.left) or is_text(node.right)
+    if _is_percent(node) or _is_format_call(node):
+        return is_text(node.left if _is_percent(node) else node.func.value)
+    if isinstance(node, cst.Subscript):
+        return dotted_name(node.value) in _TEXT_CONTAINERS
+    if not isinstance(node, cst.Call):
+        return False
+    name = called_name(node)
+    if isinstance(node.func, cst.Name):
+        return name == "input" or name == "str" and len(node.args) == 1 and not node.args[0].star
+    if name == "get" and dotted_name(node.func.value) in _TEXT_CONTAINERS:
+        return len(node.args) == 2 and all(a.keyword is None and not a.star for a in node.args) \
+            and is_text(node.args[1].value)
+    return name in _TEXT_METHODS
+
+
+def is_text_or_none(node: cst.BaseExpression) -> bool:
+    """``request.args.get("k")``, ``os.environ.get("k")``, ``os.getenv("k")``: a ``str``, or ``None``
+    when the key is missing (never a tuple)."""
+    if not isinstance(node, cst.Call) or any(a.star or a.keyword is not None for a in node.args):
+        return False
+    if dotted_name(node.func) in ("os.getenv", "getenv"):
+        return len(node.args) == 1
+    return called_name(node) == "get" and isinstance(node.func, cst.Attribute) \
+        and dotted_name(node.func.value) in _TEXT_CONTAINERS and len(node.args) == 1
+
+
+def _simple_strings(node: cst.BaseExpression) -> list[cst.SimpleString]:
+    if isinstance(node, cst.ConcatenatedString):
+        return _simple_strings(node.left) + _simple_strings(node.right)
+    return [node] if isinstance(node, cst.SimpleString) else []
 
 
 def _is_stringy(node: cst.BaseExpression) -> bool:

@@ -41,7 +41,7 @@ import MySQLdb
 def remove(db, email):
     cur = db.cursor()
     # build the query
-    query = 'DELETE FROM subscriptions WHERE email = "%s" AND note NOT LIKE \\'keep%%\\'' % (email)
+    query = 'DELETE FROM subscriptions WHERE email = "%s" AND note NOT LIKE \\'keep%%\\'' % (email,)
     cur.execute(query)
     db.commit()
 """
@@ -53,7 +53,7 @@ def remove(db, email):
     cur = db.cursor()
     # build the query
     query = 'DELETE FROM subscriptions WHERE email = %s AND note NOT LIKE \\'keep%%\\''
-    cur.execute(query, (email,))
+    cur.execute(query, (str(email),))
     db.commit()
 """
 
@@ -91,7 +91,7 @@ def test_format_named_fields_numbers_and_kwargs():
         2,
         """\
         def delete(db, playlist_id, **where):
-            db.execute("DELETE FROM video where playlist_id=? AND owner=?;", (playlist_id, where["owner"]))
+            db.execute("DELETE FROM video where playlist_id=? AND owner=?;", (playlist_id, str(where["owner"])))
         """,
         "B608",
     )
@@ -119,7 +119,7 @@ def test_fstring_pieces_keep_their_layout():
                      "WHERE chat_id=?")
 
             try:
-                self.cursor.execute(query, (self.language, self.chat_id))
+                self.cursor.execute(query, (str(self.language), self.chat_id))
             finally:
                 self.cursor.close()
         """,
@@ -191,7 +191,7 @@ def test_multiline_triple_quoted_template():
                 SET TimeStamp=?, Status=?
                 WHERE Serial=?;
             '''
-            self.c.execute(query, (ts, status, serial))
+            self.c.execute(query, (str(ts), str(status), str(serial)))
         """,
         "B608",
     )
@@ -221,15 +221,16 @@ def test_constant_built_the_long_way_is_folded():
         ('def f(db, col):\n    db.execute("SELECT * FROM t ORDER BY " + col)\n', 2),
         ('def f(db, col):\n    db.execute("SELECT " + col + " FROM t")\n', 2),
         ('def f(db, n):\n    db.execute("INSERT INTO tags_" + n + " VALUES (1)")\n', 2),
-        ('def f(db, col):\n    db.execute("UPDATE t SET %s = 1" % col)\n', 2),
+        ('def f(db, col):\n    db.execute("UPDATE t SET %s = 1" % (col,))\n', 2),
         ('def f(db, ids):\n    db.execute("SELECT * FROM t WHERE id IN (" + ",".join(ids) + ")")\n', 2),
-        ('def f(db, x):\n    db.execute("SELECT * FROM t WHERE a = %r" % x)\n', 2),
+        ('def f(db, x):\n    db.execute("SELECT * FROM t WHERE a = %r" % (x,))\n', 2),
         ('def f(db, x):\n    db.execute("SELECT * FROM t WHERE a = {:>5}".format(x))\n', 2),
         ('def f(db, x):\n    db.execute("SELECT * FROM t WHERE a = \'%s\'" % x, ())\n', 2),
-        ('def f(self, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % x\n    self.query(q)\n', 2),
-        ('def f(db, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % x\n    x = 1\n    db.execute(q)\n', 2),
-        ('def f(db, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % x\n    db.execute(q)\n    log(q)\n', 2),
-        ('import sqlite3\nimport psycopg2\ndef f(db, x):\n    db.execute("SELECT * FROM t WHERE a = \'%s\'" % x)\n', 4),
+        ('def f(self, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % (x,)\n    self.query(q)\n', 2),
+        ('def f(db, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % (x,)\n    x = 1\n    db.execute(q)\n', 2),
+        ('def f(db, x):\n    q = "SELECT * FROM t WHERE a = \'%s\'" % (x,)\n    db.execute(q)\n    log(q)\n', 2),
+        ('import sqlite3\nimport psycopg2\ndef f(db, x):\n'
+         '    db.execute("SELECT * FROM t WHERE a = \'%s\'" % (x,))\n', 4),
     ],
     ids=["table-name", "order-by", "select-list", "glued-to-name", "set-column", "in-list", "repr", "format-spec",
          "has-params", "unknown-wrapper", "value-reassigned", "query-reused", "two-driver-kinds"],
@@ -267,7 +268,7 @@ def test_variable_rebuilt_for_a_second_query():
         QMARK_REPOSITORY,
         """\
         def delete(cursor, cmt_id):
-            sql = "SELECT msg_id FROM comment where cmt_id = %d;" % (cmt_id)
+            sql = "SELECT msg_id FROM comment where cmt_id = %d;" % (cmt_id,)
             cursor.execute(sql)
             m = cursor.fetchone()
             sql = "DELETE FROM comment where cmt_id = '%d';" % (cmt_id)
@@ -308,7 +309,7 @@ def test_driver_guessed_from_names_and_words_kept_apart():
 
 NO_DRIVER = """\
 def find(cursor, name):
-    cursor.execute("SELECT * FROM users WHERE name = '%s'" % name)
+    cursor.execute("SELECT * FROM users WHERE name = '%s'" % (name,))
     return cursor.fetchall()
 """
 
@@ -321,7 +322,7 @@ def test_no_fix_when_nothing_shows_the_driver():
 def test_the_repository_style_decides_for_files_without_a_driver():
     rewrite = SqlParameterizeOperator(lambda: "%s").apply(NO_DRIVER, 2)
     assert rewrite is not None
-    assert 'cursor.execute("SELECT * FROM users WHERE name = %s", (name,))' in rewrite.text
+    assert 'cursor.execute("SELECT * FROM users WHERE name = %s", (str(name),))' in rewrite.text
 
 
 def test_the_file_driver_wins_over_the_repository_style():
@@ -347,7 +348,7 @@ def test_placeholder_of_a_query_the_file_already_parameterises():
         """\
         def vote(db, chan, target, voters, done):
             if done:
-                db.execute("DELETE FROM votes WHERE chan=? AND target=?", (chan, target))
+                db.execute("DELETE FROM votes WHERE chan=? AND target=?", (str(chan), str(target)))
             else:
                 db.execute("INSERT INTO votes(chan, target, voters) VALUES(?, ?, ?)", (chan, target, voters))
         """,
@@ -388,7 +389,7 @@ def test_constant_start_of_a_query_extended_later_is_left_alone():
 
 PYGRESQL_PAGE = """\
 def page(db, name):
-    query = db.query("select id from page where page_name = '%s'" % name)
+    query = db.query("select id from page where page_name = '%s'" % (name,))
     return query.namedresult()
 """
 
@@ -414,7 +415,7 @@ def test_pygresql_query_gets_numbered_parameters():
         QMARK_REPOSITORY,  # the API's placeholder wins over the repository's driver
         PYGRESQL_PAGE,
         2,
-        PYGRESQL_PAGE.replace("'%s'\" % name)", "$1\", (name,))"),
+        PYGRESQL_PAGE.replace("'%s'\" % (name,))", "$1\", (str(name),))"),
         "B608",
     )
 
@@ -432,7 +433,7 @@ def test_frappe_db_sql_takes_values():
         """\
         def customer_of(sender):
             return frappe.db.sql(\"\"\"select dl.link_name from `tabDynamic Link` dl
-                where dl.link_doctype='Customer' and dl.email_id=%s\"\"\", (sender,))
+                where dl.link_doctype='Customer' and dl.email_id=%s\"\"\", (str(sender),))
         """,
         "B608",
     )
@@ -447,14 +448,14 @@ def test_django_manager_raw_takes_params():
         from django.db import models
 
         def people_named(name):
-            return Person.objects.raw("SELECT * FROM app_person WHERE last_name = '%s'" % name)
+            return Person.objects.raw("SELECT * FROM app_person WHERE last_name = '%s'" % (name,))
         """,
         4,
         """\
         from django.db import models
 
         def people_named(name):
-            return Person.objects.raw("SELECT * FROM app_person WHERE last_name = %s", (name,))
+            return Person.objects.raw("SELECT * FROM app_person WHERE last_name = %s", (str(name),))
         """,
         "B608",
     )
@@ -491,7 +492,7 @@ def test_raw_outside_django_and_raw_sql_with_params_are_left_alone():
 
 
 ENGINE_QUERY = """\
-def projects_of(db, user_id, status):
+def projects_of(db, user_id, status: str):
     sql = "SELECT id FROM projects WHERE owner = {0} AND status = '{1}' AND reviewer = {0}".format(user_id, status)
     return [row[0] for row in db.engine.execute(sql)]
 """
@@ -506,7 +507,7 @@ def test_sqlalchemy_engine_gets_text_with_named_binds():
         """\
         import sqlalchemy
 
-        def projects_of(db, user_id, status):
+        def projects_of(db, user_id, status: str):
             sql = "SELECT id FROM projects WHERE owner = :user_id AND status = :status AND reviewer = :user_id"
             return [row[0] for row in db.engine.execute(sqlalchemy.text(sql), {"user_id": user_id, "status": status})]
         """,
@@ -539,10 +540,10 @@ def test_sqlalchemy_session_in_a_file_importing_it():
         from flask_sqlalchemy import SQLAlchemy
 
         def find(x):
-            return db.session.execute("SELECT * FROM t WHERE a = '%s'" % x).fetchall()
+            return db.session.execute("SELECT * FROM t WHERE a = '%s'" % (x,)).fetchall()
         """), 4)
     assert rewrite is not None
-    assert 'db.session.execute(sqlalchemy.text("SELECT * FROM t WHERE a = :x"), {"x": x})' in rewrite.text
+    assert 'db.session.execute(sqlalchemy.text("SELECT * FROM t WHERE a = :x"), {"x": str(x)})' in rewrite.text
 
 
 @pytest.mark.parametrize(
@@ -550,15 +551,15 @@ def test_sqlalchemy_session_in_a_file_importing_it():
     [
         # no PyGreSQL result method anywhere: db.query is some other API
         (QMARK_REPOSITORY,
-         'def f(db, x):\n    rows = db.query("SELECT * FROM t WHERE a = \'%s\'" % x)\n    return rows\n'),
+         'def f(db, x):\n    rows = db.query("SELECT * FROM t WHERE a = \'%s\'" % (x,))\n    return rows\n'),
         # a $ in the text would read as a placeholder (dollar quoting)
         (QMARK_REPOSITORY,
-         'def f(db, x):\n    return db.query("SELECT $$a$$ FROM t WHERE a = \'%s\'" % x).getresult()\n'),
+         'def f(db, x):\n    return db.query("SELECT $$a$$ FROM t WHERE a = \'%s\'" % (x,)).getresult()\n'),
         # a session that is not visibly SQLAlchemy's (Cassandra's takes %s): no evidence, no fix
-        (SqlParameterize, 'def f(self, x):\n    self.session.execute("SELECT * FROM t WHERE a = \'%s\'" % x)\n'),
+        (SqlParameterize, 'def f(self, x):\n    self.session.execute("SELECT * FROM t WHERE a = \'%s\'" % (x,))\n'),
         # text() would take the literal :30 for a bind parameter
         (SqlParameterize,
-         'def f(db, x):\n    db.engine.execute("SELECT * FROM t WHERE at > \' :30\' AND a = \'%s\'" % x)\n'),
+         'def f(db, x):\n    db.engine.execute("SELECT * FROM t WHERE at > \' :30\' AND a = \'%s\'" % (x,))\n'),
     ],
     ids=["not-pygresql", "dollar-in-text", "session-without-sqlalchemy", "colon-in-text"],
 )
@@ -573,25 +574,24 @@ def test_api_specific_refusals(operator, source):
         ('cur.execute("SELECT id FROM users WHERE %s" % " AND ".join(conditions))', 4),
         ('cur.execute("SELECT id FROM users WHERE active = 1 AND " + extra)', 4),
         ('cur.execute("SELECT id FROM users WHERE active = 1 " + order_clause)', 4),
-        ('cur.execute("INSERT INTO users (name, created) VALUES (%s)" % row)', 4),
-        ('cur.execute("INSERT INTO users VALUES (%s)" % row)', 4),
-        ('cur.execute("SELECT id FROM users WHERE created IS %s" % null_test)', 4),
+        ('cur.execute("INSERT INTO users (name, created) VALUES (%s)" % (row,))', 4),
+        ('cur.execute("INSERT INTO users VALUES (%s)" % (row,))', 4),
+        ('cur.execute("SELECT id FROM users WHERE created IS %s" % (null_test,))', 4),
         # a column, not a value
         ("cur.execute(\"SELECT id FROM users WHERE %s NOT LIKE '%s'\" % (column, pattern))", 4),
-        ('cur.execute("SELECT id FROM users WHERE %s BETWEEN 1 AND 5" % column)', 4),
-        ("cur.execute(\"SELECT id FROM users WHERE lower(%s) = 'a'\" % column)", 4),
-        ("cur.execute('SELECT id FROM users WHERE \"%s\" = 1' % column)", 4),
+        ('cur.execute("SELECT id FROM users WHERE %s BETWEEN 1 AND 5" % (column,))', 4),
+        ("cur.execute(\"SELECT id FROM users WHERE lower(%s) = 'a'\" % (column,))", 4),
+        ("cur.execute('SELECT id FROM users WHERE \"%s\" = 1' % (column,))", 4),
         # text whose meaning depends on the database, or where no parameter may stand
-        ("cur.execute(\"SELECT id FROM users WHERE note = 'it\\\\'s' AND name = '%s'\" % name)", 4),
-        ("cur.execute(\"SELECT id FROM users # it's\\nWHERE name = '%s'\" % name)", 4),
-        ("cur.execute(\"SELECT id FROM users WHERE data = X'%s'\" % blob)", 4),
-        ("cur.execute(\"CREATE VIEW v AS SELECT id FROM users WHERE name = '%s'\" % name)", 4),
-        ("cur.execute(\"SELECT id FROM users -- by %s\\nWHERE id = 1\" % who)", 4),
+        ("cur.execute(\"SELECT id FROM users WHERE note = 'it\\\\'s' AND name = '%s'\" % (name,))", 4),
+        ("cur.execute(\"SELECT id FROM users # it's\\nWHERE name = '%s'\" % (name,))", 4),
+        ("cur.execute(\"SELECT id FROM users WHERE data = X'%s'\" % (blob,))", 4),
+        ("cur.execute(\"CREATE VIEW v AS SELECT id FROM users WHERE name = '%s'\" % (name,))", 4),
+        ("cur.execute(\"SELECT id FROM users -- by %s\\nWHERE id = 1\" % (who,))", 4),
         # a value already made into a literal, or formatted in a way a parameter would not be
-        ('cur.execute("SELECT id FROM users WHERE name = %s" % repr(name))', 4),
-        ("cur.execute(\"SELECT id FROM users WHERE name = '%s'\" % conn.escape_string(name))", 4),
-        ('cur.execute("SELECT id FROM users WHERE score >= %f" % score)', 4),
-        ("cur.execute(\"SELECT id FROM users WHERE age = '%d'\" % (total / 2))", 4),
+        ('cur.execute("SELECT id FROM users WHERE name = %s" % (repr(name),))', 4),
+        ("cur.execute(\"SELECT id FROM users WHERE name = '%s'\" % (conn.escape_string(name),))", 4),
+        ('cur.execute("SELECT id FROM users WHERE score >= %f" % (score,))', 4),
     ],
 )
 def test_no_parameter_where_no_value_stands(body, line):
@@ -649,14 +649,14 @@ def test_no_parameter_where_no_value_stands(body, line):
                 return self.cur.execute(sql)
 
             def find(self, name):
-                return self.execute("SELECT id FROM users WHERE name = '%s'" % name)
+                return self.execute("SELECT id FROM users WHERE name = '%s'" % (name,))
         """,
         # a session of an ORM the file does not show: not a DB-API cursor
         """\
         import sqlite3
 
         def find(session, name):
-            return session.execute("SELECT id FROM users WHERE name = '%s'" % name)
+            return session.execute("SELECT id FROM users WHERE name = '%s'" % (name,))
         """,
     ],
     ids=["mutated", "two-readers", "closure", "comprehension", "own-execute", "unknown-session"],
@@ -674,7 +674,7 @@ def test_comments_are_skipped_when_finding_the_quotes_around_a_value(tmp_path):
             cur.execute("""
                 SELECT id FROM users   -- the user's id
                 WHERE name = '%s'      -- it's unique
-            """ % name)
+            """ % (name,))
             return cur.fetchall()
         '''
     rewrite = SqlParameterize.apply(dedent(source), 4)
@@ -716,12 +716,12 @@ def test_named_binds_merge_a_variable_read_twice_but_not_two_calls():
 @pytest.mark.parametrize(
     ("statement", "fixed"),
     [
-        ("cur.execute(\"insert into posts values('%s')\" % content)",
-         'cur.execute("insert into posts values(?)", (content,))'),
-        ("cur.execute(\"UPDATE a SET solved = concat('%s,', solved) WHERE id = 1\" % pid)",
+        ("cur.execute(\"insert into posts values('%s')\" % (content,))",
+         'cur.execute("insert into posts values(?)", (str(content),))'),
+        ("cur.execute(\"UPDATE a SET solved = concat('%s,', solved) WHERE id = 1\" % (pid,))",
          'cur.execute("UPDATE a SET solved = concat(?, solved) WHERE id = 1", (f"{pid},",))'),
         ("cur.execute(\"SELECT id FROM users WHERE name IN ('%s', '%s')\" % (a, b))",
-         'cur.execute("SELECT id FROM users WHERE name IN (?, ?)", (a, b))'),
+         'cur.execute("SELECT id FROM users WHERE name IN (?, ?)", (str(a), str(b)))'),
     ],
     ids=["one-quoted-value-row", "function-argument", "in-list-of-literals"],
 )
@@ -736,13 +736,13 @@ def test_an_item_read_later_is_bound_when_nothing_in_between_can_change_its_cont
         import sqlite3
 
         def unsubscribe(c, email_str):
-            q1 = "UPDATE subs SET active = 0 WHERE email = '%s'" % (email_str[0])
-            q2 = "UPDATE subs SET reason = 'gone' WHERE email = '%s'" % (email_str[0])
+            q1 = "UPDATE subs SET active = 0 WHERE email = '%s'" % (email_str[0],)
+            q2 = "UPDATE subs SET reason = 'gone' WHERE email = '%s'" % (email_str[0],)
             c.execute(q1)
             c.execute(q2)
         """)
     rewrite = SqlParameterize.apply(source, 4)
-    assert rewrite is not None and "    c.execute(q1, (email_str[0],))\n" in rewrite.text
+    assert rewrite is not None and "    c.execute(q1, (str(email_str[0]),))\n" in rewrite.text
 
 
 def test_a_keyword_right_before_the_quotes_is_kept_apart_from_the_placeholder():
@@ -750,3 +750,63 @@ def test_a_keyword_right_before_the_quotes_is_kept_apart_from_the_placeholder():
               "    cur.execute('''select * from usr where email like\\'''' + eid + '\\'')\n")
     rewrite = SqlParameterize.apply(source, 4)
     assert rewrite is not None and "where email like ?" in rewrite.text
+
+
+TYPED_VALUES = """\
+import sqlite3
+
+def find(conn, year, key, price, note):
+    cur = conn.cursor()
+    cur.execute(f"SELECT id FROM t WHERE year = '{year}' AND key = '{key}' AND price = '{price}' AND note = '{note}'")
+    return cur.fetchall()
+"""
+
+
+def test_a_quoted_value_of_any_type_is_bound_as_the_text_the_query_held(tmp_path):
+    # The query held str(value): an int, a UUID, a Decimal or None must still match that text
+    # (sqlite3 cannot bind a UUID or a Decimal, and None would become NULL).
+    import decimal
+    import uuid
+
+    rewrite = SqlParameterize.apply(TYPED_VALUES, 5)
+    assert rewrite is not None
+    old = run_module(tmp_path, "before", TYPED_VALUES)["find"]
+    new = run_module(tmp_path, "after", rewrite.text)["find"]
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER, year, key, price, note)")  # no type: no conversion on compare
+    conn.execute("INSERT INTO t VALUES (1, '2020', ?, '1.50', 'None')", (str(key),))
+    args = (2020, key, decimal.Decimal("1.50"), None)
+    assert new(conn, *args) == old(conn, *args) == [(1,)]
+    assert "(str(year), str(key), str(price), str(note))" in rewrite.text
+
+
+@pytest.mark.parametrize(
+    ("header", "statement", "fixed"),
+    [
+        ("def run(cur, name: str):", "cur.execute(\"SELECT 1 FROM t WHERE a = '%s'\" % name)", "(name,)"),
+        ("def run(cur, request):", "cur.execute(\"SELECT 1 FROM t WHERE a = '\" + request.args.get('a') + \"'\")",
+         "(request.args.get('a'),)"),
+        ("def run(cur):\n    name = input().strip()",
+         "cur.execute(f\"SELECT 1 FROM t WHERE a = '{name}'\")", "(name,)"),
+        ("def run(cur, request):\n    name = request.form['n'] if request.form else 'anonymous'\n    f(name)",
+         "cur.execute(\"SELECT 1 FROM t WHERE a = '{}'\".format(name))", "(name,)"),
+        ("def run(cur, name):\n    name = name.strip()", "cur.execute(\"SELECT 1 FROM t WHERE a = '%s'\" % name)",
+         "(name,)"),
+        ("def run(cur, name, more):\n    for name in more:\n        pass",
+         "cur.execute(\"SELECT 1 FROM t WHERE a = '%s'\" % (name,))", "(str(name),)"),
+        ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = '%d'\" % (n,))", "(str(int(n)),)"),
+        ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = '%d'\" % (len(n),))", "(str(len(n)),)"),
+        ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = '%i'\" % (n / 2,))", "(str(int(n / 2)),)"),
+        ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = %d\" % (n,))", "(n,)"),
+    ],
+    ids=["annotated-str", "concatenated", "str-method-result", "every-assignment-a-str", "reassigned-a-str",
+         "a-loop-target", "quoted-d", "quoted-d-int", "quoted-i-truncates",
+         "unquoted-kept"],
+)
+def test_a_value_known_to_be_text_is_bound_as_it_is(header, statement, fixed):
+    source = f"import sqlite3\n\n{header}\n    {statement}\n"
+    line = len(source.splitlines())
+    rewrite = SqlParameterize.apply(source, line)
+    assert rewrite is not None and rewrite.text.splitlines()[-1].endswith(f", {fixed})")
+
