@@ -33,13 +33,15 @@ An unquoted value keeps its type, truncated where ``%d`` truncated it. When the 
 in one statement and run in later ones, the values move to the executes: only values that read
 the same there (no call, nothing assigned or handed to a call in between, not read in a nested
 scope). A constant spelled as a build (``f"SELECT 1"``) becomes a plain literal, which needs no
-placeholder, unless the variable
-is extended later (``+=``).
+placeholder, unless the variable is extended later (``+=``). The whole right operand of ``%``
+(``"... '%s'" % row``, no tuple display) is bound only when the code shows it is no tuple (text,
+a number, ``request.args.get(k)``): a tuple ``("ann",)`` there gave ``%`` its item, a parameter
+would get the tuple.
 
 Sample::
 
-    q = "SELECT * FROM users WHERE name = '%s'" % name    ->  q = "SELECT * FROM users WHERE name = ?"
-    cur.execute(q)                                         ->  cur.execute(q, (name,))
+    q = "SELECT * FROM users WHERE name = '%s'" % (name,)  ->  q = "SELECT * FROM users WHERE name = ?"
+    cur.execute(q)                                          ->  cur.execute(q, (str(name),))
 """
 
 from __future__ import annotations
@@ -724,6 +726,8 @@ def parameterize(built: Built, node: cst.BaseExpression, style: str,
     """
     if style == NAMED and _TEXT_BIND.search(built.literal_text):
         return None  # text() would take that literal ``:word`` for a bind parameter
+    if any(slot.whole_operand and types.kind(slot.node) is None for slot in built.slots):
+        return None  # ``"..." % row``: a tuple ``row`` gave its item to ``%``, a parameter would get the tuple
     if is_ddl(built.literal_text):
         return None  # no parameters in CREATE / ALTER / DROP
     stream: list[tuple[str, int] | Slot] = []
@@ -942,7 +946,7 @@ def _as_text_slot(slot: Slot) -> Slot:
     if slot.conversion != "int":
         return slot
     node = slot.node if _is_int(slot.node) else _int_call(slot.node)
-    return Slot(node, "str")
+    return Slot(node, "str", whole_operand=slot.whole_operand)
 
 
 def _int_call(node: cst.BaseExpression) -> cst.Call:

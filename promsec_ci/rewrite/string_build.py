@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -39,10 +39,13 @@ class Slot:
         node: the expression.
         conversion: ``raw`` (joined with ``+``: already a string), ``str`` (``%s``, ``{}``,
             f-string), ``int`` (``%d``/``%i``) or ``float`` (``%f``).
+        whole_operand: the value is the whole right operand of ``%`` (``"%s" % row``, no tuple
+            display): should it be a tuple at run time, ``%`` formatted its item, not the tuple.
     """
 
     node: cst.BaseExpression
     conversion: str
+    whole_operand: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -456,6 +459,7 @@ class _Builder:
             values = [e.value for e in right.elements]
         else:
             values = [right]
+        whole = not named and not isinstance(right, cst.Tuple)
         if not named and len(values) != len(fields):
             return None
         parts: list[Text | Slot] = []
@@ -479,7 +483,7 @@ class _Builder:
             else:
                 value = values[index]
                 index += 1
-            parts.append(Slot(value, _CONVERSIONS[kind]))
+            parts.append(Slot(value, _CONVERSIONS[kind], whole_operand=whole))
         parts += _texts(segments, position, len(combined))
         return parts
 

@@ -810,3 +810,30 @@ def test_a_value_known_to_be_text_is_bound_as_it_is(header, statement, fixed):
     rewrite = SqlParameterize.apply(source, line)
     assert rewrite is not None and rewrite.text.splitlines()[-1].endswith(f", {fixed})")
 
+
+ONE_TUPLE_OPERAND = """\
+import sqlite3
+
+def find(conn, row):
+    cur = conn.cursor()
+    cur.execute("SELECT id FROM t WHERE name = '%s'" % row)
+    return cur.fetchall()
+"""
+
+
+def test_a_percent_operand_that_may_be_a_tuple_is_not_bound_whole(tmp_path):
+    # ``% row`` with row == ("ann",) formats "ann": binding (row,) would pass the tuple itself.
+    old = run_module(tmp_path, "before", ONE_TUPLE_OPERAND)["find"]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER, name TEXT)")
+    conn.execute("INSERT INTO t VALUES (1, 'ann')")
+    assert old(conn, ("ann",)) == old(conn, "ann") == [(1,)]
+    assert refuses(SqlParameterize, ONE_TUPLE_OPERAND, 5)
+    # Known not to be a tuple: bound.
+    for known, bound in (("row: str", "(row,)"), ("row: int", "(str(row),)")):
+        rewrite = SqlParameterize.apply(ONE_TUPLE_OPERAND.replace("conn, row", f"conn, {known}"), 5)
+        assert rewrite is not None and bound in rewrite.text
+    from_request = ONE_TUPLE_OPERAND.replace("    cur = conn.cursor()\n",
+                                             "    cur = conn.cursor()\n    row = request.args.get('name')\n")
+    rewrite = SqlParameterize.apply(from_request, 6)
+    assert rewrite is not None and "(str(row),)" in rewrite.text  # a str, or None: never a tuple

@@ -76,3 +76,11 @@ def test_fstring_of_falls_back_when_quotes_clash():
     value = cst.parse_expression('d["k"]')
     node = fstring_of([Text("%", 0), Slot(value, "str")], cst.parse_expression('"x"'))
     assert cst.Module([]).code_for_node(node) == '"%" + str(d["k"])'
+
+
+def test_the_whole_operand_of_percent_is_marked():
+    # ``"%s" % row`` formats row's item when row is a 1-tuple: consumers must know the value
+    # came without a tuple display.
+    assert decompose(cst.parse_expression("'a %s' % row")).slots[0].whole_operand
+    assert not decompose(cst.parse_expression("'a %s' % (row,)")).slots[0].whole_operand
+    assert not decompose(cst.parse_expression("'a %(k)s' % {'k': row}")).slots[0].whole_operand
