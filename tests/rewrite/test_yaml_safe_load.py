@@ -133,11 +133,60 @@ def test_stock_loader_imported_by_name_is_replaced():
     assert rewrite is not None and "x = yaml.safe_load(s)" in rewrite.text
 
 
-def test_constructors_registered_on_the_safe_loader_are_kept_by_safe_load():
-    source = ("import yaml\nyaml.add_constructor('!x', f, Loader=yaml.SafeLoader)\n"
-              "x = yaml.load(s, Loader=yaml.Loader)\n")
-    rewrite = YamlSafeLoad.apply(source, 3)
+@pytest.mark.parametrize(
+    "registration",
+    [
+        "yaml.add_constructor('!x', f, Loader=yaml.SafeLoader)",
+        "yaml.add_constructor(\n    '!x', f, Loader=yaml.SafeLoader)",
+        "yaml.SafeLoader.add_constructor('!x', f)",
+        "class Monster(yaml.YAMLObject):\n    yaml_loader = yaml.SafeLoader\n    yaml_tag = '!Monster'",
+    ],
+)
+def test_constructors_registered_on_the_safe_loader_are_kept_by_safe_load(registration):
+    source = f"import yaml\n{registration}\nx = yaml.load(s, Loader=yaml.Loader)\n"
+    rewrite = YamlSafeLoad.apply(source, source.count("\n"))
     assert rewrite is not None and "x = yaml.safe_load(s)" in rewrite.text
+
+
+MONSTER = """\
+import yaml
+
+
+class Monster(yaml.YAMLObject):
+    yaml_tag = "!Monster"
+
+    def __init__(self, name):
+        self.name = name
+
+
+"""
+
+
+@pytest.mark.parametrize(
+    "load",
+    ["yaml.load(s, Loader=yaml.Loader)", "yaml.load(s, Loader=yaml.FullLoader)", "yaml.load(s, yaml.UnsafeLoader)",
+     "yaml.full_load(s)", "yaml.unsafe_load(s)", "list(yaml.load_all(s, Loader=yaml.FullLoader))"],
+)
+def test_refuses_where_a_yaml_object_registers_its_tag(load):
+    # The tag is known to Loader, FullLoader and UnsafeLoader only: safe_load fails on "!Monster".
+    source = f"{MONSTER}monsters = {load}\n"
+    assert YamlSafeLoad.apply(source, source.count("\n")) is None
+
+
+@pytest.mark.parametrize(
+    "definitions",
+    [
+        "from yaml import YAMLObject\n\n\nclass Monster(YAMLObject):\n    yaml_tag = '!Monster'\n",
+        "class Base(yaml.YAMLObject):\n    pass\n\n\nclass Monster(Base):\n    yaml_tag = '!Monster'\n",
+        "yaml.add_constructor('!x', f)  # SafeLoader does not get it\n",
+        # ${VAR} scalars would become '!env' for safe_load only: the original loader kept strings.
+        "yaml.add_implicit_resolver('!env', pattern, None, yaml.SafeLoader)\n",
+    ],
+    ids=["imported-base", "indirect-subclass", "comment-names-safe-loader", "resolver-on-safe-loader"],
+)
+def test_refuses_tags_the_stock_loaders_learn(definitions):
+    source = f"import yaml\n{definitions}\nx = yaml.load(s, Loader=yaml.FullLoader)\n"
+    assert YamlSafeLoad.apply(source, source.count("\n")) is None
 
 
 def test_module_alias_bound_in_a_try_block_is_used():
