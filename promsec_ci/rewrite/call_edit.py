@@ -337,21 +337,58 @@ def set_kwarg(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
     return call.with_changes(args=args)
 
 
+def _has_comment(whitespace: cst.BaseParenthesizableWhitespace | None) -> bool:
+    return isinstance(whitespace, cst.ParenthesizedWhitespace) and (
+        whitespace.first_line.comment is not None or any(line.comment for line in whitespace.empty_lines))
+
+
+def _join_lines(before: cst.ParenthesizedWhitespace, after: cst.ParenthesizedWhitespace) -> cst.ParenthesizedWhitespace:
+    """One line break standing for two (around a removed argument): ``after``'s indentation, the
+    comments of both; ``after``'s end-of-line comment gets a line of its own when ``before`` has one."""
+    first, lines = before.first_line, list(before.empty_lines)
+    if after.first_line.comment is not None:
+        if first.comment is None:
+            first = after.first_line
+        else:
+            comment = after.first_line.comment
+            lines.append(cst.EmptyLine(indent=before.indent, whitespace=before.last_line, comment=comment))
+    return after.with_changes(first_line=first, empty_lines=[*lines, *after.empty_lines])
+
+
+def _joined(before: cst.BaseParenthesizableWhitespace, after: cst.BaseParenthesizableWhitespace):
+    """The whitespace left where ``before`` and ``after`` surrounded a removed argument."""
+    if not _has_comment(after):
+        return before
+    if not isinstance(before, cst.ParenthesizedWhitespace):
+        return after
+    return _join_lines(before, after)
+
+
 def remove_arg(call: cst.Call, target: cst.Arg) -> cst.Call:
-    """Drop ``target``, keeping the separators, line breaks and comments of the arguments around it."""
+    """Drop ``target``, keeping the separators, line breaks and comments of the arguments around it
+    (a comment on the removed argument's line moves to the line before)."""
     args = list(call.args)
     index = args.index(target)
     del args[index]
+    has_comma = isinstance(target.comma, cst.Comma)
+    closing = target.comma.whitespace_after if has_comma else target.whitespace_after_arg
+    if index == 0 and (not args or _has_comment(closing)):
+        return call.with_changes(args=args, whitespace_before_args=_joined(call.whitespace_before_args, closing))
     if not args or index < len(args):
+        if index > 0 and _has_comment(closing):
+            previous = args[index - 1]
+            args[index - 1] = previous.with_changes(
+                comma=previous.comma.with_changes(whitespace_after=_joined(previous.comma.whitespace_after, closing)))
         return call.with_changes(args=args)
     # Removed the last argument: the new last one closes the call the way the removed one did.
     previous = args[-1]
-    has_comma = isinstance(target.comma, cst.Comma)
-    closing = target.comma.whitespace_after if has_comma else target.whitespace_after_arg
     kept = previous.comma.whitespace_after if isinstance(previous.comma, cst.Comma) else None
+    if _has_comment(kept) and not isinstance(closing, cst.ParenthesizedWhitespace):
+        # The previous argument's comment ends its line: ")" goes on a line of its own.
+        closing = cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(""))
     if isinstance(kept, cst.ParenthesizedWhitespace) and isinstance(closing, cst.ParenthesizedWhitespace):
         # Keep the previous argument's line (and its comment); close at the old indentation.
-        line = kept.with_changes(indent=closing.indent, last_line=closing.last_line)
+        line = _join_lines(kept, closing)
         if has_comma:
             args[-1] = previous.with_changes(comma=previous.comma.with_changes(whitespace_after=line))
         else:

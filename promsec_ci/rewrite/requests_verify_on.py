@@ -6,7 +6,8 @@ The keyword is removed (the libraries verify by default)::
     r = requests.get(url, verify=False, timeout=5)   ->   r = requests.get(url, timeout=5)
     client = httpx.Client(verify=False)              ->   client = httpx.Client()
 
-Refused where the user's own option picks the unverified call (``if args.insecure:``).
+A comment on the removed argument's line moves to the line before (``remove_arg``). Refused
+where the user's own option picks the unverified call (``if args.insecure:``).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def test_append_arg_follows_layout(before, after):
         ("f(verify=False)", "f()"),
         ("f(u, verify=False, )", "f(u, )"),
         ("f(\n    u,  # the url\n    verify=False\n)", "f(\n    u  # the url\n)"),
-        ("f(\n    u,  # the url\n    verify=False,  # bad\n)", "f(\n    u,  # the url\n)"),
+        ("f(\n    u,  # the url\n    verify=False,  # bad\n)", "f(\n    u,  # the url\n    # bad\n)"),
         ("f(\n    u,\n    verify=False,\n    t=1,\n)", "f(\n    u,\n    t=1,\n)"),
     ],
 )

@@ -53,3 +53,22 @@ def test_an_insecure_option_of_the_users_own_is_left_working():
     assert RequestsVerifyOn.apply(source, 6) is None
     debug = source.replace("args.insecure", "args.debug")
     assert RequestsVerifyOn.apply(debug, 6) is not None  # debugging is no reason to trust any server
+
+
+@pytest.mark.parametrize(
+    ("call", "fixed"),
+    [
+        ("requests.get(url,\n    verify=False,  # self-signed\n    timeout=5)",
+         "requests.get(url,  # self-signed\n    timeout=5)"),
+        ("requests.get(url, verify=False,  # self-signed\n    timeout=5)",
+         "requests.get(url,  # self-signed\n    timeout=5)"),
+        ("requests.get(\n    url,\n    timeout=5,\n    verify=False,  # self-signed\n)",
+         "requests.get(\n    url,\n    timeout=5,  # self-signed\n)"),
+        ("requests.get(url,  # the host\n    verify=False)", "requests.get(url  # the host\n)"),
+        ("requests.get(\n    url,  # the host\n    verify=False,  # self-signed\n    timeout=5,\n)",
+         "requests.get(\n    url,  # the host\n    # self-signed\n    timeout=5,\n)"),
+    ],
+    ids=["middle", "middle-same-line", "last", "comment-before", "both"],
+)
+def test_comments_on_the_removed_argument_and_around_it_are_kept(call, fixed):
+    check(RequestsVerifyOn, f"import requests\nr = {call}\n", 2, f"import requests\nr = {fixed}\n", "B501")
