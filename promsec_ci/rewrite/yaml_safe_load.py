@@ -23,7 +23,13 @@ import libcst as cst
 import libcst.matchers as m
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, has_star_args, positional
+from promsec_ci.rewrite.call_edit import (
+    CallTransformer,
+    TransformerOperator,
+    has_star_args,
+    positional,
+    remove_arg,
+)
 from promsec_ci.rewrite.cst_tools import ModuleMemo, called_name, dotted_name
 
 _SAFE = {"load": "safe_load", "load_all": "safe_load_all", "unsafe_load": "safe_load",
@@ -53,9 +59,11 @@ class _YamlSafeLoad(CallTransformer):
             return updated
         if len(args) not in (1, 2) or any(a.keyword is not None and a.keyword.value != "Loader" for a in updated.args):
             return updated  # unknown extra arguments: safe_load takes the stream only
-        stream = args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         func = cst.Attribute(value=cst.Name(self.module_alias("yaml")), attr=cst.Name(_SAFE[function]))
-        return updated.with_changes(func=func, args=[stream])
+        call = updated
+        for loader in updated.args[1:]:  # removed one by one, so the comments around them stay
+            call = remove_arg(call, loader)
+        return call.with_changes(func=func)
 
     def _extends_unsafe_loaders(self) -> bool:
         """The module teaches loaders other than ``SafeLoader`` tags (``yaml.add_multi_constructor("",

@@ -194,3 +194,16 @@ def test_module_alias_bound_in_a_try_block_is_used():
              "    return y.load(text)\n"
     fixed = YamlSafeLoad.apply(source, 8)
     assert fixed is not None and fixed.text == source.replace("y.load(text)", "y.safe_load(text)")
+
+
+@pytest.mark.parametrize(
+    ("call", "fixed"),
+    [
+        ("yaml.load(stream,  # the file\n    Loader=yaml.Loader)", "yaml.safe_load(stream  # the file\n)"),
+        ("yaml.load(\n    stream,  # the file\n    Loader=yaml.Loader,  # fast\n)",
+         "yaml.safe_load(\n    stream,  # the file\n    # fast\n)"),
+        ("yaml.load(stream,  # the file\n    yaml.FullLoader)", "yaml.safe_load(stream  # the file\n)"),
+    ],
+)
+def test_comments_in_the_call_are_kept(call, fixed):
+    check(f"import yaml\n\ndata = {call}\n", 3, f"import yaml\n\ndata = {fixed}\n", "B506")
