@@ -726,8 +726,6 @@ def parameterize(built: Built, node: cst.BaseExpression, style: str,
     """
     if style == NAMED and _TEXT_BIND.search(built.literal_text):
         return None  # text() would take that literal ``:word`` for a bind parameter
-    if any(slot.whole_operand and types.kind(slot.node) is None for slot in built.slots):
-        return None  # ``"..." % row``: a tuple ``row`` gave its item to ``%``, a parameter would get the tuple
     if is_ddl(built.literal_text):
         return None  # no parameters in CREATE / ALTER / DROP
     stream: list[tuple[str, int] | Slot] = []
@@ -745,6 +743,8 @@ def parameterize(built: Built, node: cst.BaseExpression, style: str,
             after = _text_until_slot(stream, i + 1)
             if not value_position(_chars(out), after) or _glued(out, stream, i):
                 return None
+            if _may_be_tuple(item, types):
+                return None  # ``"... %s" % row``: a tuple ``row`` gave ``%`` its item, a parameter would get the tuple
             value = _slot_value(item)
             if value is None:
                 return None
@@ -922,7 +922,7 @@ def _section_value(section, quote: str, built: Built, types: _Types) -> cst.Base
             if text:
                 parts.append(Text(text, piece))
                 text = ""
-            parts.append(_as_text_slot(item))
+            parts.append(item if _may_be_tuple(item, types) else _as_text_slot(item))
         else:
             ch, piece = item
             if ch == quote:
@@ -932,12 +932,26 @@ def _section_value(section, quote: str, built: Built, types: _Types) -> cst.Base
     if text:
         parts.append(Text(text, piece))
     like = built.pieces[0] if built.pieces else None
+    if any(isinstance(part, Slot) and _may_be_tuple(part, types) for part in parts):
+        # ``"... '%s'" % row``: ``%`` formats a tuple's item, so the text is ``"%s" % row`` itself
+        return _percent_text(parts[0]) if len(parts) == 1 else None
     if len(parts) == 1:
         only = parts[0]
         return _bare(only.node if only.conversion == "raw" or types.kind(only.node) == "str" else as_str(only))
     if built.kind == "add" and all(p.conversion == "raw" for p in parts if isinstance(p, Slot)):
         return plus_chain(parts, like)
     return fstring_of(parts, like)
+
+
+def _may_be_tuple(slot: Slot, types: _Types) -> bool:
+    """The slot is the whole right operand of ``%`` and the code does not show it is no tuple."""
+    return slot.whole_operand and types.kind(slot.node) is None
+
+
+def _percent_text(slot: Slot) -> cst.BinaryOperation:
+    """``"%s" % row`` (``"%d" % row``): exactly the text ``%`` spliced, tuple or not."""
+    spec = '"%d"' if slot.conversion == "int" else '"%s"'
+    return cst.BinaryOperation(left=cst.SimpleString(spec), operator=cst.Modulo(), right=slot.node)
 
 
 def _as_text_slot(slot: Slot) -> Slot:

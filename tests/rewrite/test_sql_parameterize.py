@@ -828,7 +828,20 @@ def test_a_percent_operand_that_may_be_a_tuple_is_not_bound_whole(tmp_path):
     conn.execute("CREATE TABLE t (id INTEGER, name TEXT)")
     conn.execute("INSERT INTO t VALUES (1, 'ann')")
     assert old(conn, ("ann",)) == old(conn, "ann") == [(1,)]
-    assert refuses(SqlParameterize, ONE_TUPLE_OPERAND, 5)
+    # Quoted: the text ``%`` made is bound, tuple or not.
+    rewrite = SqlParameterize.apply(ONE_TUPLE_OPERAND, 5)
+    assert rewrite is not None
+    assert "cur.execute(\"SELECT id FROM t WHERE name = ?\", (\"%s\" % row,))" in rewrite.text
+    new = run_module(tmp_path, "after", rewrite.text)["find"]
+    assert new(conn, ("ann",)) == new(conn, "ann") == [(1,)]
+    assert new(conn, ("x' OR '1'='1",)) == []
+    quoted_int = ONE_TUPLE_OPERAND.replace("name = '%s'", "id = '%d'")
+    rewrite = SqlParameterize.apply(quoted_int, 5)
+    assert rewrite is not None and '(\"%d\" % row,)' in rewrite.text
+    assert run_module(tmp_path, "after_int", rewrite.text)["find"](conn, (1,)) == old(conn, "ann")
+    # Unquoted: nothing binds the same for a tuple and for its item.
+    assert refuses(SqlParameterize, ONE_TUPLE_OPERAND.replace("'%s'", "%s"), 5)
+    assert refuses(SqlParameterize, ONE_TUPLE_OPERAND.replace("'%s'", "'%%%s%%'"), 5)
     # Known not to be a tuple: bound.
     for known, bound in (("row: str", "(row,)"), ("row: int", "(str(row),)")):
         rewrite = SqlParameterize.apply(ONE_TUPLE_OPERAND.replace("conn, row", f"conn, {known}"), 5)
