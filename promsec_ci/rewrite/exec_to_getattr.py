@@ -193,7 +193,7 @@ def render_like(parts: list[Text | Slot], built: Built, tuple_operand: bool = Tr
     if built.kind == "add" and all(s.conversion == "raw" for s in slots):
         return plus_chain(parts, like) if len(parts) > 1 else slots[0].node
     if len(parts) == 1 and slots[0].conversion in ("raw", "str"):
-        return as_str(slots[0])
+        return as_str(slots[0], like)
     if built.kind == "percent":
         return percent_of(parts, like, tuple_operand)
     if built.kind == "fstring":

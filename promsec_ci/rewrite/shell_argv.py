@@ -337,12 +337,12 @@ def _word_node(word: list[Text | Slot], like: cst.BaseString | None, kind: str,
     if not _has_slot(word):
         return render_string("".join(p.text for p in word), like)
     if len(word) == 1 and word[0].conversion in ("raw", "str"):
-        return as_str(word[0])
+        return as_str(word[0], like)
     if kind == "percent":
         # Built as it was ("%s.tgz" % name, "%d" % n): the same text, and the same tokens to review.
         return percent_of(word, like, tuple_operand)
     if len(word) == 1:
-        return as_str(word[0])
+        return as_str(word[0], like)
     if kind == "add" and all(p.conversion == "raw" for p in word if isinstance(p, Slot)):
         return plus_chain(word, like)
     return fstring_of(word, like)
@@ -354,7 +354,7 @@ def _expansion(word: list[Text | Slot], like: cst.BaseString | None, kind: str,
     literal = _word_node(word, like, kind, tuple_operand)
     pattern: cst.BaseExpression = literal
     if _has_slot(word):
-        escaped = [Slot(_glob_call("escape", as_str(p)), "raw") if isinstance(p, Slot) else p for p in word]
+        escaped = [Slot(_glob_call("escape", as_str(p, like)), "raw") if isinstance(p, Slot) else p for p in word]
         pattern = plus_chain(escaped, like)
     matches: cst.BaseExpression = cst.Call(func=cst.Name("sorted"), args=[cst.Arg(_glob_call("glob", pattern))])
     if _may_match_an_option(word):

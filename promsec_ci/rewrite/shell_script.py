@@ -187,7 +187,7 @@ def _value(slot: Slot, like: cst.BaseString | None, tuple_operand: bool) -> cst.
     """The text the original spliced in for ``slot``: ``str(x)``, or ``"%d" % n`` for numbers."""
     if slot.conversion in ("int", "float"):
         return percent_of([slot], like, tuple_operand)
-    return as_str(slot)
+    return as_str(slot, like)
 
 
 def _script_literal(script: str, like: cst.BaseString | None) -> cst.SimpleString:

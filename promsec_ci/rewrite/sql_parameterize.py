@@ -937,7 +937,7 @@ def _section_value(section, quote: str, built: Built, types: _Types) -> cst.Base
         return _percent_text(parts[0]) if len(parts) == 1 else None
     if len(parts) == 1:
         only = parts[0]
-        return _bare(only.node if only.conversion == "raw" or types.kind(only.node) == "str" else as_str(only))
+        return _bare(only.node if only.conversion == "raw" or types.kind(only.node) == "str" else as_str(only, like))
     if built.kind == "add" and all(p.conversion == "raw" for p in parts if isinstance(p, Slot)):
         return plus_chain(parts, like)
     return fstring_of(parts, like)
@@ -955,12 +955,11 @@ def _percent_text(slot: Slot) -> cst.BinaryOperation:
 
 
 def _as_text_slot(slot: Slot) -> Slot:
-    """``%d`` spliced ``int(x)``'s digits: the slot as a ``str`` one over ``int(x)`` (unless ``x``
-    is an int already), so converting it to text gives what ``%d`` gave."""
+    """The slot of a value known to be no tuple as a ``str`` one; ``%d`` spliced ``int(x)``'s
+    digits, so it becomes one over ``int(x)`` (unless ``x`` is an int already)."""
     if slot.conversion != "int":
-        return slot
-    node = slot.node if _is_int(slot.node) else _int_call(slot.node)
-    return Slot(node, "str", whole_operand=slot.whole_operand)
+        return Slot(slot.node, slot.conversion)
+    return Slot(slot.node if _is_int(slot.node) else _int_call(slot.node), "str")
 
 
 def _int_call(node: cst.BaseExpression) -> cst.Call:

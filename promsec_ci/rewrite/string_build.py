@@ -222,11 +222,16 @@ def percent_of(parts: list[Text | Slot], like: cst.BaseString | None = None,
     return cst.BinaryOperation(left=render_string(text, like), operator=cst.Modulo(), right=operand)
 
 
-def as_str(slot: Slot) -> cst.BaseExpression:
-    """The slot's value as a ``str`` argument: ``str(x)`` unless it already is one."""
+def as_str(slot: Slot, like: cst.BaseString | None = None) -> cst.BaseExpression:
+    """The slot's value as a ``str`` argument: ``str(x)`` unless it already is one; ``"%s" % x``
+    (quoted like ``like``) for a whole ``%`` operand not seen to be text or a number: it may be
+    a one-tuple, whose item ``%`` formatted."""
     node = slot.node
     if slot.conversion == "raw" or _is_stringy(node):
         return node
+    if slot.whole_operand and slot.conversion in ("str", "int") and not (
+            is_text(node) or is_text_or_none(node) or isinstance(node, (cst.Integer, cst.Float))):
+        return percent_of([slot], like)
     return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=[], rpar=[])
                                                         if hasattr(node, "lpar") else node)])
 

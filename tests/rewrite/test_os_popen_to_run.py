@@ -33,7 +33,7 @@ def test_read_becomes_stdout():
 
 
 def test_readlines_keeps_line_endings():
-    run = 'subprocess.run(["grep", "-n", "TODO", str(name)], stdout=subprocess.PIPE, text=True, check=False)'
+    run = 'subprocess.run(["grep", "-n", "TODO", "%s" % name], stdout=subprocess.PIPE, text=True, check=False)'
     check(
         OsPopenToRun,
         """\
@@ -115,7 +115,7 @@ def test_pipe_read_as_a_file_in_with_becomes_the_pipe_of_a_popen():
 
 
 def test_iterated_pipe_closed_without_its_status():
-    run = "subprocess.Popen(['rpm', '-q', '-p', str(path), '-l'], stdout=subprocess.PIPE, text=True)"
+    run = "subprocess.Popen(['rpm', '-q', '-p', '%s' % path, '-l'], stdout=subprocess.PIPE, text=True)"
     check(
         OsPopenToRun,
         """\

@@ -297,3 +297,12 @@ def test_subprocess_imported_at_the_top_of_the_function_is_used():
     fixed = OsSystemToRun.apply(source, 6)
     assert fixed is not None
     assert fixed.text == source.replace("os.system('ls ' + x)", "sp.run(['ls', x], check=False)")
+
+
+def test_a_one_tuple_operand_gives_its_item_as_before(tmp_path):
+    source = "import os\n\ndef touch(name):\n    return os.system('touch %s' % name)\n"
+    fixed = OsSystemToRun.apply(source, 4)
+    assert fixed is not None and "'%s' % name" in fixed.text
+    new = run_module(tmp_path, "after", fixed.text)["touch"]
+    assert new((str(tmp_path / "made"),)) == 0
+    assert (tmp_path / "made").exists()

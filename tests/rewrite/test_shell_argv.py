@@ -63,7 +63,7 @@ def test_shell_builtins_are_refused(code):
     ("code", "expected", "streams"),
     [
         ('"rm -rf " + d + " >/dev/null 2>&1"', ['"rm"', '"-rf"', "d"], {"stdout": "DEVNULL", "stderr": "DEVNULL"}),
-        ('"make -C %s 2>&1" % d', ['"make"', '"-C"', "str(d)"], {"stderr": "STDOUT"}),
+        ('"make -C %s 2>&1" % d', ['"make"', '"-C"', '"%s" % d'], {"stderr": "STDOUT"}),
         ("'ls 2> /dev/null'", ["'ls'"], {"stderr": "DEVNULL"}),
         ('"ls " + d + " 2>&1 >/dev/null"', None, {}),  # errors to the old output: no subprocess equivalent
         ('"ls " + d + " > out.txt"', None, {}),  # a real file

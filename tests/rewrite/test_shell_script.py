@@ -17,12 +17,12 @@ def script(code: str) -> list[str] | None:
     ("code", "expected"),
     [
         ('"ps aux | grep " + name', ["'ps aux | grep \"$1\"'", "name"]),
-        ('"cd %s && make > log" % d', ["'cd \"$1\" && make > log'", "str(d)"]),
+        ('"cd %s && make > log" % d', ["'cd \"$1\" && make > log'", '"%s" % d']),
         ('f"grep {a} {b} | sort > {c}"', ["'grep \"$1\" \"$2\" | sort > \"$3\"'", "str(a)", "str(b)", "str(c)"]),
         ('"echo $HOME/" + name + " | wc"', ["'echo $HOME/\"$1\" | wc'", "name"]),
-        ("\"echo '%s' >> notes\" % text", ["'echo \"$1\" >> notes'", "str(text)"]),
+        ("\"echo '%s' >> notes\" % text", ["'echo \"$1\" >> notes'", '"%s" % text']),
         ("\"echo 'a %s b' | wc\" % (x,)", ["\"echo 'a '\\\"$1\\\"' b' | wc\"", "str(x)"]),
-        ("'echo \"$HOME %s\" > f' % x", ["'echo \"$HOME $1\" > f'", "str(x)"]),
+        ("'echo \"$HOME %s\" > f' % x", ["'echo \"$HOME $1\" > f'", "'%s' % x"]),
         ('"FOO=" + x + " run | wc"', ["'FOO=\"$1\" run | wc'", "x"]),
         ("'\"' + tool + '\" | wc'", ["'\"$1\" | wc'", "tool"]),  # a quoted program is one word
         ('"head -n %d %s | wc" % (n, f)', ["'head -n \"$1\" \"$2\" | wc'", '"%d" % (n,)', "str(f)"]),

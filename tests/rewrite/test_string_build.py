@@ -5,7 +5,7 @@ import ast
 import libcst as cst
 import pytest
 
-from promsec_ci.rewrite.string_build import Slot, Text, constant_build, decompose, fstring_of, render_string
+from promsec_ci.rewrite.string_build import Slot, Text, as_str, constant_build, decompose, fstring_of, render_string
 
 
 def parts(code: str) -> list[tuple[str, str]]:
@@ -84,3 +84,16 @@ def test_the_whole_operand_of_percent_is_marked():
     assert decompose(cst.parse_expression("'a %s' % row")).slots[0].whole_operand
     assert not decompose(cst.parse_expression("'a %s' % (row,)")).slots[0].whole_operand
     assert not decompose(cst.parse_expression("'a %(k)s' % {'k': row}")).slots[0].whole_operand
+
+
+@pytest.mark.parametrize(("build", "text"), [
+    ("'a %s' % row", "'%s' % row"),  # may be a 1-tuple: % gave its item
+    ("'a %d' % row", "'%d' % row"),
+    ("'a %s' % (row,)", "str(row)"),
+    ("'a %s' % name.strip()", "name.strip()"),
+    ("'a %s' % 5", "str(5)"),
+])
+def test_as_str_keeps_what_percent_spliced(build, text):
+    built = decompose(cst.parse_expression(build))
+    node = as_str(built.slots[0], built.pieces[0])
+    assert cst.Module([]).code_for_node(node) == text
