@@ -554,6 +554,7 @@ def _is_query_name(sink: _Sink, use: cst.Name) -> bool:
 
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _TYPE_NAMES = {"str": "str", "int": "number", "float": "number"}
+_ROW_CALLS = frozenset({"fetchone", "tuple"})
 
 
 class _Types:
@@ -590,6 +591,20 @@ class _Types:
             return self._last_assigned(node.value, at, seen) or \
                 self._name_kind(node.value, _scope_of(at, self.parents), seen)
         return None
+
+    def may_hold_a_row(self, node: cst.BaseExpression) -> bool:
+        """Whether the code lets ``node`` be a tuple: a name bound to a tuple display, a fetched
+        row or by what has no single value (a loop target, unpacking, ``*args``, a global); a
+        plain parameter or another value is taken for one value, as developers bind it."""
+        if isinstance(node, cst.Call):
+            return called_name(node) in _ROW_CALLS
+        if not isinstance(node, cst.Name):
+            return False
+        bindings = _bindings(node.value, _scope_of(self.at, self.parents))
+        return not bindings or any(
+            not isinstance(binding, cst.Param) and (
+                isinstance(binding.value, (cst.Tuple, cst.Name)) or self.may_hold_a_row(binding.value))
+            for binding in bindings)
 
     def _last_assigned(self, name: str, at: cst.CSTNode, seen: frozenset[str]) -> str | None:
         """The type of the value the nearest earlier ``name = v`` gave, when nothing else binds
@@ -743,7 +758,7 @@ def parameterize(built: Built, node: cst.BaseExpression, style: str,
             after = _text_until_slot(stream, i + 1)
             if not value_position(_chars(out), after) or _glued(out, stream, i):
                 return None
-            if _may_be_tuple(item, types):
+            if _may_be_tuple(item, types) and types.may_hold_a_row(item.node):
                 return None  # ``"... %s" % row``: a tuple ``row`` gave ``%`` its item, a parameter would get the tuple
             value = _slot_value(item)
             if value is None:

@@ -839,8 +839,17 @@ def test_a_percent_operand_that_may_be_a_tuple_is_not_bound_whole(tmp_path):
     rewrite = SqlParameterize.apply(quoted_int, 5)
     assert rewrite is not None and '(\"%d\" % row,)' in rewrite.text
     assert run_module(tmp_path, "after_int", rewrite.text)["find"](conn, (1,)) == old(conn, "ann")
-    # Unquoted: nothing binds the same for a tuple and for its item.
-    assert refuses(SqlParameterize, ONE_TUPLE_OPERAND.replace("'%s'", "%s"), 5)
+    # Unquoted: a parameter is bound as one value, as developers do; where the code lets the
+    # value be a row (a fetched one, a loop over rows, a tuple), nothing binds the same.
+    unquoted = ONE_TUPLE_OPERAND.replace("'%s'", "%s")
+    rewrite = SqlParameterize.apply(unquoted, 5)
+    assert rewrite is not None and '"SELECT id FROM t WHERE name = ?", (row,)' in rewrite.text
+    fetched = unquoted.replace("    cur = conn.cursor()\n", "    cur = conn.cursor()\n    row = cur.fetchone()\n")
+    assert refuses(SqlParameterize, fetched, 6)
+    looped = unquoted.replace("    cur.execute(", "    for row in rows:\n        cur.execute(").replace(
+        "def find(conn, row)", "def find(conn, rows)")
+    assert refuses(SqlParameterize, looped, 6)
+    assert refuses(SqlParameterize, unquoted.replace("def find(conn, row)", "def find(conn, *row)"), 5)
     assert refuses(SqlParameterize, ONE_TUPLE_OPERAND.replace("'%s'", "'%%%s%%'"), 5)
     # Known not to be a tuple: bound.
     for known, bound in (("row: str", "(row,)"), ("row: int", "(str(row),)")):
