@@ -10,6 +10,7 @@ rewrite added elsewhere (imports at the top, mostly) becomes its own edit::
 
 from __future__ import annotations
 
+import ast
 import difflib
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -113,8 +114,10 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     """``text`` with ``edits`` applied (all in ``text``'s line numbers); ``None`` if two overlap.
 
     Insertions at the same place are merged, identical insertions count once, and an import line
-    is never inserted twice or when the file already has it, so fixes of several units that add
-    the same import (or the same helper) combine.
+    is never added twice or when the file already binds what it imports (``import subprocess``
+    next to ``import os, subprocess``), whether an edit inserts it or puts it in place of a line
+    (``import random`` -> ``import secrets``), so fixes of several units that add the same import
+    (or the same helper) combine.
     """
     lines = text.splitlines(keepends=True)
     trailing_newline = text.endswith(("\n", "\r")) or not text
@@ -124,20 +127,19 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     for before, after in zip(replacements, replacements[1:], strict=False):
         if after.start_line <= before.end_line:
             return None
-    present = {line.strip() for line in lines if _is_import(line)}
+    replaced = {number for e in replacements for number in range(e.start_line, e.end_line + 1)}
+    present = {binding for number, line in enumerate(lines, 1) if number not in replaced and _is_import(line)
+               for binding in _bindings(line)}
+    # Replacements first: an import one puts in place of a line makes another fix's copy redundant.
+    replacements = [Edit(e.start_line, e.end_line, _new_imports_only(e.text, present, _imported(lines, e)))
+                    for e in replacements]
     insertions: list[Edit] = []
     for edit in dict.fromkeys(edits):  # the same insertion from two fixes (a shared helper) goes in once
         if edit.end_line >= edit.start_line:
             continue
-        kept = []
-        for line in edit.text.splitlines(keepends=True):
-            if _is_import(line):
-                if line.strip() in present:
-                    continue
-                present.add(line.strip())
-            kept.append(line)
+        kept = _new_imports_only(edit.text, present)
         if kept:
-            insertions.append(Edit(edit.start_line, edit.start_line - 1, "".join(kept)))
+            insertions.append(Edit(edit.start_line, edit.start_line - 1, kept))
     insertions = _merge_insertions(insertions)
     ordered = [(e.start_line, 1, e) for e in replacements] + [(e.start_line, 0, e) for e in insertions]
     for _, _, edit in sorted(ordered, key=lambda item: (item[0], item[1]), reverse=True):
@@ -146,6 +148,40 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     if not trailing_newline and result.endswith("\n"):
         result = result[:-1]
     return result
+
+
+def _imported(lines: list[str], edit: Edit) -> set[str]:
+    """What the import lines ``edit`` replaces bind: the edit keeping them adds nothing."""
+    return {b for line in lines[edit.start_line - 1 : edit.end_line] if _is_import(line) for b in _bindings(line)}
+
+
+def _new_imports_only(text: str, present: set[str], own: frozenset[str] | set[str] = frozenset()) -> str:
+    """``text`` without its import lines whose every binding is in ``present`` (unless it is one
+    of the replaced lines' ``own``); adds the rest to ``present``."""
+    kept = []
+    for line in text.splitlines(keepends=True):
+        if _is_import(line):
+            bindings = _bindings(line)
+            if bindings <= present and not bindings <= own:
+                continue
+            present.update(bindings)
+        kept.append(line)
+    return "".join(kept)
+
+
+def _bindings(line: str) -> set[str]:
+    """What an import line binds, one ``import a`` / ``from m import a as b`` per name; the line
+    itself when it is not one whole statement (``from m import (``)."""
+    try:
+        statement = ast.parse(line.strip()).body[0]
+    except (SyntaxError, IndexError):
+        return {line.strip()}
+    if isinstance(statement, ast.Import):
+        return {f"import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in statement.names}
+    if isinstance(statement, ast.ImportFrom):
+        module = "." * statement.level + (statement.module or "")
+        return {f"from {module} import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in statement.names}
+    return {line.strip()}
 
 
 def _merge_insertions(insertions: list[Edit]) -> list[Edit]:

@@ -108,3 +108,41 @@ def test_locate_unit_finds_the_unit_by_qualified_name_in_new_text():
     assert locate_unit(text, "m.py", "f", near=9).start_line == 10
     assert locate_unit(text, "m.py", "g") is None
     assert locate_unit(text, "m.py", "<module>") is None
+
+
+RANDOM = textwrap.dedent('''\
+    from random import choice
+    import random
+
+
+    def make_token():
+        return random.randint(0, 10**6)
+
+
+    def password_char(alphabet):
+        return choice(alphabet)
+    ''')
+
+
+def test_an_import_one_fix_puts_in_place_of_another_import_is_not_added_twice_by_a_second_fix():
+    # make_token's fix replaces "import random" by "import secrets" (random is orphaned there);
+    # password_char's fix drops "from random import choice" and inserts "import secrets".
+    token = RANDOM.replace("import random\n", "import secrets\n").replace("random.randint",
+                                                                        "secrets.SystemRandom().randint")
+    char = RANDOM.replace("from random import choice\nimport random\n", "import random\nimport secrets\n").replace(
+        "return choice(", "return secrets.choice(")
+    fixes = [build_fix("gen.py", next(u for u in UnitIndex(RANDOM, "gen.py").function_units() if u.name == name),
+                       RANDOM, candidate, operators=["op"], directives=["d"], cwes_removed=[330], added_imports=[],
+                       similarity=0.9, verifications=1) for name, candidate in (("make_token", token),
+                                                                                 ("password_char", char))]
+    combined, kept = combine_fixes(RANDOM, fixes, lambda text: "")
+    assert kept == tuple(fixes)
+    assert combined.count("import secrets\n") == 1
+    assert "secrets.SystemRandom().randint" in combined and "secrets.choice(alphabet)" in combined
+
+
+def test_an_import_the_file_has_in_another_form_is_not_inserted():
+    text = "import os, subprocess\nfrom shlex import quote as q, split\n\nx = 1\n"
+    merged = apply_edits(text, [Edit(3, 2, "import subprocess\n"), Edit(3, 2, "from shlex import split  # argv\n"),
+                                Edit(3, 2, "from shlex import join\n")])
+    assert merged == "import os, subprocess\nfrom shlex import quote as q, split\nfrom shlex import join\n\nx = 1\n"
