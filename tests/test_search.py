@@ -235,7 +235,7 @@ def test_sql_fix_uses_the_placeholder_of_the_repository_driver(tmp_path):
     (tmp_path / "requirements.txt").write_text("psycopg2-binary==2.9.9\n")
     fix = FixSearch(Options(ggan=False), str(tmp_path)).search(unit, findings, source).fix
     assert fix is not None
-    assert 'cursor.execute("SELECT * FROM users WHERE name = %s", (name,))' in fix.edits[0].text
+    assert 'cursor.execute("SELECT * FROM users WHERE name = %s", (str(name),))' in fix.edits[0].text
 
 
 def test_ranked_search_follows_the_first_verified_step_and_enumeration_checks_its_siblings():

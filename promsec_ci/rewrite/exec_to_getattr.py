@@ -213,6 +213,9 @@ def plain_code(kind: str, argument: cst.BaseExpression, identifier: Callable[[Sl
     built = decompose(argument)
     if built is None:
         return None
+    # What passes ``identifier`` as a %s value is text (an identifier literal, a name bound only
+    # to them), so one value; a %d value keeps its ``%`` build.
+    built = built.with_single_values(lambda value: True)
     tuple_operand = isinstance(argument, cst.BinaryOperation) and isinstance(argument.right, cst.Tuple)
     template = template_of(built)
     if template is None:

@@ -52,6 +52,7 @@ from promsec_ci.rewrite.resolve import (
 from promsec_ci.rewrite.shell_script import may_run_on_windows, script_argv
 from promsec_ci.rewrite.string_build import (
     Built,
+    Single,
     Slot,
     Text,
     as_str,
@@ -63,6 +64,7 @@ from promsec_ci.rewrite.string_build import (
     plus_chain,
     render_string,
 )
+from promsec_ci.rewrite.value_types import ValueTypes
 
 _SHELL_SYNTAX = set("|&;<>()$`*?[]{}\n")
 # Commands only a shell has: POSIX special and regular built-ins with no program of their own,
@@ -84,8 +86,8 @@ class Pattern(Text):
     expands it to file names. Values in it are matched literally (``glob.escape``)."""
 
 
-def argv_for(node: cst.BaseExpression, globs: bool = False,
-             streams: dict[str, str] | None = None) -> list[cst.BaseExpression | cst.StarredElement] | None:
+def argv_for(node: cst.BaseExpression, globs: bool = False, streams: dict[str, str] | None = None,
+             single: Single | None = None) -> list[cst.BaseExpression | cst.StarredElement] | None:
     """The argument list equivalent to running ``node`` (a str expression) through ``sh -c``.
 
     Args:
@@ -96,6 +98,8 @@ def argv_for(node: cst.BaseExpression, globs: bool = False,
         streams: when given, trailing ``>/dev/null``, ``2>/dev/null`` and ``2>&1`` are accepted
             and the streams they set are put here (``{"stdout": "DEVNULL", "stderr": "STDOUT"}``,
             names in ``subprocess``); without it such commands are refused.
+        single: what the code shows to be one value as the whole ``%`` operand (``str(x)``
+            rather than ``"%s" % x``, see ``as_str``).
     """
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and not has_fstring(node):
         value = node.evaluated_value
@@ -112,6 +116,8 @@ def argv_for(node: cst.BaseExpression, globs: bool = False,
     built = decompose(node)
     if built is None:
         return None
+    if single is not None:
+        built = built.with_single_values(single)
     parts = _without_redirections(list(built.parts), streams)
     words = split_words(parts, globs) if parts is not None else None
     if words is None:
@@ -417,21 +423,21 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(value=value, keyword=cst.Name(name), equal=equal)
 
 
-def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False,
-                 streams: dict[str, str] | None = None) -> list[cst.BaseExpression | cst.StarredElement] | None:
+def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False, streams: dict[str, str] | None = None,
+                 single: Single | None = None) -> list[cst.BaseExpression | cst.StarredElement] | None:
     """The argument list for the command ``node``: shell-free (``argv_for``) when it can be, else,
     with ``scripts``, ``/bin/sh`` running the constant text with the values as its parameters
-    (``shell_script``); ``globs``, ``streams``: see ``argv_for``."""
+    (``shell_script``); ``globs``, ``streams``, ``single``: see ``argv_for``."""
     built = decompose(node)
     if built is not None and any(_run_again(slot, built) for slot in built.slots):
         return None
     found: dict[str, str] | None = None if streams is None else {}
-    argv = argv_for(node, globs, found)
+    argv = argv_for(node, globs, found, single)
     if argv is not None:
         if streams is not None and found:
             streams.update(found)
         return argv
-    return script_argv(node) if scripts else None
+    return script_argv(node, single) if scripts else None
 
 
 def _run_again(slot: Slot, built: Built) -> bool:
@@ -477,7 +483,8 @@ def prepare_flow(source: str, line: int,
         # The assignment becomes one line (the value's parentheses go with it).
         assignment_pos = positions[flow.assignment]
         shift = assignment_pos.end.line - assignment_pos.start.line
-        text = module.visit(NodeSwapper({flow.value: argv_list(command_argv(flow.value, scripts))})).code
+        single = ValueTypes(flow.assignment, parents).single
+        text = module.visit(NodeSwapper({flow.value: argv_list(command_argv(flow.value, scripts, single=single))})).code
         return text, line - shift, command.value
     return None
 
@@ -515,7 +522,8 @@ class CommandTransformer(StatementTransformer):
         items = joined_list(node)
         if isinstance(items, cst.Name) and items.value in self.list_names:
             return items
-        argv = command_argv(node, self.scripts, globs_allowed(self.aliases), streams)
+        single = ValueTypes(self.target, self.metadata[ParentNodeProvider]).single if self.target is not None else None
+        argv = command_argv(node, self.scripts, globs_allowed(self.aliases), streams, single)
         return None if argv is None else argv_list(argv)
 
     def module_name(self, module: str) -> str:

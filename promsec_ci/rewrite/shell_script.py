@@ -40,7 +40,16 @@ from promsec_ci.rewrite.code_runners import (
 )
 from promsec_ci.rewrite.cst_tools import ModuleMemo, dotted_name
 from promsec_ci.rewrite.resolve import import_aliases, imported_modules, resolve
-from promsec_ci.rewrite.string_build import Slot, Text, as_str, decompose, joins_words, percent_of, render_string
+from promsec_ci.rewrite.string_build import (
+    Single,
+    Slot,
+    Text,
+    as_str,
+    decompose,
+    joins_words,
+    percent_of,
+    render_string,
+)
 
 SHELL = "/bin/sh"
 # What a module that may run on Windows reads or imports: there, os.system runs cmd.exe.
@@ -75,11 +84,14 @@ def _checks_platform(module: cst.Module) -> bool:
 may_run_on_windows: ModuleMemo[bool] = ModuleMemo(_checks_platform)
 
 
-def script_argv(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
-    """``["/bin/sh", "-c", script, "sh", *values]`` for the built command ``node``, else ``None``."""
+def script_argv(node: cst.BaseExpression, single: Single | None = None) -> list[cst.BaseExpression] | None:
+    """``["/bin/sh", "-c", script, "sh", *values]`` for the built command ``node``, else ``None``;
+    ``single``: see ``shell_argv.argv_for``."""
     built = decompose(node)
     if built is None or not built.slots:
         return None
+    if single is not None:
+        built = built.with_single_values(single)
     if any(marker in built.literal_text for marker in _CONTEXT_CHANGERS) or _OWN_PARAMETERS.search(built.literal_text):
         return None
     if any(is_code_runner(word) for word in built.literal_text.split()):

@@ -34,9 +34,9 @@ in one statement and run in later ones, the values move to the executes: only va
 the same there (no call, nothing assigned or handed to a call in between, not read in a nested
 scope). A constant spelled as a build (``f"SELECT 1"``) becomes a plain literal, which needs no
 placeholder, unless the variable is extended later (``+=``). The whole right operand of ``%``
-(``"... '%s'" % row``, no tuple display) is bound only when the code shows it is no tuple (text,
-a number, ``request.args.get(k)``): a tuple ``("ann",)`` there gave ``%`` its item, a parameter
-would get the tuple.
+(``"... '%s'" % row``, no tuple display) that the code lets be a row (a loop target, a fetched
+row, a tuple; ``value_types.ValueTypes.single``) gave ``%`` its item: quoted, ``"%s" % row`` is
+bound (the same text); unquoted, no rewrite. A plain parameter is taken for one value.
 
 Sample::
 
@@ -69,12 +69,11 @@ from promsec_ci.rewrite.string_build import (
     constant_build,
     decompose,
     fstring_of,
-    is_text,
-    is_text_or_none,
     plus_chain,
     render_string,
     unwrap_str,
 )
+from promsec_ci.rewrite.value_types import ValueTypes, is_number
 
 _READ_SQL = frozenset({"pandas.read_sql", "pandas.read_sql_query", "pd.read_sql", "pd.read_sql_query"})
 _RAW_SQL = frozenset({"django.db.models.RawSQL", "django.db.models.expressions.RawSQL"})
@@ -91,7 +90,6 @@ NAMED = ":"  # SQLAlchemy ``text()`` binds ``:name`` with a dict, on every drive
 _TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 _SQLALCHEMY_MODULES = frozenset({"sqlalchemy", "flask_sqlalchemy"})
 
-_NUMBER_CALLS = frozenset({"int", "float", "len", "sum", "round", "abs", "ord", "hash", "id"})
 # A string literal's prefix in SQL: national (N), escape (E), hex (X), bit (B), Unicode (U&),
 # a MySQL character set (_utf8).
 _LITERAL_PREFIX = re.compile(r"(?:^|[^\w])(?:[nexbr]|u&|_\w+)$", re.IGNORECASE)
@@ -368,7 +366,7 @@ def _same_statement(statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CS
         placeholder = sink.style or style
         if built is None or placeholder is None:
             continue
-        result = parameterize(built, arg.value, placeholder, _Types(statement, parents))
+        result = parameterize(built, arg.value, placeholder, ValueTypes(statement, parents))
         if result is None:
             return None
         template, params = result
@@ -476,7 +474,7 @@ def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], a
         containers = {name for slot in built.slots for name in _subscripted(slot.node)}
         if containers & set().union(*(_handed_over(statement) for statement in flow.between)):
             return None  # ``names[0]`` after ``names.pop(0)`` is another value
-    result = parameterize(built, flow.value, style, _Types(flow.assignment, parents))
+    result = parameterize(built, flow.value, style, ValueTypes(flow.assignment, parents))
     if result is None:
         return None
     template, params = result
@@ -550,185 +548,10 @@ def _is_query_name(sink: _Sink, use: cst.Name) -> bool:
     return arg is not None and arg.value is use
 
 
-# --- what the code shows of a value's type ------------------------------------------------------
-
-_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-_TYPE_NAMES = {"str": "str", "int": "number", "float": "number"}
-_ROW_CALLS = frozenset({"fetchone", "tuple"})
-
-
-class _Types:
-    """``str``, ``number``, ``str-or-none`` or ``None`` (unknown) for a value read in the statement ``at``.
-
-    A name's type is known when every binding of it in its function (or the enclosing one, for
-    a name the function only reads) gives that type: a parameter annotated ``str``/``int``/
-    ``float`` without a ``None`` default, ``name = <text>`` (see ``string_build.is_text``),
-    ``name = <number>``, ``name += <same type>``. Any other binding (a loop target, unpacking,
-    ``global``, an import, an unannotated parameter) leaves it unknown."""
-
-    def __init__(self, at: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
-        self.at = at
-        self.parents = parents
-
-    def kind(self, node: cst.BaseExpression) -> str | None:
-        return self._kind(node, self.at, frozenset())
-
-    def _kind(self, node: cst.BaseExpression, at: cst.CSTNode, seen: frozenset[str]) -> str | None:
-        if is_text(node):
-            return "str"
-        if is_text_or_none(node):
-            return "str-or-none"  # a missing key gives None: never a tuple, but not always text
-        if _is_number(node):
-            return "number"
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-            sides = {self._kind(node.left, at, seen), self._kind(node.right, at, seen)}
-            return "str" if "str" in sides else None
-        if isinstance(node, cst.IfExp):
-            sides = {self._kind(node.body, at, seen), self._kind(node.orelse, at, seen)}
-            return sides.pop() if len(sides) == 1 else None
-        if isinstance(node, cst.Name) and node.value not in seen:
-            seen = seen | {node.value}
-            return self._last_assigned(node.value, at, seen) or \
-                self._name_kind(node.value, _scope_of(at, self.parents), seen)
-        return None
-
-    def may_hold_a_row(self, node: cst.BaseExpression) -> bool:
-        """Whether the code lets ``node`` be a tuple: a name bound to a tuple display, a fetched
-        row or by what has no single value (a loop target, unpacking, ``*args``, a global); a
-        plain parameter or another value is taken for one value, as developers bind it."""
-        if isinstance(node, cst.Call):
-            return called_name(node) in _ROW_CALLS
-        if not isinstance(node, cst.Name):
-            return False
-        bindings = _bindings(node.value, _scope_of(self.at, self.parents))
-        return not bindings or any(
-            not isinstance(binding, cst.Param) and (
-                isinstance(binding.value, (cst.Tuple, cst.Name)) or self.may_hold_a_row(binding.value))
-            for binding in bindings)
-
-    def _last_assigned(self, name: str, at: cst.CSTNode, seen: frozenset[str]) -> str | None:
-        """The type of the value the nearest earlier ``name = v`` gave, when nothing else binds
-        ``name`` in between, no loop around ``at`` can bring back a later value and the name is
-        a plain local (no ``global``, loop target or unpacking anywhere in its function)."""
-        assignment = find_assignment(at, name, self.parents, lambda value: True)
-        if assignment is None or _in_loop(at, self.parents.get(assignment), self.parents) \
-                or _bindings(name, _scope_of(at, self.parents)) is None:
-            return None
-        return self._kind(assigned(assignment)[1], assignment, seen)
-
-    def _name_kind(self, name: str, scope: cst.CSTNode, seen: frozenset[str]) -> str | None:
-        bindings = _bindings(name, scope)
-        if bindings is None:
-            return None
-        if not bindings:  # only read here: bound in the enclosing function (a closure), if any
-            outer = _scope_of(scope, self.parents) if isinstance(scope, cst.FunctionDef) else None
-            return self._name_kind(name, outer, seen) if isinstance(outer, cst.FunctionDef) else None
-        kinds = {self._binding_kind(binding, scope, seen) for binding in bindings}
-        return kinds.pop() if len(kinds) == 1 else None
-
-    def _binding_kind(self, binding: cst.CSTNode, scope: cst.CSTNode, seen: frozenset[str]) -> str | None:
-        if isinstance(binding, cst.Param):
-            annotation = binding.annotation.annotation if binding.annotation is not None else None
-            spelled = dotted_name(annotation) if annotation is not None else None
-            none_default = isinstance(binding.default, cst.Name) and binding.default.value == "None"
-            return None if none_default else _TYPE_NAMES.get(spelled or "")
-        value = binding.value
-        kind = self._kind(value, binding, seen) if value is not None else None
-        if isinstance(binding, cst.AugAssign) and not isinstance(binding.operator, cst.AddAssign):
-            return None
-        return kind
-
-
-def _in_loop(node: cst.CSTNode, block: cst.CSTNode | None, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
-    """Whether a ``for``/``while`` lies between ``node`` and ``block``."""
-    current = parents.get(node)
-    while current is not None and current is not block:
-        if isinstance(current, (cst.For, cst.While)):
-            return True
-        current = parents.get(current)
-    return False
-
-
-def _scope_of(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode | None:
-    """The function (or module) whose variables ``node`` reads; class bodies are skipped."""
-    current = parents.get(node)
-    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
-        current = parents.get(current)
-    return current
-
-
-def _bindings(name: str, scope: cst.CSTNode | None) -> list[cst.CSTNode] | None:
-    """What binds ``name`` in ``scope`` (its parameters, ``name = v``, ``name += v``, ``name: T = v``),
-    outside nested scopes; ``None`` when some binding has no single value (a loop target,
-    unpacking, ``with ... as``, ``global``, ``def``, an import, ``del``, ``:=``)."""
-    if scope is None:
-        return None
-    found: list[cst.CSTNode] = []
-    if isinstance(scope, cst.FunctionDef):
-        params = scope.params
-        found += [p for p in (*params.posonly_params, *params.params, *params.kwonly_params) if p.name.value == name]
-        starred = (params.star_arg, params.star_kwarg)
-        if any(isinstance(p, cst.Param) and p.name.value == name for p in starred):
-            return None
-    unknown = False
-
-    class _Visitor(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            nonlocal unknown
-            if node is not scope and isinstance(node, _SCOPES):
-                unknown = unknown or isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.name.value == name
-                return False
-            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and _binds_alone(node, name):
-                if node.value is not None:
-                    found.append(node)
-            elif name in _other_stores(node):
-                unknown = True
-            return True
-
-    body = scope.body if isinstance(scope, cst.FunctionDef) else scope
-    body.visit(_Visitor())
-    return None if unknown else found
-
-
-def _binds_alone(node: cst.Assign | cst.AugAssign | cst.AnnAssign, name: str) -> bool:
-    """``name = v`` (one target), ``name += v`` or ``name: T = v``."""
-    if isinstance(node, cst.Assign):
-        return len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
-            and node.targets[0].target.value == name
-    return isinstance(node.target, cst.Name) and node.target.value == name
-
-
-def _other_stores(node: cst.CSTNode) -> set[str]:
-    """The names ``node`` itself binds other than by a plain assignment to one name."""
-    if isinstance(node, cst.Assign):
-        return set().union(*(_target_names(t.target) for t in node.targets))
-    if isinstance(node, cst.For):
-        return _target_names(node.target)
-    if isinstance(node, (cst.AsName, cst.NamedExpr)):
-        return _target_names(node.name if isinstance(node, cst.AsName) else node.target)
-    if isinstance(node, cst.Del):
-        return _target_names(node.target)
-    if isinstance(node, (cst.Global, cst.Nonlocal)):
-        return {n.name.value for n in node.names}
-    if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
-        return {(alias.evaluated_alias or alias.evaluated_name).partition(".")[0] for alias in node.names}
-    return set()
-
-
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return set().union(*(_target_names(e.value) for e in target.elements))
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()
-
-
 # --- the query text ----------------------------------------------------------------------------
 
 def parameterize(built: Built, node: cst.BaseExpression, style: str,
-                 types: _Types) -> tuple[cst.BaseExpression, Parameters] | None:
+                 types: ValueTypes) -> tuple[cst.BaseExpression, Parameters] | None:
     """The constant SQL template replacing ``node`` and the parameter values, or ``None`` when a
     value is not in a value position.
 
@@ -741,6 +564,7 @@ def parameterize(built: Built, node: cst.BaseExpression, style: str,
     """
     if style == NAMED and _TEXT_BIND.search(built.literal_text):
         return None  # text() would take that literal ``:word`` for a bind parameter
+    built = built.with_single_values(types.single)  # a row left marked: ``%`` formatted its item
     if is_ddl(built.literal_text):
         return None  # no parameters in CREATE / ALTER / DROP
     stream: list[tuple[str, int] | Slot] = []
@@ -758,7 +582,7 @@ def parameterize(built: Built, node: cst.BaseExpression, style: str,
             after = _text_until_slot(stream, i + 1)
             if not value_position(_chars(out), after) or _glued(out, stream, i):
                 return None
-            if _may_be_tuple(item, types) and types.may_hold_a_row(item.node):
+            if item.whole_operand:
                 return None  # ``"... %s" % row``: a tuple ``row`` gave ``%`` its item, a parameter would get the tuple
             value = _slot_value(item)
             if value is None:
@@ -920,7 +744,7 @@ def _closing_quote(stream, start: int, quote: str) -> int | None:
     return None
 
 
-def _section_value(section, quote: str, built: Built, types: _Types) -> cst.BaseExpression | None:
+def _section_value(section, quote: str, built: Built, types: ValueTypes) -> cst.BaseExpression | None:
     """The parameter standing for a quoted SQL literal that contains values: the text the
     literal held. A value the code shows to be a ``str`` is bound as it is; any other becomes
     ``str(x)`` (``str(int(x))`` for ``%d``): the database got text, and an int, a UUID, a
@@ -937,7 +761,7 @@ def _section_value(section, quote: str, built: Built, types: _Types) -> cst.Base
             if text:
                 parts.append(Text(text, piece))
                 text = ""
-            parts.append(item if _may_be_tuple(item, types) else _as_text_slot(item))
+            parts.append(item if item.whole_operand else _as_text_slot(item))
         else:
             ch, piece = item
             if ch == quote:
@@ -947,26 +771,14 @@ def _section_value(section, quote: str, built: Built, types: _Types) -> cst.Base
     if text:
         parts.append(Text(text, piece))
     like = built.pieces[0] if built.pieces else None
-    if any(isinstance(part, Slot) and _may_be_tuple(part, types) for part in parts):
-        # ``"... '%s'" % row``: ``%`` formats a tuple's item, so the text is ``"%s" % row`` itself
-        return _percent_text(parts[0]) if len(parts) == 1 else None
+    if len(parts) > 1 and any(isinstance(part, Slot) and part.whole_operand for part in parts):
+        return None  # ``"... '%%%s%%'" % row`` with a row: one ``"%s" % row`` would not show the pattern
     if len(parts) == 1:
         only = parts[0]
         return _bare(only.node if only.conversion == "raw" or types.kind(only.node) == "str" else as_str(only, like))
     if built.kind == "add" and all(p.conversion == "raw" for p in parts if isinstance(p, Slot)):
         return plus_chain(parts, like)
     return fstring_of(parts, like)
-
-
-def _may_be_tuple(slot: Slot, types: _Types) -> bool:
-    """The slot is the whole right operand of ``%`` and the code does not show it is no tuple."""
-    return slot.whole_operand and types.kind(slot.node) is None
-
-
-def _percent_text(slot: Slot) -> cst.BinaryOperation:
-    """``"%s" % row`` (``"%d" % row``): exactly the text ``%`` spliced, tuple or not."""
-    spec = '"%d"' if slot.conversion == "int" else '"%s"'
-    return cst.BinaryOperation(left=cst.SimpleString(spec), operator=cst.Modulo(), right=slot.node)
 
 
 def _as_text_slot(slot: Slot) -> Slot:
@@ -988,22 +800,9 @@ def _slot_value(slot: Slot) -> cst.BaseExpression | None:
     if slot.conversion == "float" or _pre_quoted(slot.node):
         return None
     node = slot.node
-    if slot.conversion == "int" and _is_number(node) and not _is_int(node):
+    if slot.conversion == "int" and is_number(node) and not _is_int(node):
         return _int_call(node)  # %d truncated
     return _bare(unwrap_str(node))
-
-
-def _is_number(node: cst.BaseExpression) -> bool:
-    """A number literal, a call that returns one (``len(x)``), or arithmetic on either."""
-    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
-        return True
-    if isinstance(node, cst.Call):
-        return isinstance(node.func, cst.Name) and node.func.value in _NUMBER_CALLS
-    if isinstance(node, cst.UnaryOperation):
-        return _is_number(node.expression)
-    if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.Modulo):
-        return _is_number(node.left) or _is_number(node.right)
-    return False
 
 
 def _is_int(node: cst.BaseExpression) -> bool:

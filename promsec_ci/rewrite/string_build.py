@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -48,6 +49,10 @@ class Slot:
     whole_operand: bool = field(default=False, compare=False)
 
 
+# Whether a value, as the whole right operand of ``%``, is one value (not a tuple of them).
+Single = Callable[[cst.BaseExpression], bool]
+
+
 @dataclass(frozen=True)
 class Built:
     """A decomposed string-building expression.
@@ -72,6 +77,13 @@ class Built:
     @property
     def literal_text(self) -> str:
         return "".join(part.text for part in self.parts if isinstance(part, Text))
+
+    def with_single_values(self, single: Single) -> Built:
+        """The same build with ``whole_operand`` cleared where ``single(value)``: the code shows
+        the ``%`` operand is one value, so ``%`` formatted it, not a tuple's item."""
+        parts = tuple(replace(part, whole_operand=False) if isinstance(part, Slot) and part.whole_operand
+                      and single(part.node) else part for part in self.parts)
+        return replace(self, parts=parts)
 
 
 def decompose(node: cst.BaseExpression) -> Built | None:

@@ -191,7 +191,7 @@ def test_a_query_in_a_module_without_its_driver_takes_the_placeholder_the_reposi
         """))
     git_repo.commit("users")
     result = run("fix", "app/users.py", cwd=git_repo.path)
-    assert '+    cursor.execute("SELECT * FROM users WHERE name = ?", (name,))\n' in result.stdout, result.stderr
+    assert '+    cursor.execute("SELECT * FROM users WHERE name = ?", (str(name),))\n' in result.stdout, result.stderr
 
 
 def test_bad_input_is_one_line_and_exit_2(repo):

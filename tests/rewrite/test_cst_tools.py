@@ -28,7 +28,7 @@ def test_an_import_inside_another_function_does_not_count():
     assert rewrite is not None
     assert rewrite.imports == ("import subprocess",)
     assert rewrite.text.startswith("import os\nimport subprocess\n")
-    assert "    return subprocess.run(['more', '%s' % name], check=False).returncode == 0\n" in rewrite.text
+    assert "    return subprocess.run(['more', str(name)], check=False).returncode == 0\n" in rewrite.text
 
 
 def test_literal_eval_imports_ast_when_only_another_function_has_it():

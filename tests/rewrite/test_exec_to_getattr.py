@@ -166,7 +166,7 @@ def test_whole_attribute_name_from_a_value_is_its_str():
         ExecToGetattr,
         "dist = 'norm'\nppf = eval('distributions.%s.ppf' % dist)\nval = eval('vtk.Get%s()' % (method,))\n",
         2,
-        "dist = 'norm'\nppf = getattr(distributions, '%s' % dist).ppf\nval = eval('vtk.Get%s()' % (method,))\n",
+        "dist = 'norm'\nppf = getattr(distributions, str(dist)).ppf\nval = eval('vtk.Get%s()' % (method,))\n",
         "B307",
     )
     fixed = ExecToGetattr.apply("method = 'Bounds'\nval = eval('vtk.Get%s()' % (method,))\n", 2)

@@ -7,7 +7,7 @@ import pytest
 from promsec_ci.rewrite.getoutput_to_run import GetoutputToRun
 from tests.rewrite.injection_check import SUBPROCESS_MARKERS, check, refuses, run_module
 
-RUN = ('subprocess.run(["git", "-C", "%s" % repo, "rev-parse", "HEAD"], stdout=subprocess.PIPE, '
+RUN = ('subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], stdout=subprocess.PIPE, '
        'stderr=subprocess.STDOUT, text=True, check=False).stdout.removesuffix("\\n")')
 
 

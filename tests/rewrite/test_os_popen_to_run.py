@@ -33,7 +33,7 @@ def test_read_becomes_stdout():
 
 
 def test_readlines_keeps_line_endings():
-    run = 'subprocess.run(["grep", "-n", "TODO", "%s" % name], stdout=subprocess.PIPE, text=True, check=False)'
+    run = 'subprocess.run(["grep", "-n", "TODO", str(name)], stdout=subprocess.PIPE, text=True, check=False)'
     check(
         OsPopenToRun,
         """\

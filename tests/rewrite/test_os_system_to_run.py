@@ -299,10 +299,11 @@ def test_subprocess_imported_at_the_top_of_the_function_is_used():
     assert fixed.text == source.replace("os.system('ls ' + x)", "sp.run(['ls', x], check=False)")
 
 
-def test_a_one_tuple_operand_gives_its_item_as_before(tmp_path):
-    source = "import os\n\ndef touch(name):\n    return os.system('touch %s' % name)\n"
-    fixed = OsSystemToRun.apply(source, 4)
+def test_a_row_operand_gives_its_item_as_before(tmp_path):
+    source = "import os\n\ndef touch(rows):\n    for name in rows:\n        os.system('touch %s' % name)\n"
+    fixed = OsSystemToRun.apply(source, 5)
     assert fixed is not None and "'%s' % name" in fixed.text
-    new = run_module(tmp_path, "after", fixed.text)["touch"]
-    assert new((str(tmp_path / "made"),)) == 0
+    run_module(tmp_path, "after", fixed.text)["touch"]([(str(tmp_path / "made"),)])
     assert (tmp_path / "made").exists()
+    plain = OsSystemToRun.apply("import os\n\ndef touch(name):\n    os.system('touch %s' % name)\n", 4)
+    assert plain is not None and "str(name)" in plain.text  # a parameter is one value

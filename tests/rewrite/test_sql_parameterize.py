@@ -819,42 +819,55 @@ def find(conn, row):
     cur.execute("SELECT id FROM t WHERE name = '%s'" % row)
     return cur.fetchall()
 """
+ROWS_OPERAND = """\
+import sqlite3
+
+def find(conn, rows):
+    cur = conn.cursor()
+    found = []
+    for row in rows:
+        cur.execute("SELECT id FROM t WHERE name = '%s'" % row)
+        found += cur.fetchall()
+    return found
+"""
 
 
-def test_a_percent_operand_that_may_be_a_tuple_is_not_bound_whole(tmp_path):
+def test_a_percent_operand_the_code_lets_be_a_row_binds_what_percent_made(tmp_path):
     # ``% row`` with row == ("ann",) formats "ann": binding (row,) would pass the tuple itself.
-    old = run_module(tmp_path, "before", ONE_TUPLE_OPERAND)["find"]
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE t (id INTEGER, name TEXT)")
     conn.execute("INSERT INTO t VALUES (1, 'ann')")
-    assert old(conn, ("ann",)) == old(conn, "ann") == [(1,)]
-    # Quoted: the text ``%`` made is bound, tuple or not.
-    rewrite = SqlParameterize.apply(ONE_TUPLE_OPERAND, 5)
+    old = run_module(tmp_path, "before", ROWS_OPERAND)["find"]
+    assert old(conn, [("ann",)]) == old(conn, ["ann"]) == [(1,)]
+    # Quoted: the text ``%`` made is bound, row or not.
+    rewrite = SqlParameterize.apply(ROWS_OPERAND, 7)
     assert rewrite is not None
     assert "cur.execute(\"SELECT id FROM t WHERE name = ?\", (\"%s\" % row,))" in rewrite.text
     new = run_module(tmp_path, "after", rewrite.text)["find"]
-    assert new(conn, ("ann",)) == new(conn, "ann") == [(1,)]
-    assert new(conn, ("x' OR '1'='1",)) == []
-    quoted_int = ONE_TUPLE_OPERAND.replace("name = '%s'", "id = '%d'")
-    rewrite = SqlParameterize.apply(quoted_int, 5)
+    assert new(conn, [("ann",)]) == new(conn, ["ann"]) == [(1,)]
+    assert new(conn, [("x' OR '1'='1",)]) == []
+    rewrite = SqlParameterize.apply(ROWS_OPERAND.replace("name = '%s'", "id = '%d'"), 7)
     assert rewrite is not None and '(\"%d\" % row,)' in rewrite.text
-    assert run_module(tmp_path, "after_int", rewrite.text)["find"](conn, (1,)) == old(conn, "ann")
-    # Unquoted: a parameter is bound as one value, as developers do; where the code lets the
-    # value be a row (a fetched one, a loop over rows, a tuple), nothing binds the same.
-    unquoted = ONE_TUPLE_OPERAND.replace("'%s'", "%s")
-    rewrite = SqlParameterize.apply(unquoted, 5)
-    assert rewrite is not None and '"SELECT id FROM t WHERE name = ?", (row,)' in rewrite.text
-    fetched = unquoted.replace("    cur = conn.cursor()\n", "    cur = conn.cursor()\n    row = cur.fetchone()\n")
+    assert run_module(tmp_path, "after_int", rewrite.text)["find"](conn, [(1,)]) == [(1,)]
+    # Unquoted, or a pattern around the value: nothing binds the same for a row and its item.
+    assert refuses(SqlParameterize, ROWS_OPERAND.replace("'%s'", "%s"), 7)
+    assert refuses(SqlParameterize, ROWS_OPERAND.replace("'%s'", "'%%%s%%'"), 7)
+    fetched = ONE_TUPLE_OPERAND.replace("'%s'", "%s").replace(
+        "    cur = conn.cursor()\n", "    cur = conn.cursor()\n    row = cur.fetchone()\n")
     assert refuses(SqlParameterize, fetched, 6)
-    looped = unquoted.replace("    cur.execute(", "    for row in rows:\n        cur.execute(").replace(
-        "def find(conn, row)", "def find(conn, rows)")
-    assert refuses(SqlParameterize, looped, 6)
-    assert refuses(SqlParameterize, unquoted.replace("def find(conn, row)", "def find(conn, *row)"), 5)
-    assert refuses(SqlParameterize, ONE_TUPLE_OPERAND.replace("'%s'", "'%%%s%%'"), 5)
-    # Known not to be a tuple: bound.
-    for known, bound in (("row: str", "(row,)"), ("row: int", "(str(row),)")):
-        rewrite = SqlParameterize.apply(ONE_TUPLE_OPERAND.replace("conn, row", f"conn, {known}"), 5)
-        assert rewrite is not None and bound in rewrite.text
+    assert refuses(SqlParameterize, ONE_TUPLE_OPERAND.replace("'%s'", "%s").replace("conn, row", "conn, *row"), 5)
+
+
+@pytest.mark.parametrize(("parameter", "quoted", "bound"), [
+    ("row", True, "(str(row),)"),  # a plain parameter is one value, as developers bind it
+    ("row", False, "(row,)"),
+    ("row: str", True, "(row,)"),
+    ("row: int", True, "(str(row),)"),
+])
+def test_a_percent_operand_known_to_be_one_value_is_bound(parameter, quoted, bound):
+    source = ONE_TUPLE_OPERAND.replace("conn, row", f"conn, {parameter}")
+    rewrite = SqlParameterize.apply(source if quoted else source.replace("'%s'", "%s"), 5)
+    assert rewrite is not None and bound in rewrite.text
     from_request = ONE_TUPLE_OPERAND.replace("    cur = conn.cursor()\n",
                                              "    cur = conn.cursor()\n    row = request.args.get('name')\n")
     rewrite = SqlParameterize.apply(from_request, 6)

@@ -138,7 +138,7 @@ def test_command_variable_becomes_a_list():
         import subprocess
 
         def check(url):
-            CMD = ['ping', '-c', '1', '%s' % url]
+            CMD = ['ping', '-c', '1', str(url)]
             ping = subprocess.Popen(CMD, stdout = subprocess.PIPE)
             return ping.communicate()
         """,
@@ -258,7 +258,7 @@ def test_values_in_a_file_name_pattern_match_literally(tmp_path):
     """
     fixed = SubprocessShellFalse.apply(dedent(source), 4)
     assert fixed is not None
-    assert "glob.glob(glob.escape('%s' % folder) + '/*.txt')" in fixed.text.replace('"', "'")
+    assert "glob.glob(glob.escape(str(folder)) + '/*.txt')" in fixed.text.replace('"', "'")
     old = run_module(tmp_path, "before", source)["listing"]
     new = run_module(tmp_path, "after", fixed.text)["listing"]
     assert new(str(tmp_path)) == old(str(tmp_path)) == f"{tmp_path}/a.txt\n{tmp_path}/b.txt\n".encode()
@@ -280,7 +280,7 @@ def test_redirections_become_stream_arguments_unless_the_call_sets_them():
         import subprocess
 
         def view(bam):
-            return subprocess.check_output(['samtools', 'view', '%s' % bam], stderr=subprocess.DEVNULL)
+            return subprocess.check_output(['samtools', 'view', str(bam)], stderr=subprocess.DEVNULL)
         """,
         "B602",
         SUBPROCESS_MARKERS,
