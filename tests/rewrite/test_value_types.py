@@ -1,0 +1,43 @@
+"""value_types: what the code around a statement shows of a value's type."""
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, ParentNodeProvider
+
+from promsec_ci.rewrite.value_types import ValueTypes, is_number
+
+
+def _types_at_last_statement(source: str) -> tuple[ValueTypes, cst.BaseExpression]:
+    """The types seen at the function's last statement, ``use(value)``, and its ``value``."""
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    parents = wrapper.resolve(ParentNodeProvider)
+    function = wrapper.module.body[-1]
+    statement = function.body.body[-1]
+    call = statement.body[0].value
+    return ValueTypes(statement, parents), call.args[0].value
+
+
+@pytest.mark.parametrize(("source", "kind", "single"), [
+    ("def f(x: str):\n    use(x)\n", "str", True),
+    ("def f(x: int):\n    use(x)\n", "number", True),
+    ("def f(x: str = None):\n    use(x)\n", None, True),  # None too: unknown, but one value
+    ("def f(x):\n    use(x)\n", None, True),  # a plain parameter
+    ("def f(x):\n    x = x.strip()\n    use(x)\n", "str", True),
+    ("def f(rows):\n    for x in rows:\n        pass\n    use(x)\n", None, False),  # a loop target
+    ("def f(cur):\n    x = cur.fetchone()\n    use(x)\n", None, False),
+    ("def f(a):\n    x = (a,)\n    use(x)\n", None, False),
+    ("def f(*x):\n    use(x)\n", None, False),
+    ("def f(a, b):\n    x, y = a, b\n    use(x)\n", None, False),  # unpacking
+    ("def f(a):\n    x = a\n    use(x)\n", None, False),  # whatever ``a`` is
+])
+def test_kind_and_single(source, kind, single):
+    types, value = _types_at_last_statement(source)
+    assert types.kind(value) == kind
+    assert types.single(value) is single
+
+
+@pytest.mark.parametrize(("expression", "number"), [
+    ("5", True), ("len(x)", True), ("-n * 2", True), ("n % 2", False), ("x", False), ("'5'", False),
+])
+def test_is_number(expression, number):
+    assert is_number(cst.parse_expression(expression)) is number
