@@ -96,6 +96,14 @@ def test_import_left_unused_is_removed_other_imports_kept():
     assert rewrite.text == "import sys\nimport secrets\n\nkey = secrets.choice(a)  # c\n"
 
 
+def test_a_from_import_left_unused_is_removed():
+    source = "from random import choice\n\n\ndef token(chars):\n    return ''.join(choice(chars) for _ in range(32))\n"
+    rewrite = RandomToSecrets.apply(source, 5)
+    assert rewrite is not None
+    assert rewrite.text.startswith("import secrets\n\n\ndef token(chars):\n")
+    assert "from random" not in rewrite.text
+
+
 def test_offset_is_parenthesised_inside_an_expression():
     rewrite = RandomToSecrets.apply("import random\ncode = 3 * random.randint(1, 5)\n", 2)
     assert rewrite is not None and rewrite.text.endswith("code = 3 * (secrets.randbelow(5) + 1)\n")
