@@ -95,6 +95,18 @@ def test_refuses_where_the_path_must_be_free_or_is_a_directory(use):
     assert MktempToMkstemp.apply(source, 5) is None
 
 
+@pytest.mark.parametrize(
+    "use",
+    ["zipfile.ZipFile('a.zip').extractall(path)", "tarfile.open('a.tgz').extractall(path=path)",
+     "zipfile.ZipFile('a.zip').extract('hello.txt', path)", "shutil.unpack_archive('a.zip', path)"],
+)
+def test_refuses_where_an_archive_is_extracted_into_the_path(use):
+    # The archive's members go below the path, a directory: once mkstemp made it a file,
+    # extractall raised NotADirectoryError where the original made the folder.
+    source = f"import shutil, tarfile, tempfile, zipfile\n\n\ndef f():\n    path = tempfile.mktemp()\n    {use}\n"
+    assert MktempToMkstemp.apply(source, 5) is None
+
+
 def test_refuses_when_an_attribute_path_is_made_a_directory():
     source = (
         "import os, tempfile\n\n\nclass T:\n    def setUp(self):\n        self.path = tempfile.mktemp()\n\n"
