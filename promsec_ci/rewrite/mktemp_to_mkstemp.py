@@ -11,7 +11,8 @@ descriptor is closed at once so the rest of the code keeps using the path as bef
 Applies to ``name = tempfile.mktemp(...)`` statements; the file now exists (empty) afterwards.
 So no fix is made where the code needs the name free or takes it for a directory: it is passed
 to ``mkdir``/``makedirs``/``mkfifo``/``symlink``/``link``/``copytree``/``bind``/``shelve.open``...,
-unpacked into (``extractall``, ``extract``, ``unpack_archive``), to an external command (which may refuse or prompt to overwrite), opened for exclusive creation
+unpacked into (``extractall``, ``extract``, ``unpack_archive``), to an external command (which
+may refuse or prompt to overwrite), opened for exclusive creation
 (``open(name, "x")`` or a mode the code computes, ``os.open`` with ``O_EXCL``,
 ``Path(name).touch(exist_ok=False)``), renamed onto (``os.rename(src, name)`` fails on Windows),
 used as a socket or pipe address (``connect``, ``CreateNamedPipe``), expected missing (``with
