@@ -7,8 +7,10 @@ used: nothing when the call is a statement of its own, else ``.returncode`` (zer
 ``os.system`` returned zero; the raw wait status ``os.system`` returns is ``returncode << 8``
 for a normal exit, so a result used in arithmetic (``>> 8``, ``// 256``), decoded with
 ``os.WEXITSTATUS``, passed to ``sys.exit``, used as a key or compared with a non-zero number is
-refused, directly, through the variable holding it, or where the module calls the function
-that returns it).
+refused, directly, through the variables holding it (``rc = ...``, ``rc: int = ...``,
+``a = b = ...``, ``(rc := ...)``, also through ``or`` and ``if``/``else``), or where the module
+calls the function that returns it; so is ``rc |= os.system(c)``, a comparison with a display
+holding a non-zero number (``rc in (256, 512)``) and a status a lambda returns).
 
 Sample::
 
@@ -52,7 +54,7 @@ class _Transformer(CommandTransformer):
         streams: dict[str, str] = {}
         command = self.command_list(original_node.args[0].value, streams)
         parent = self.get_metadata(ParentNodeProvider, original_node, None)
-        if command is None or self._decodes_status(parent):
+        if command is None or self._decodes_status(parent, node=original_node):
             return updated_node
         if uses_glob(command):
             self.add_import("glob")
@@ -63,20 +65,34 @@ class _Transformer(CommandTransformer):
         return cst.Attribute(value=run, attr=cst.Name("returncode"))
 
     def _decodes_status(self, parent: cst.CSTNode | None, through_variable: bool = True,
-                        through_return: bool = True) -> bool:
+                        through_return: bool = True, node: cst.CSTNode | None = None) -> bool:
         """The caller reads the wait status as such: ``returncode`` would not mean the same.
         ``through_variable``: also look at the reads of the variable ``parent`` assigns (one hop);
-        ``through_return``: at the module's calls of the function ``parent`` returns from."""
+        ``through_return``: at the module's calls of the function ``parent`` returns from;
+        ``node``: the child of ``parent`` holding the status, when known."""
         if isinstance(parent, cst.Return):
             return through_return and any(
                 self._decodes_status(self.get_metadata(ParentNodeProvider, call, None), through_return=False)
                 for call in self._calls_of_enclosing_function(parent))
-        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-            target = parent.targets[0].target
-            return through_variable and isinstance(target, cst.Name) and any(
+        if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr)):
+            # ``rc = os.system(c)``, ``rc: int = ...``, ``a = b = ...``, ``(rc := ...)``: the reads
+            # of every name it is stored in, and what a walrus's own value is used for.
+            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            if isinstance(parent, cst.NamedExpr) and self._decodes_status(
+                    self.get_metadata(ParentNodeProvider, parent, None), through_variable, through_return, parent):
+                return True
+            return through_variable and any(
                 self._decodes_status(self.get_metadata(ParentNodeProvider, use, None), through_variable=False,
-                                     through_return=through_return)
-                for use in self._reads_nearby(parent, target.value))
+                                     through_return=through_return, node=use)
+                for target in targets if isinstance(target, cst.Name)
+                for use in self._reads_nearby(parent, target.value) if all(use is not t for t in targets))
+        if isinstance(parent, cst.BooleanOperation) or isinstance(parent, cst.IfExp) and node is not parent.test:
+            # ``a or os.system(c)``, ``os.system(c) if x else 0``: the status is the whole's value
+            return self._decodes_status(self.get_metadata(ParentNodeProvider, parent, None), through_variable,
+                                        through_return, parent)
+        if isinstance(parent, (cst.AugAssign, cst.Lambda)):
+            # ``rc |= os.system(c)``: arithmetic on the wait status; a lambda's callers are not followed
+            return True
         if isinstance(parent, cst.BinaryOperation):
             return True  # ``>> 8``, ``// 256``, ``& 0xff``: arithmetic on the wait status
         if isinstance(parent, (cst.Index, cst.DictElement)):
@@ -111,6 +127,9 @@ class _Transformer(CommandTransformer):
 
 
 def _nonzero_number(node: cst.BaseExpression) -> bool:
+    """A non-zero number, or a display holding one (``rc in (256, 512)``)."""
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return any(isinstance(e, cst.Element) and _nonzero_number(e.value) for e in node.elements)
     return isinstance(node, cst.Integer) and node.evaluated_value != 0
 
 

@@ -307,3 +307,26 @@ def test_a_row_operand_gives_its_item_as_before(tmp_path):
     assert (tmp_path / "made").exists()
     plain = OsSystemToRun.apply("import os\n\ndef touch(name):\n    os.system('touch %s' % name)\n", 4)
     assert plain is not None and "str(name)" in plain.text  # a parameter is one value
+
+
+@pytest.mark.parametrize("body", [
+    "rc: int = os.system('ls ' + x)\n    return rc >> 8\n",
+    "rc = 0\n    rc |= os.system('ls ' + x)\n    return rc >> 8\n",
+    "if (rc := os.system('ls ' + x)) != 0:\n        return rc >> 8\n    return 0\n",
+    "rc = last = os.system('ls ' + x)\n    return last >> 8\n",
+    "rc = os.system('ls ' + x)\n    return 'missing' if rc in (512, 256) else 'ok'\n",
+    "rc = os.system('ls ' + x) or os.system('ls -d ' + x)\n    return rc >> 8\n",
+], ids=["annotated", "augmented", "walrus", "chained", "in-tuple", "or"])
+def test_refuses_when_the_status_reaches_a_decoder_another_way(tmp_path, body):
+    # Each returned 2 (ls's exit code for a missing file) before; with .returncode, 0 or 'ok'.
+    source = f"import os\n\ndef f(x):\n    {body}"
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "os.system" in text)
+    assert OsSystemToRun.apply(source, line) is None
+    lam = "import os\n\nrun = lambda x: os.system('ls ' + x)\n\ndef f(x):\n    return run(x) >> 8\n"
+    assert OsSystemToRun.apply(lam, 3) is None
+
+
+def test_a_walrus_status_only_tested_against_zero_is_rewritten():
+    source = "import os\n\ndef f(x):\n    if (rc := os.system('gzip ' + x)) != 0:\n        raise OSError(rc)\n"
+    fixed = OsSystemToRun.apply(source, 4)
+    assert fixed is not None and "(rc := subprocess.run(['gzip', x], check=False).returncode)" in fixed.text
