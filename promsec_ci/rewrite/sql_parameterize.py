@@ -810,10 +810,34 @@ def _is_int(node: cst.BaseExpression) -> bool:
 
 
 def _pre_quoted(node: cst.BaseExpression) -> bool:
-    """``repr(x)``, ``conn.escape(x)``, ``escape_string(x)``, ``literal(x)``: text already made
-    into (or for) an SQL literal; bound as a value it would keep its quotes or backslashes."""
+    """``repr(x)``, ``conn.escape(x)``, ``escape_string(x)``, ``quote_literal(x)``: text already
+    made into (or for) an SQL literal; bound as a value it would keep its quotes or backslashes.
+    So is a value whose code holds a quote or a backslash: ``x.replace("'", "''")`` (the query
+    read ``o''hara`` as o'hara, the bound value is ``o''hara``), ``"','".join(names)`` inside
+    ``IN ('%s')`` (several literals, not one), ``"'" + x + "'"``."""
     name = called_name(node) if isinstance(node, cst.Call) else ""
-    return name in ("repr", "ascii", "literal", "quote", "mogrify") or "escape" in name
+    if name in ("repr", "ascii", "mogrify") or any(word in name for word in ("escape", "quote", "literal")):
+        return True
+    return _holds_quoting(node)
+
+
+def _holds_quoting(node: cst.CSTNode) -> bool:
+    """Whether a string literal in ``node`` holds a quote or a backslash."""
+    found = False
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            nonlocal found
+            value = string.evaluated_value
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            found = found or any(ch in text for ch in "'\"\\`")
+
+        def visit_FormattedStringText(self, text: cst.FormattedStringText) -> None:
+            nonlocal found
+            found = found or any(ch in text.value for ch in "'\"\\`")
+
+    node.visit(_Visitor())
+    return found
 
 
 def _bare(node: cst.BaseExpression) -> cst.BaseExpression:

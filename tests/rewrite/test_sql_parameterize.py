@@ -872,3 +872,32 @@ def test_a_percent_operand_known_to_be_one_value_is_bound(parameter, quoted, bou
                                              "    cur = conn.cursor()\n    row = request.args.get('name')\n")
     rewrite = SqlParameterize.apply(from_request, 6)
     assert rewrite is not None and "(str(row),)" in rewrite.text  # a str, or None: never a tuple
+
+
+MANUAL_QUOTING = """\
+import sqlite3
+
+def find(conn, name, names):
+    cur = conn.cursor()
+    cur.execute({query})
+    return cur.fetchall()
+"""
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("\"SELECT id FROM t WHERE name = '%s'\" % name.replace(\"'\", \"''\")", [(1,)]),
+    ("\"SELECT id FROM t WHERE name IN ('%s')\" % \"','\".join(names)", [(2,), (3,)]),
+    ("\"SELECT id FROM t WHERE name = %s\" % (\"'\" + name + \"'\")", None),
+    ("\"SELECT id FROM t WHERE name = '%s'\" % name.replace(\"\\\\\", \"\\\\\\\\\")", None),
+    ("\"SELECT id FROM t WHERE name = %s\" % quote_literal(name)", None),
+], ids=["doubled-quotes", "joined-list", "quotes-added", "backslashes-doubled", "quoting-function"])
+def test_no_fix_for_a_value_the_code_quotes_or_escapes_itself(tmp_path, query, found):
+    # ``'o''hara'`` held o'hara; bound, the value would be ``o''hara``. A list joined with
+    # ``','`` inside ``IN ('%s')`` was several literals; bound, it is one string.
+    source = MANUAL_QUOTING.format(query=query)
+    if found is not None:
+        conn = sqlite3.connect(":memory:")
+        conn.execute("CREATE TABLE t (id INTEGER, name TEXT)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(1, "o'hara"), (2, "bob"), (3, "cy")])
+        assert run_module(tmp_path, "before", source)["find"](conn, "o'hara", ["bob", "cy"]) == found
+    assert refuses(SqlParameterize, source, 5)
