@@ -7,15 +7,18 @@ literal text uses the shell for more than word splitting are refused (``None``):
 redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, braces,
 ``VAR=value`` prefixes, comments. So is a command whose program name is a value outside quotes
 (the shell would split it into words; a quoted one is kept as one argument), or is a shell
-built-in (``cd``, ``source``, cmd.exe's ``cls``). File name patterns (``*``, ``?`` in unquoted
-literal text) can be expanded as the shell does, ``*(sorted(glob.glob(p)) or [p])`` (the matches
-in order, else the pattern itself; the shell sorts by the locale's collation, which is code
-point order in the C locale), values in the pattern matched literally (``glob.escape``), when the
-caller asks (``globs=True``) and imports ``glob``. A pattern that can match a name starting with
-``-`` gives such a name as ``./-name``, so a planted file cannot become an option (wildcard
-injection, CWE-155). Trailing ``>/dev/null``, ``2>/dev/null`` and ``2>&1`` become the
-``stdout``/``stderr`` arguments they mean when the caller takes them (``streams``). For a
-command refused here, ``command_argv`` falls back to ``shell_script``: the shell runs the
+built-in (``cd``, ``source``, cmd.exe's ``cls``). So is a value the module shows may hold text
+the shell parsed where it was spliced (``shell_script.ShellText``: ``opts = "-l -a"`` was two
+words outside quotes, ``"*.txt"`` the matching files, ``""`` no word at all). File name
+patterns (``*``, ``?`` in unquoted literal text) can be expanded as the shell does,
+``*(sorted(glob.glob(p)) or [p])`` (the matches in order, else the pattern itself; the shell
+sorts by the locale's collation, which is code point order in the C locale), values in the
+pattern matched literally (``glob.escape``), when the caller asks (``globs=True``) and imports
+``glob``. A pattern that can match a name starting with ``-`` gives such a name as ``./-name``,
+so a planted file cannot become an option (wildcard injection, CWE-155). Trailing
+``>/dev/null``, ``2>/dev/null`` and ``2>&1`` become the ``stdout``/``stderr`` arguments they
+mean when the caller takes them (``streams``). For a command refused here, ``command_argv``
+falls back to ``shell_script``: the shell runs the
 constant text, the values are its parameters::
 
     "ping -c 1 " + host               -> ["ping", "-c", "1", host]
@@ -49,7 +52,7 @@ from promsec_ci.rewrite.resolve import (
     locate,
     resolve,
 )
-from promsec_ci.rewrite.shell_script import may_run_on_windows, script_argv
+from promsec_ci.rewrite.shell_script import ShellText, may_run_on_windows, script_argv, shell_texts
 from promsec_ci.rewrite.string_build import (
     Built,
     Single,
@@ -87,7 +90,8 @@ class Pattern(Text):
 
 
 def argv_for(node: cst.BaseExpression, globs: bool = False, streams: dict[str, str] | None = None,
-             single: Single | None = None) -> list[cst.BaseExpression | cst.StarredElement] | None:
+             single: Single | None = None, text: ShellText | None = None
+             ) -> list[cst.BaseExpression | cst.StarredElement] | None:
     """The argument list equivalent to running ``node`` (a str expression) through ``sh -c``.
 
     Args:
@@ -100,6 +104,9 @@ def argv_for(node: cst.BaseExpression, globs: bool = False, streams: dict[str, s
             names in ``subprocess``); without it such commands are refused.
         single: what the code shows to be one value as the whole ``%`` operand (``str(x)``
             rather than ``"%s" % x``, see ``as_str``).
+        text: what the module shows its values may hold (``shell_script.ShellText``): a value
+            whose text the shell parsed where it was spliced (``opts = "-l -a"`` outside quotes,
+            an empty value as a word of its own) is refused.
     """
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and not has_fstring(node):
         value = node.evaluated_value
@@ -111,7 +118,7 @@ def argv_for(node: cst.BaseExpression, globs: bool = False, streams: dict[str, s
         return None if words is None else [_word_node(w, like, "fstring") for w in words]
     items = joined_items(node)
     if items is not None:
-        words = split_words(_join_parts(items))
+        words = split_words(_join_parts(items), text=text)
         return None if words is None else [_word_node(word, None, "add") for word in words]
     built = decompose(node)
     if built is None:
@@ -119,7 +126,7 @@ def argv_for(node: cst.BaseExpression, globs: bool = False, streams: dict[str, s
     if single is not None:
         built = built.with_single_values(single)
     parts = _without_redirections(list(built.parts), streams)
-    words = split_words(parts, globs) if parts is not None else None
+    words = split_words(parts, globs, text) if parts is not None else None
     if words is None:
         return None
     like = built.pieces[0] if built.pieces else None
@@ -212,13 +219,15 @@ def items_are_words(items: list[cst.BaseExpression]) -> bool:
     return True
 
 
-def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text | Slot]] | None:
+def split_words(parts: list[Text | Slot], globs: bool = False,
+                text: ShellText | None = None) -> list[list[Text | Slot]] | None:
     """Split parts into shell words; ``None`` when the literal text needs a real shell.
 
     Args:
         parts: the command's literal text and values.
         globs: accept unquoted ``*``/``?`` in words without quotes or escapes, returned with a
             ``Pattern`` part first; other glob words are refused.
+        text: see ``argv_for``.
     """
     stream: list[str | Slot] = []
     for part in parts:
@@ -257,6 +266,9 @@ def split_words(parts: list[Text | Slot], globs: bool = False) -> list[list[Text
         if isinstance(item, Slot):
             if state == "plain" and joins_words(item.node):
                 return None  # the shell split ``" ".join(files)`` into several arguments
+            if text is not None and (text.parsed(item.node, state) or state == "plain" and not started and (
+                    i >= len(stream) or stream[i] in (" ", "\t")) and text.may_be_empty(item.node)):
+                return None  # the shell parsed the value's text (``opts = "-l -a"``: two words; "": none)
             current.append(item)
             started = True
             bare_program_value = bare_program_value or (not words and state == "plain")
@@ -424,20 +436,21 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
 
 
 def command_argv(node: cst.BaseExpression, scripts: bool, globs: bool = False, streams: dict[str, str] | None = None,
-                 single: Single | None = None) -> list[cst.BaseExpression | cst.StarredElement] | None:
+                 single: Single | None = None, text: ShellText | None = None
+                 ) -> list[cst.BaseExpression | cst.StarredElement] | None:
     """The argument list for the command ``node``: shell-free (``argv_for``) when it can be, else,
     with ``scripts``, ``/bin/sh`` running the constant text with the values as its parameters
-    (``shell_script``); ``globs``, ``streams``, ``single``: see ``argv_for``."""
+    (``shell_script``); ``globs``, ``streams``, ``single``, ``text``: see ``argv_for``."""
     built = decompose(node)
     if built is not None and any(_run_again(slot, built) for slot in built.slots):
         return None
     found: dict[str, str] | None = None if streams is None else {}
-    argv = argv_for(node, globs, found, single)
+    argv = argv_for(node, globs, found, single, text)
     if argv is not None:
         if streams is not None and found:
             streams.update(found)
         return argv
-    return script_argv(node, single) if scripts else None
+    return script_argv(node, single, text) if scripts else None
 
 
 def _run_again(slot: Slot, built: Built) -> bool:
@@ -463,6 +476,7 @@ def prepare_flow(source: str, line: int,
     module, positions, parents, statement = located.module, located.positions, located.parents, located.statement
     aliases = located.aliases
     scripts = not may_run_on_windows(module)
+    texts = shell_texts(module)
     for call in calls_in(statement):
         command = command_of(call, aliases)
         joined = joined_list(command) if command is not None else None
@@ -476,7 +490,7 @@ def prepare_flow(source: str, line: int,
         if not isinstance(command, cst.Name):
             continue
         assignment = find_assignment(statement, command.value, parents,
-                                     lambda v: command_argv(v, scripts) is not None)
+                                     lambda v: command_argv(v, scripts, text=texts) is not None)
         flow = single_use(assignment, parents) if assignment is not None else None
         if flow is None or flow.use is not command:
             continue
@@ -484,7 +498,8 @@ def prepare_flow(source: str, line: int,
         assignment_pos = positions[flow.assignment]
         shift = assignment_pos.end.line - assignment_pos.start.line
         single = ValueTypes(flow.assignment, parents).single
-        text = module.visit(NodeSwapper({flow.value: argv_list(command_argv(flow.value, scripts, single=single))})).code
+        argv = command_argv(flow.value, scripts, single=single, text=texts)
+        text = module.visit(NodeSwapper({flow.value: argv_list(argv)})).code
         return text, line - shift, command.value
     return None
 
@@ -523,7 +538,8 @@ class CommandTransformer(StatementTransformer):
         if isinstance(items, cst.Name) and items.value in self.list_names:
             return items
         single = ValueTypes(self.target, self.metadata[ParentNodeProvider]).single if self.target is not None else None
-        argv = command_argv(node, self.scripts, globs_allowed(self.aliases), streams, single)
+        text = shell_texts(self.module) if self.module is not None else None
+        argv = command_argv(node, self.scripts, globs_allowed(self.aliases), streams, single, text)
         return None if argv is None else argv_list(argv)
 
     def module_name(self, module: str) -> str:

@@ -19,7 +19,9 @@ comments, where the quoting around a value is not the one read here; a value tha
 the script would run as code (``code_runners``: ``bash -c``, ``ssh``, ``| bash``), and any
 script naming a shell, interpreter or ``eval`` (a variable could carry a value there); scripts
 with positional parameters of their own (``$1``, ``$@``, ``shift``, ``set``, functions), which
-the values would replace; and modules that look at the platform or use Windows-only modules,
+the values would replace; a value the module shows may hold text the shell parsed where it was
+spliced (``ShellText``: ``pattern = "*.txt"``, ``d = "~/src"``, ``""`` outside quotes), which
+``"$1"`` passes as it is; and modules that look at the platform or use Windows-only modules,
 which may run where there is no ``/bin/sh``.
 """
 
@@ -46,6 +48,7 @@ from promsec_ci.rewrite.string_build import (
     Text,
     as_str,
     decompose,
+    has_fstring,
     joins_words,
     percent_of,
     render_string,
@@ -84,9 +87,99 @@ def _checks_platform(module: cst.Module) -> bool:
 may_run_on_windows: ModuleMemo[bool] = ModuleMemo(_checks_platform)
 
 
-def script_argv(node: cst.BaseExpression, single: Single | None = None) -> list[cst.BaseExpression] | None:
+# What the shell parses in a value's text where the original spliced it: outside quotes (word
+# splitting, globs, ``~``, quotes, operators), in double quotes, in single quotes.
+_PARSED = {"plain": frozenset(" \t\n|&;<>()$`\\\"'*?[]{}~#"), "double": frozenset('$`"\\'), "single": frozenset("'")}
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+
+
+class ShellText:
+    """The constant text the module shows a value may hold (its literals, the literals bound to
+    a name anywhere in the module, a ``.get(key, default)`` default): the original spliced that
+    text into the command, where the shell parsed it; as an argument or ``"$1"`` it is not.
+    ``opts = "-l -a"`` was two words, ``pattern = "*.txt"`` the matching files, ``d = "~/src"``
+    the home folder, and ``opts = ""`` outside quotes no word at all."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.bound: dict[str, list[cst.BaseExpression]] = {}
+
+        class _Bindings(cst.CSTVisitor):
+            def visit_Assign(inner, node: cst.Assign) -> None:
+                for target in node.targets:
+                    self._bind(target.target, node.value)
+
+            def visit_AnnAssign(inner, node: cst.AnnAssign) -> None:
+                if node.value is not None:
+                    self._bind(node.target, node.value)
+
+            def visit_AugAssign(inner, node: cst.AugAssign) -> None:
+                self._bind(node.target, node.value)
+
+            def visit_NamedExpr(inner, node: cst.NamedExpr) -> None:
+                self._bind(node.target, node.value)
+
+            def visit_Param(inner, node: cst.Param) -> None:
+                if node.default is not None:
+                    self._bind(node.name, node.default)
+
+            def visit_For(inner, node: cst.For) -> None:
+                if isinstance(node.iter, (cst.List, cst.Tuple, cst.Set)):
+                    for element in node.iter.elements:
+                        self._bind(node.target, element.value)
+
+        module.visit(_Bindings())
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.bound.setdefault(target.value, []).append(value)
+
+    def parsed(self, node: cst.BaseExpression, state: str) -> bool:
+        """Whether text the value may hold has characters the shell parses in ``state``
+        (``plain``, ``double`` or ``single`` quotes)."""
+        special = _PARSED[state]
+        return any(special.intersection(text) for text in self._texts(node, whole=False, seen=frozenset()))
+
+    def may_be_empty(self, node: cst.BaseExpression) -> bool:
+        """Whether the code shows the value may be ``""``: outside quotes that is no word at all."""
+        return "" in self._texts(node, whole=True, seen=frozenset())
+
+    def _texts(self, node: cst.BaseExpression, whole: bool, seen: frozenset[str]) -> list[str]:
+        """The literal text the value may be (``whole``) or contain."""
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value if not has_fstring(node) else None
+            return [value] if isinstance(value, str) else []
+        if isinstance(node, cst.IfExp):
+            return self._texts(node.body, whole, seen) + self._texts(node.orelse, whole, seen)
+        if isinstance(node, cst.BooleanOperation):
+            return self._texts(node.left, whole, seen) + self._texts(node.right, whole, seen)
+        if isinstance(node, cst.Name):
+            if node.value in seen:
+                return []
+            return [text for value in self.bound.get(node.value, [])
+                    for text in self._texts(value, whole, seen | {node.value})]
+        if isinstance(node, cst.Call) and isinstance(node.func, (cst.Attribute, cst.Name)) and len(node.args) == 2 \
+                and (node.func.attr if isinstance(node.func, cst.Attribute) else node.func).value in ("get", "getenv"):
+            return self._texts(node.args[1].value, whole, seen)  # os.environ.get("OPTS", "")
+        if whole:
+            return []
+        if isinstance(node, cst.FormattedString):
+            return [part.value for part in node.parts if isinstance(part, cst.FormattedStringText)]
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Modulo)):
+            return self._texts(node.left, whole, seen) + self._texts(node.right, whole, seen)
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+            return [_FORMAT_FIELD.sub("", text) for text in self._texts(node.func.value, whole, seen)]
+        if isinstance(node, cst.Call) and dotted_name(node.func) in ("os.path.join", "str"):
+            return [text for arg in node.args for text in self._texts(arg.value, whole, seen)]
+        return []
+
+
+shell_texts: ModuleMemo[ShellText] = ModuleMemo(ShellText)
+
+
+def script_argv(node: cst.BaseExpression, single: Single | None = None,
+                text: ShellText | None = None) -> list[cst.BaseExpression] | None:
     """``["/bin/sh", "-c", script, "sh", *values]`` for the built command ``node``, else ``None``;
-    ``single``: see ``shell_argv.argv_for``."""
+    ``single``, ``text``: see ``shell_argv.argv_for``."""
     built = decompose(node)
     if built is None or not built.slots:
         return None
@@ -99,7 +192,7 @@ def script_argv(node: cst.BaseExpression, single: Single | None = None) -> list[
     if any(isinstance(part, Slot) and isinstance(before, Text) and before.text.endswith("~")
            for before, part in pairwise(built.parts)):
         return None  # ``~%s``: the shell expanded ``~user`` before the value came in quotes
-    script = _script(list(built.parts))
+    script = _script(list(built.parts), text)
     if script is None:
         return None
     like = built.pieces[0] if built.pieces else None
@@ -110,7 +203,7 @@ def script_argv(node: cst.BaseExpression, single: Single | None = None) -> list[
             cst.SimpleString('"sh"'), *values]
 
 
-def _script(parts: list[Text | Slot]) -> str | None:
+def _script(parts: list[Text | Slot], text: ShellText | None = None) -> str | None:
     """The command text with the n-th value replaced by a quoted ``$n``; ``None`` where a value's
     quoting cannot be told, it would be the program name outside quotes, or a program would run
     it as code (``code_runners``)."""
@@ -137,6 +230,9 @@ def _script(parts: list[Text | Slot]) -> str | None:
                 return None
             if state == "plain" and joins_words(part.node):
                 return None  # ``" ".join(files)`` was several words; "$1" would be one
+            if text is not None and (text.parsed(part.node, state) or state == "plain" and not (word or word_value)
+                                     and text.may_be_empty(part.node)):
+                return None  # text the shell parsed where it was spliced ("$1" keeps it as it is)
             count += 1
             reference = f"${count}" if count < 10 else f"${{{count}}}"
             if state == "plain":

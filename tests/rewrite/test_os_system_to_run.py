@@ -330,3 +330,23 @@ def test_a_walrus_status_only_tested_against_zero_is_rewritten():
     source = "import os\n\ndef f(x):\n    if (rc := os.system('gzip ' + x)) != 0:\n        raise OSError(rc)\n"
     fixed = OsSystemToRun.apply(source, 4)
     assert fixed is not None and "(rc := subprocess.run(['gzip', x], check=False).returncode)" in fixed.text
+
+
+@pytest.mark.parametrize("body", [
+    "opts = '-d' if v else ''\n    return os.system('ls ' + opts + ' ' + path)\n",
+    "opts = '-l -d'\n    return os.system('ls %s %s' % (opts, path))\n",
+    "return os.system('ls ' + os.environ.get('LS_OPTS', '') + ' ' + path)\n",
+    "pattern = '*.txt'\n    return os.system('cd ' + path + ' && ls ' + pattern)\n",
+    "home = '~'\n    return os.system('ls ' + home + ' && ls ' + path)\n",
+    "q = 'a\"b'\n    return os.system('echo \"%s\" > %s' % (q, path))\n",
+], ids=["empty", "two-words", "env-default", "glob", "tilde", "double-quote"])
+def test_refuses_values_whose_text_the_shell_parsed(tmp_path, body):
+    # The original spliced this text into the command: "" was no word, '-l -d' two, '*.txt' the
+    # matching files. As an argument or "$1" it is passed as it is: ls exited 2 where it had 0.
+    source = f"import os\n\ndef f(path, v=False):\n    {body}"
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "os.system" in text)
+    assert OsSystemToRun.apply(source, line) is None
+    kept = ("import os\n\ndef f(path, v=False):\n    opts = '-d' if v else '-l'\n"
+            "    os.system('ls ' + opts + ' ' + path)\n")
+    fixed = OsSystemToRun.apply(kept, 5)
+    assert fixed is not None and "['ls', opts, path]" in fixed.text
