@@ -29,7 +29,7 @@ reached the database as text, so it is bound as ``str(x)`` (``str(int(x))`` for 
 the code shows it is a ``str`` already (a literal, a build, a ``str`` method's result, request
 data, a parameter annotated ``str``, a variable only ever assigned such values): an int, a UUID,
 a ``Decimal`` or ``None`` bound as such is another type (``None`` would be NULL, not ``'None'``).
-An unquoted value keeps its type, truncated where ``%d`` truncated it. When the query is built
+An unquoted value keeps its type; ``%d`` spliced ``int(x)``, which is bound. When the query is built
 in one statement and run in later ones, the values move to the executes: only values that read
 the same there (no call, nothing assigned or handed to a call in between, not read in a nested
 scope). A constant spelled as a build (``f"SELECT 1"``) becomes a plain literal, which needs no
@@ -73,7 +73,7 @@ from promsec_ci.rewrite.string_build import (
     render_string,
     unwrap_str,
 )
-from promsec_ci.rewrite.value_types import ValueTypes, is_number
+from promsec_ci.rewrite.value_types import ValueTypes
 
 _READ_SQL = frozenset({"pandas.read_sql", "pandas.read_sql_query", "pd.read_sql", "pd.read_sql_query"})
 _RAW_SQL = frozenset({"django.db.models.RawSQL", "django.db.models.expressions.RawSQL"})
@@ -665,6 +665,8 @@ def _bind_name(value: cst.BaseExpression, taken: set[str]) -> str:
     """``user_id`` for ``user_id`` / ``self.user_id`` / ``form["user_id"]``, else ``p1``, ``p2``, ..."""
     base = ""
     value = unwrap_str(value)
+    if isinstance(value, cst.Call) and called_name(value) == "int" and len(value.args) == 1:
+        value = value.args[0].value  # ``int(user_id)`` for ``%d``: still user_id
     if isinstance(value, cst.Name):
         base = value.value
     elif isinstance(value, cst.Attribute):
@@ -800,8 +802,8 @@ def _slot_value(slot: Slot) -> cst.BaseExpression | None:
     if slot.conversion == "float" or _pre_quoted(slot.node):
         return None
     node = slot.node
-    if slot.conversion == "int" and is_number(node) and not _is_int(node):
-        return _int_call(node)  # %d truncated
+    if slot.conversion == "int" and not _is_int(node):
+        return _int_call(node)  # %d spliced int(x)'s digits: 1 for 1.5 or Decimal("1.5")
     return _bare(unwrap_str(node))
 
 

@@ -278,7 +278,7 @@ def test_variable_rebuilt_for_a_second_query():
         """\
         def delete(cursor, cmt_id):
             sql = "SELECT msg_id FROM comment where cmt_id = ?;"
-            cursor.execute(sql, (cmt_id,))
+            cursor.execute(sql, (int(cmt_id),))
             m = cursor.fetchone()
             sql = "DELETE FROM comment where cmt_id = '%d';" % (cmt_id)
             cursor.execute(sql)
@@ -710,7 +710,7 @@ def test_named_binds_merge_a_variable_read_twice_but_not_two_calls():
     rewrite = SqlParameterize.apply(source, 4)
     assert rewrite is not None
     assert ('sqlalchemy.text("INSERT INTO t VALUES (:p1, :user_id), (:p2, :user_id)"), '
-            '{"p1": next(ids), "user_id": user_id, "p2": next(ids)})') in rewrite.text
+            '{"p1": int(next(ids)), "user_id": int(user_id), "p2": int(next(ids))})') in rewrite.text
 
 
 @pytest.mark.parametrize(
@@ -798,11 +798,11 @@ def test_a_quoted_value_of_any_type_is_bound_as_the_text_the_query_held(tmp_path
         ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = '%d'\" % (n,))", "(str(int(n)),)"),
         ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = '%d'\" % (len(n),))", "(str(len(n)),)"),
         ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = '%i'\" % (n / 2,))", "(str(int(n / 2)),)"),
-        ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = %d\" % (n,))", "(n,)"),
+        ("def run(cur, n):", "cur.execute(\"SELECT 1 FROM t WHERE a = %d\" % (n,))", "(int(n),)"),
     ],
     ids=["annotated-str", "concatenated", "str-method-result", "every-assignment-a-str", "reassigned-a-str",
          "a-loop-target", "quoted-d", "quoted-d-int", "quoted-i-truncates",
-         "unquoted-kept"],
+         "unquoted-d-truncates"],
 )
 def test_a_value_known_to_be_text_is_bound_as_it_is(header, statement, fixed):
     source = f"import sqlite3\n\n{header}\n    {statement}\n"
@@ -901,3 +901,29 @@ def test_no_fix_for_a_value_the_code_quotes_or_escapes_itself(tmp_path, query, f
         conn.executemany("INSERT INTO t VALUES (?, ?)", [(1, "o'hara"), (2, "bob"), (3, "cy")])
         assert run_module(tmp_path, "before", source)["find"](conn, "o'hara", ["bob", "cy"]) == found
     assert refuses(SqlParameterize, source, 5)
+
+
+UNQUOTED_D = """\
+import sqlite3
+
+def find(conn, n):
+    cur = conn.cursor()
+    cur.execute("SELECT id FROM t WHERE id = %d" % n)
+    return cur.fetchall()
+"""
+
+
+def test_an_unquoted_d_value_is_bound_as_the_int_percent_made_of_it(tmp_path):
+    # ``%d`` of 1.5 or Decimal("1.5") put 1 in the query: binding n itself matched no row
+    # (1.5) or failed (sqlite3 cannot bind a Decimal).
+    import decimal
+
+    rewrite = SqlParameterize.apply(UNQUOTED_D, 5)
+    assert rewrite is not None and '(int(n),)' in rewrite.text
+    old = run_module(tmp_path, "before", UNQUOTED_D)["find"]
+    new = run_module(tmp_path, "after", rewrite.text)["find"]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    for n in (1, 1.5, decimal.Decimal("1.5"), True):
+        assert new(conn, n) == old(conn, n) == [(1,)]
