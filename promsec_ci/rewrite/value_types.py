@@ -20,6 +20,7 @@ _NUMBER_CALLS = frozenset({"int", "float", "len", "sum", "round", "abs", "ord", 
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _TYPE_NAMES = {"str": "str", "int": "number", "float": "number"}
 _ROW_CALLS = frozenset({"fetchone", "tuple"})
+_ROWS_CALLS = frozenset({"fetchall", "fetchmany"})  # a list of rows: its items are tuples
 
 
 class ValueTypes:
@@ -64,10 +65,14 @@ class ValueTypes:
 
     def may_hold_a_row(self, node: cst.BaseExpression) -> bool:
         """Whether the code lets ``node`` be a tuple: a name bound to a tuple display, a fetched
-        row or by what has no single value (a loop target, unpacking, ``*args``, a global); a
-        plain parameter or another value is taken for one value, as developers bind it."""
+        row (``cur.fetchone()``, an item of ``cur.fetchall()``) or by what has no single value (a
+        loop target, unpacking, ``*args``, a global); a plain parameter or another value is taken
+        for one value, as developers bind it."""
         if isinstance(node, cst.Call):
             return called_name(node) in _ROW_CALLS
+        if isinstance(node, cst.Subscript):
+            one_index = len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)
+            return one_index and self._holds_rows(node.value)  # ``rows[i]`` of ``rows = cur.fetchall()``
         if not isinstance(node, cst.Name):
             return False
         bindings = _bindings(node.value, _scope_of(self.at, self.parents))
@@ -75,6 +80,17 @@ class ValueTypes:
             not isinstance(binding, cst.Param) and (
                 isinstance(binding.value, (cst.Tuple, cst.Name)) or self.may_hold_a_row(binding.value))
             for binding in bindings)
+
+    def _holds_rows(self, node: cst.BaseExpression) -> bool:
+        """Whether ``node`` is a list of fetched rows: ``cur.fetchall()``, ``cur.fetchmany(n)``,
+        or a name bound to one (or by what has no single value, a loop target)."""
+        if isinstance(node, cst.Call):
+            return called_name(node) in _ROWS_CALLS
+        if not isinstance(node, cst.Name):
+            return False
+        bindings = _bindings(node.value, _scope_of(self.at, self.parents))
+        return bindings is None or any(not isinstance(binding, cst.Param) and self._holds_rows(binding.value)
+                                       for binding in bindings)
 
     def _last_assigned(self, name: str, at: cst.CSTNode, seen: frozenset[str]) -> str | None:
         """The type of the value the nearest earlier ``name = v`` gave, when nothing else binds

@@ -927,3 +927,30 @@ def test_an_unquoted_d_value_is_bound_as_the_int_percent_made_of_it(tmp_path):
     conn.execute("INSERT INTO t VALUES (1)")
     for n in (1, 1.5, decimal.Decimal("1.5"), True):
         assert new(conn, n) == old(conn, n) == [(1,)]
+
+
+FETCHED_ROWS = """\
+import sqlite3
+
+def find(conn):
+    cur = conn.cursor()
+    rows = cur.execute("SELECT name FROM t").fetchall()
+    found = []
+    for i in range(len(rows)):
+        cur.execute("SELECT id FROM t WHERE name = '%s'" % rows[i])
+        found += cur.fetchall()
+    return found
+"""
+
+
+def test_an_item_of_fetched_rows_is_a_row_for_percent(tmp_path):
+    # ``% rows[i]`` with rows[i] == ("ann",) formatted "ann"; str(rows[i]) is "('ann',)".
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER, name TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(1, "ann"), (2, "bob")])
+    rewrite = SqlParameterize.apply(FETCHED_ROWS, 8)
+    assert rewrite is not None and '(\"%s\" % rows[i],)' in rewrite.text
+    old = run_module(tmp_path, "before", FETCHED_ROWS)["find"]
+    new = run_module(tmp_path, "after", rewrite.text)["find"]
+    assert new(conn) == old(conn) == [(1,), (2,)]
+    assert refuses(SqlParameterize, FETCHED_ROWS.replace("'%s'", "%s"), 8)

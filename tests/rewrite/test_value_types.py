@@ -29,6 +29,12 @@ def _types_at_last_statement(source: str) -> tuple[ValueTypes, cst.BaseExpressio
     ("def f(*x):\n    use(x)\n", None, False),
     ("def f(a, b):\n    x, y = a, b\n    use(x)\n", None, False),  # unpacking
     ("def f(a):\n    x = a\n    use(x)\n", None, False),  # whatever ``a`` is
+    ("def f(cur):\n    x = cur.fetchall()[0]\n    use(x)\n", None, False),  # a row of the fetched rows
+    ("def f(cur):\n    rows = cur.fetchall()\n    use(rows[0])\n", None, False),
+    ("def f(cur):\n    use(cur.fetchmany(2)[1])\n", None, False),
+    ("def f(cur):\n    rows = cur.fetchall()\n    use(rows[0][1])\n", None, True),  # an item of a row
+    ("def f(cur):\n    x = cur.fetchone()[0]\n    use(x)\n", None, True),
+    ("def f(rows):\n    use(rows[0])\n", None, True),  # a plain parameter's item
 ])
 def test_kind_and_single(source, kind, single):
     types, value = _types_at_last_statement(source)
