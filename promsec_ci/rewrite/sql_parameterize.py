@@ -468,12 +468,19 @@ def _link(assignment: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode], a
         written |= stored(statement)
     if read & written or any(_in_nested_scope(use, flow.between, parents) for use in flow.uses):
         return None
-    if not (len(flow.uses) == 1 and len(flow.between) == 1):  # statements in between, or executes
+    # Statements in between, executes, or one loop (or other block) around the execute.
+    if not (len(flow.uses) == 1 and len(flow.between) == 1 and isinstance(flow.between[0], cst.SimpleStatementLine)):
         if not all(_stable(slot.node) for slot in built.slots):
             return None  # ``next(ids)``: would run again, and later
-        containers = {name for slot in built.slots for name in _subscripted(slot.node)}
-        if containers & set().union(*(_handed_over(statement) for statement in flow.between)):
-            return None  # ``names[0]`` after ``names.pop(0)`` is another value
+        objects = {name for slot in built.slots for name in _objects_read(slot.node)}
+        receivers: set[str] = set()
+        passed: set[str] = set()
+        for statement in flow.between:
+            called_on, arguments = _handed_over(statement)
+            receivers |= called_on
+            passed |= arguments
+        if read & receivers or objects & passed:
+            return None  # ``names[0]`` after ``names.pop(0)``, ``user.name`` after ``user.rename(..)``
     result = parameterize(built, flow.value, style, ValueTypes(flow.assignment, parents))
     if result is None:
         return None
@@ -496,31 +503,37 @@ def _stable(node: cst.BaseExpression) -> bool:
     return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) or dotted_name(node) is not None
 
 
-def _subscripted(node: cst.CSTNode) -> set[str]:
-    """The containers ``node`` reads items of (``row`` for ``row[0]``)."""
+def _objects_read(node: cst.CSTNode) -> set[str]:
+    """The objects ``node`` reads items or attributes of (``row`` for ``row[0]``, ``user`` for
+    ``user.name``, ``self`` and ``self.user`` for ``self.user.name``)."""
     found: set[str] = set()
 
     class _Visitor(cst.CSTVisitor):
         def visit_Subscript(self, subscript: cst.Subscript) -> None:
             found.add(dotted_name(subscript.value) or "")
 
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            found.update(dotted_prefixes(attribute.value))
+
     node.visit(_Visitor())
     return found - {""}
 
 
-def _handed_over(statement: cst.CSTNode) -> set[str]:
-    """What ``statement``'s calls may change: the objects whose methods it calls
-    (``names`` for ``names.pop(0)``) and the variables it passes (``fill(row)``)."""
-    found: set[str] = set()
+def _handed_over(statement: cst.CSTNode) -> tuple[set[str], set[str]]:
+    """What ``statement``'s calls may change: the objects whose methods it calls (``names`` for
+    ``names.pop(0)``, ``cur`` for ``cur.execute(..)``, which changes ``cur.lastrowid``) and the
+    objects it passes (``fill(row)``)."""
+    receivers: set[str] = set()
+    passed: set[str] = set()
 
     class _Visitor(cst.CSTVisitor):
         def visit_Call(self, call: cst.Call) -> None:
             if isinstance(call.func, cst.Attribute):
-                found.add(dotted_name(call.func.value) or "")
-            found.update(dotted_name(arg.value) or "" for arg in call.args)
+                receivers.add(dotted_name(call.func.value) or "")
+            passed.update(dotted_name(arg.value) or "" for arg in call.args)
 
     statement.visit(_Visitor())
-    return found - {""}
+    return receivers - {""}, passed - {""}
 
 
 def _in_nested_scope(use: cst.CSTNode, statements: tuple[cst.CSTNode, ...],

@@ -954,3 +954,74 @@ def test_an_item_of_fetched_rows_is_a_row_for_percent(tmp_path):
     new = run_module(tmp_path, "after", rewrite.text)["find"]
     assert new(conn) == old(conn) == [(1,), (2,)]
     assert refuses(SqlParameterize, FETCHED_ROWS.replace("'%s'", "%s"), 8)
+
+
+MOVED_VALUES = {
+    # a method of the object whose attribute the query holds runs in between
+    "renamed": ("""\
+        import sqlite3
+
+        class User:
+            def __init__(self, name):
+                self.name = name
+
+            def rename(self, name):
+                self.name = name
+
+        def find(conn):
+            user = User("ann")
+            cur = conn.cursor()
+            q = "SELECT id FROM t WHERE name = '%s'" % user.name
+            user.rename("bob")
+            return cur.execute(q).fetchall()
+        """, [(1,)]),
+    # another execute on the cursor changes cur.lastrowid
+    "lastrowid": ("""\
+        import sqlite3
+
+        def find(conn):
+            cur = conn.cursor()
+            cur.execute("INSERT INTO t VALUES (3, 'cy')")
+            q = "SELECT name FROM t WHERE rowid = %d" % cur.lastrowid
+            cur.execute("INSERT INTO t VALUES (4, 'dee')")
+            return cur.execute(q).fetchall()
+        """, [("cy",)]),
+    # one loop around the execute: the value would be read at each turn
+    "loop-next": ("""\
+        import itertools
+        import sqlite3
+
+        def find(conn):
+            ids = itertools.count(1)
+            cur = conn.cursor()
+            found = []
+            q = "SELECT id FROM t WHERE id = %s" % next(ids)
+            for _ in range(2):
+                found += cur.execute(q).fetchall()
+            return found
+        """, [(1,), (1,)]),
+    "loop-pop": ("""\
+        import sqlite3
+
+        def find(conn):
+            names = ["ann", "bob"]
+            cur = conn.cursor()
+            found = []
+            q = "SELECT id FROM t WHERE name = '%s'" % names[0]
+            while names:
+                found += cur.execute(q).fetchall()
+                names.pop(0)
+            return found
+        """, [(1,), (1,)]),
+}
+
+
+@pytest.mark.parametrize("case", list(MOVED_VALUES))
+def test_no_fix_when_something_in_between_changes_a_moved_value(tmp_path, case):
+    source, found = MOVED_VALUES[case]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER, name TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(1, "ann"), (2, "bob")])
+    assert run_module(tmp_path, "before", source)["find"](conn) == found
+    line = next(i for i, text in enumerate(dedent(source).splitlines(), 1) if "q = " in text)
+    assert refuses(SqlParameterize, source, line)
