@@ -578,6 +578,8 @@ def parameterize(built: Built, node: cst.BaseExpression, style: str,
     if style == NAMED and _TEXT_BIND.search(built.literal_text):
         return None  # text() would take that literal ``:word`` for a bind parameter
     built = built.with_single_values(types.single)  # a row left marked: ``%`` formatted its item
+    if not _evaluated_as_before(built, node):
+        return None  # ``"{0} {0}".format(next(ids))``: bound in placeholder order, next() runs twice
     if is_ddl(built.literal_text):
         return None  # no parameters in CREATE / ALTER / DROP
     stream: list[tuple[str, int] | Slot] = []
@@ -645,6 +647,22 @@ def parameterize(built: Built, node: cst.BaseExpression, style: str,
         out.extend(_escape_text([item], style, quoted=False))
         i += 1
     return _render(out, built, node), binds.parameters()
+
+
+def _evaluated_as_before(built: Built, node: cst.BaseExpression) -> bool:
+    """Whether binding the values in placeholder order runs each call once and in the order the
+    build ran them: a call (``next(ids)``, ``input()``) used twice (``{0}`` twice, ``%(a)s`` twice)
+    or placed in another order (``"{b} {a}".format(a=f(), b=g())``) would not."""
+    order: dict[int, int] = {}
+
+    class _Visitor(cst.CSTVisitor):
+        def on_visit(self, visited: cst.CSTNode) -> bool:
+            order.setdefault(id(visited), len(order))
+            return True
+
+    node.visit(_Visitor())
+    calls = [order.get(id(slot.node), -1) for slot in built.slots if not _stable(slot.node)]
+    return calls == sorted(set(calls))
 
 
 class _Binds:

@@ -1025,3 +1025,23 @@ def test_no_fix_when_something_in_between_changes_a_moved_value(tmp_path, case):
     assert run_module(tmp_path, "before", source)["find"](conn) == found
     line = next(i for i, text in enumerate(dedent(source).splitlines(), 1) if "q = " in text)
     assert refuses(SqlParameterize, source, line)
+
+
+@pytest.mark.parametrize("query", [
+    "\"SELECT id FROM t WHERE id = {0} OR id = {0} + 1\".format(next(ids))",
+    "\"SELECT id FROM t WHERE id = %(a)s OR id = %(a)s + 1\" % {\"a\": next(ids)}",
+    "\"SELECT id FROM t WHERE id = {a} OR id = {b}\".format(b=next(ids), a=next(ids) * 10)",
+    "\"SELECT id FROM t WHERE id = {1} OR id = {0}\".format(next(ids), next(ids) * 10)",
+], ids=["format-index-twice", "mapping-key-twice", "keywords-out-of-order", "indexes-out-of-order"])
+def test_no_fix_when_binding_would_run_a_call_twice_or_in_another_order(tmp_path, query):
+    # Bound in placeholder order, next(ids) would run twice, or the calls in another order.
+    source = f"import sqlite3\n\ndef find(conn, ids):\n    return conn.execute({query}).fetchall(), next(ids)\n"
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(1,), (2,), (3,), (20,)])
+    import itertools
+
+    found = run_module(tmp_path, "before", source)["find"](conn, itertools.count(1))
+    assert found in (([(1,), (2,)], 2), ([(1,), (20,)], 3))  # the original ran next(ids) once per call
+    assert refuses(SqlParameterize, source, 4)
+    assert not refuses(SqlParameterize, source.replace("next(ids)", "ids.start"), 4)
