@@ -52,7 +52,7 @@ class ValueTypes:
         if isinstance(node, cst.IfExp):
             sides = {self._kind(node.body, at, seen), self._kind(node.orelse, at, seen)}
             return sides.pop() if len(sides) == 1 else None
-        if isinstance(node, cst.Name) and node.value not in seen:
+        if isinstance(node, cst.Name) and node.value not in seen and not self._bound_inside(node, at):
             seen = seen | {node.value}
             return self._last_assigned(node.value, at, seen) or \
                 self._name_kind(node.value, _scope_of(at, self.parents), seen)
@@ -75,11 +75,35 @@ class ValueTypes:
             return one_index and self._holds_rows(node.value)  # ``rows[i]`` of ``rows = cur.fetchall()``
         if not isinstance(node, cst.Name):
             return False
+        if self._bound_inside(node, self.at):
+            return True  # a lambda's parameter, a comprehension's target: anything
         bindings = _bindings(node.value, _scope_of(self.at, self.parents))
         return not bindings or any(
             not isinstance(binding, cst.Param) and (
                 isinstance(binding.value, (cst.Tuple, cst.Name)) or self.may_hold_a_row(binding.value))
             for binding in bindings)
+
+    def _bound_inside(self, name: cst.Name, at: cst.CSTNode) -> bool:
+        """Whether a lambda, comprehension or nested function inside ``at`` binds ``name``
+        (``[f(n) for n in ids]``): the function's own bindings of that name say nothing of it."""
+        current = self.parents.get(name)
+        while current is not None and current is not at:
+            if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+                return True
+            if isinstance(current, cst.Lambda):
+                params = current.params
+                every = (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg,
+                         params.star_kwarg)
+                if any(isinstance(p, cst.Param) and p.name.value == name.value for p in every):
+                    return True
+            if isinstance(current, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                comp_for = current.for_in
+                while comp_for is not None:
+                    if name.value in _target_names(comp_for.target):
+                        return True
+                    comp_for = comp_for.inner_for_in
+            current = self.parents.get(current)
+        return False
 
     def _holds_rows(self, node: cst.BaseExpression) -> bool:
         """Whether ``node`` is a list of fetched rows: ``cur.fetchall()``, ``cur.fetchmany(n)``,

@@ -1045,3 +1045,36 @@ def test_no_fix_when_binding_would_run_a_call_twice_or_in_another_order(tmp_path
     assert found in (([(1,), (2,)], 2), ([(1,), (20,)], 3))  # the original ran next(ids) once per call
     assert refuses(SqlParameterize, source, 4)
     assert not refuses(SqlParameterize, source.replace("next(ids)", "ids.start"), 4)
+
+
+SHADOWED = {
+    # the comprehension's n is an int; the function's n = "none" says nothing of it
+    "comprehension": ("""\
+        import sqlite3
+
+        def find(conn, ids):
+            n = "none"
+            return [conn.execute("SELECT id FROM t WHERE name = '%s'" % n).fetchall() for n in ids]
+        """, [1, 2], '("%s" % n,)'),
+    # the lambda's row is a fetched row, not the function's row = "none"
+    "lambda": ("""\
+        import sqlite3
+
+        def find(conn, ids):
+            row = "none"
+            return list(map(lambda row: conn.execute("SELECT id FROM t WHERE name = '%s'" % row).fetchall(), ids))
+        """, [("1",), ("2",)], '("%s" % row,)'),
+}
+
+
+@pytest.mark.parametrize("case", list(SHADOWED))
+def test_a_name_bound_by_a_comprehension_or_lambda_is_not_typed_by_the_function(tmp_path, case):
+    source, ids, bound = SHADOWED[case]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER, name)")  # no type: 1 is not '1'
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(1, "1"), (2, "2")])
+    rewrite = SqlParameterize.apply(dedent(source), 5)
+    assert rewrite is not None and bound in rewrite.text
+    old = run_module(tmp_path, "before", source)["find"]
+    new = run_module(tmp_path, "after", rewrite.text)["find"]
+    assert new(conn, ids) == old(conn, ids) == [[(1,)], [(2,)]]
