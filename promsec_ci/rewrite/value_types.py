@@ -107,13 +107,13 @@ class ValueTypes:
 
     def _holds_rows(self, node: cst.BaseExpression) -> bool:
         """Whether ``node`` is a list of fetched rows: ``cur.fetchall()``, ``cur.fetchmany(n)``,
-        or a name bound to one (or by what has no single value, a loop target)."""
+        or a name assigned one (``row[0]`` of a loop's ``row`` is taken for an item of a row)."""
         if isinstance(node, cst.Call):
             return called_name(node) in _ROWS_CALLS
         if not isinstance(node, cst.Name):
             return False
         bindings = _bindings(node.value, _scope_of(self.at, self.parents))
-        return bindings is None or any(not isinstance(binding, cst.Param) and self._holds_rows(binding.value)
+        return bindings is not None and any(not isinstance(binding, cst.Param) and self._holds_rows(binding.value)
                                        for binding in bindings)
 
     def _last_assigned(self, name: str, at: cst.CSTNode, seen: frozenset[str]) -> str | None:

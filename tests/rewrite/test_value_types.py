@@ -35,6 +35,7 @@ def _types_at_last_statement(source: str) -> tuple[ValueTypes, cst.BaseExpressio
     ("def f(cur):\n    rows = cur.fetchall()\n    use(rows[0][1])\n", None, True),  # an item of a row
     ("def f(cur):\n    x = cur.fetchone()[0]\n    use(x)\n", None, True),
     ("def f(rows):\n    use(rows[0])\n", None, True),  # a plain parameter's item
+    ("def f(cur):\n    for row in cur.fetchall():\n        pass\n    use(row[0])\n", None, True),  # a row's item
 ])
 def test_kind_and_single(source, kind, single):
     types, value = _types_at_last_statement(source)
