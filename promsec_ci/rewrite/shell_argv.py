@@ -205,10 +205,11 @@ def _join_parts(items: list[cst.BaseExpression]) -> list[Text | Slot]:
     return parts
 
 
-def items_are_words(items: list[cst.BaseExpression]) -> bool:
+def items_are_words(items: list[cst.BaseExpression], text: ShellText | None = None) -> bool:
     """Whether ``" ".join(items)`` run through a shell gives back exactly ``items``: each constant
-    item is one plain word (no quotes, escapes, spaces or shell syntax) and the program is one."""
-    words = split_words(_join_parts(items))
+    item is one plain word (no quotes, escapes, spaces or shell syntax) and the program is one;
+    ``text``: see ``argv_for`` (``opts = ""`` in the list was no word for the shell)."""
+    words = split_words(_join_parts(items), text=text)
     if words is None or len(words) != len(items):
         return False
     for word, item in zip(words, items, strict=True):
@@ -482,7 +483,7 @@ def prepare_flow(source: str, line: int,
         joined = joined_list(command) if command is not None else None
         if isinstance(joined, cst.Name):
             # " ".join(args) of a list of plain words: the list itself is the argument list.
-            assignment = find_assignment(statement, joined.value, parents, _is_word_list)
+            assignment = find_assignment(statement, joined.value, parents, lambda v: _is_word_list(v, texts))
             flow = single_use(assignment, parents) if assignment is not None else None
             if flow is not None and flow.use is joined:
                 return source, line, joined.value
@@ -504,12 +505,12 @@ def prepare_flow(source: str, line: int,
     return None
 
 
-def _is_word_list(value: cst.BaseExpression) -> bool:
+def _is_word_list(value: cst.BaseExpression, text: ShellText) -> bool:
     if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
         return False
     if not all(isinstance(element, cst.Element) for element in value.elements):
         return False
-    return items_are_words([element.value for element in value.elements])
+    return items_are_words([element.value for element in value.elements], text)
 
 
 class CommandTransformer(StatementTransformer):

@@ -339,7 +339,8 @@ def test_a_walrus_status_only_tested_against_zero_is_rewritten():
     "pattern = '*.txt'\n    return os.system('cd ' + path + ' && ls ' + pattern)\n",
     "home = '~'\n    return os.system('ls ' + home + ' && ls ' + path)\n",
     "q = 'a\"b'\n    return os.system('echo \"%s\" > %s' % (q, path))\n",
-], ids=["empty", "two-words", "env-default", "glob", "tilde", "double-quote"])
+    "opts = '-d' if v else ''\n    args = ['ls', opts, path]\n    return os.system(' '.join(args))\n",
+], ids=["empty", "two-words", "env-default", "glob", "tilde", "double-quote", "joined-list"])
 def test_refuses_values_whose_text_the_shell_parsed(tmp_path, body):
     # The original spliced this text into the command: "" was no word, '-l -d' two, '*.txt' the
     # matching files. As an argument or "$1" it is passed as it is: ls exited 2 where it had 0.
