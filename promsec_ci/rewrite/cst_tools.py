@@ -274,6 +274,14 @@ def statements_before(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNo
     return [statement for statement in function.body.body if positions[statement].end.line < start]
 
 
+def enclosing_scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode | None:
+    """The function (or module) whose variables ``node`` reads; class bodies are skipped."""
+    current = parents.get(node)
+    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
+        current = parents.get(current)
+    return current
+
+
 def called_name(call: cst.Call) -> str:
     """The last name of what ``call`` calls (``execute`` for ``cur.execute(...)``), else ``""``."""
     func = call.func

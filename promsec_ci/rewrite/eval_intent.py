@@ -280,13 +280,6 @@ def _use_kind(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> 
 
 
 
-def enclosing_scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode | None:
-    current = parents.get(node)
-    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
-        current = parents.get(current)
-    return current
-
-
 # The helper emitted into rewritten modules. ``_safe_arithmetic_eval`` below is the same code
 # (tests/rewrite/test_eval_safe_arithmetic.py checks the two stay identical); it decides whether a
 # constant expression is arithmetic, so the decision and the emitted helper cannot disagree.

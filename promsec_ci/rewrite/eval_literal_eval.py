@@ -18,8 +18,8 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, rewrite_at
-from promsec_ci.rewrite.eval_intent import DATA, enclosing_scope, eval_intent
+from promsec_ci.rewrite.cst_tools import StatementTransformer, enclosing_scope, rewrite_at
+from promsec_ci.rewrite.eval_intent import DATA, eval_intent
 from promsec_ci.rewrite.resolve import import_aliases, imported_name
 
 

@@ -29,8 +29,7 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import reads_of
-from promsec_ci.rewrite.eval_intent import enclosing_scope
+from promsec_ci.rewrite.cst_tools import enclosing_scope, reads_of
 from promsec_ci.rewrite.resolve import call_args, resolve
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,

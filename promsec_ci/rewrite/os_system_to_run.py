@@ -28,8 +28,7 @@ import libcst.matchers as m
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import called_name, reads_of
-from promsec_ci.rewrite.eval_intent import enclosing_scope
+from promsec_ci.rewrite.cst_tools import called_name, enclosing_scope, reads_of
 from promsec_ci.rewrite.resolve import resolve
 from promsec_ci.rewrite.shell_argv import (
     CommandTransformer,

@@ -33,7 +33,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import bound_otherwise, parse, reads_of, wrapper_of
+from promsec_ci.rewrite.cst_tools import bound_otherwise, enclosing_scope, parse, reads_of, wrapper_of
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_name, resolve, statement_at
 
 _MODULES = ("pickle", "cPickle", "_pickle", "marshal", "dill")
@@ -223,7 +223,7 @@ def _used_as_data(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) ->
         if len(parent.targets) != 1 or not isinstance(parent.targets[0].target, cst.Name):
             return False
         name = parent.targets[0].target.value
-        scope = _scope(call, parents)
+        scope = enclosing_scope(call, parents)
         uses = reads_of(name, scope, parents, enter_functions=False) if scope is not None else []
         return bool(uses) and all(_data_use(use, parents) for use in uses)
     return _data_use(call, parents)
@@ -256,10 +256,5 @@ def _data_use(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> 
     return False
 
 
-def _scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode | None:
-    current = parents.get(node)
-    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
-        current = parents.get(current)
-    return current
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from promsec_ci.rewrite.cst_tools import called_name, dotted_name
+from promsec_ci.rewrite.cst_tools import called_name, dotted_name, enclosing_scope
 from promsec_ci.rewrite.data_flow import assigned, find_assignment
 from promsec_ci.rewrite.string_build import is_text, is_text_or_none
 
@@ -55,7 +55,7 @@ class ValueTypes:
         if isinstance(node, cst.Name) and node.value not in seen and not self._bound_inside(node, at):
             seen = seen | {node.value}
             return self._last_assigned(node.value, at, seen) or \
-                self._name_kind(node.value, _scope_of(at, self.parents), seen)
+                self._name_kind(node.value, enclosing_scope(at, self.parents), seen)
         return None
 
     def single(self, node: cst.BaseExpression) -> bool:
@@ -77,7 +77,7 @@ class ValueTypes:
             return False
         if self._bound_inside(node, self.at):
             return True  # a lambda's parameter, a comprehension's target: anything
-        bindings = _bindings(node.value, _scope_of(self.at, self.parents))
+        bindings = _bindings(node.value, enclosing_scope(self.at, self.parents))
         return not bindings or any(
             not isinstance(binding, cst.Param) and (
                 isinstance(binding.value, (cst.Tuple, cst.Name)) or self.may_hold_a_row(binding.value))
@@ -112,7 +112,7 @@ class ValueTypes:
             return called_name(node) in _ROWS_CALLS
         if not isinstance(node, cst.Name):
             return False
-        bindings = _bindings(node.value, _scope_of(self.at, self.parents))
+        bindings = _bindings(node.value, enclosing_scope(self.at, self.parents))
         return bindings is not None and any(not isinstance(binding, cst.Param) and self._holds_rows(binding.value)
                                        for binding in bindings)
 
@@ -122,7 +122,7 @@ class ValueTypes:
         a plain local (no ``global``, loop target or unpacking anywhere in its function)."""
         assignment = find_assignment(at, name, self.parents, lambda value: True)
         if assignment is None or _in_loop(at, self.parents.get(assignment), self.parents) \
-                or _bindings(name, _scope_of(at, self.parents)) is None:
+                or _bindings(name, enclosing_scope(at, self.parents)) is None:
             return None
         return self._kind(assigned(assignment)[1], assignment, seen)
 
@@ -131,7 +131,7 @@ class ValueTypes:
         if bindings is None:
             return None
         if not bindings:  # only read here: bound in the enclosing function (a closure), if any
-            outer = _scope_of(scope, self.parents) if isinstance(scope, cst.FunctionDef) else None
+            outer = enclosing_scope(scope, self.parents) if isinstance(scope, cst.FunctionDef) else None
             return self._name_kind(name, outer, seen) if isinstance(outer, cst.FunctionDef) else None
         kinds = {self._binding_kind(binding, scope, seen) for binding in bindings}
         return kinds.pop() if len(kinds) == 1 else None
@@ -157,14 +157,6 @@ def _in_loop(node: cst.CSTNode, block: cst.CSTNode | None, parents: Mapping[cst.
             return True
         current = parents.get(current)
     return False
-
-
-def _scope_of(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode | None:
-    """The function (or module) whose variables ``node`` reads; class bodies are skipped."""
-    current = parents.get(node)
-    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
-        current = parents.get(current)
-    return current
 
 
 def _bindings(name: str, scope: cst.CSTNode | None) -> list[cst.CSTNode] | None:

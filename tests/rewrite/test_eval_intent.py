@@ -4,7 +4,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
-from promsec_ci.rewrite.eval_intent import ARITHMETIC, DATA, constant_intent, enclosing_scope, eval_intent
+from promsec_ci.rewrite.cst_tools import enclosing_scope
+from promsec_ci.rewrite.eval_intent import ARITHMETIC, DATA, constant_intent, eval_intent
 
 
 def intent(source: str) -> str | None:
