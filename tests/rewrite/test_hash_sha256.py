@@ -173,3 +173,37 @@ def test_an_import_at_the_top_of_the_function_serves_the_rewrite():
               "    return h.md5(config['password']).digest()\n")
     assert HashSha256.apply(nested, 7).imports == ()  # the module's own alias, not the helper's import
     assert "h.sha256(" in HashSha256.apply(nested, 7).text
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        # Compared with a digest computed before: True became False for the right password.
+        ("import hashlib\n\n\ndef check(password):\n"
+         "    return hashlib.md5(password.encode()).hexdigest() == '5f4dcc3b5aa765d61d8327deb882cf99'\n", 5),
+        ("import hashlib\nADMIN = '5f4dcc3b5aa765d61d8327deb882cf99'\n\n\ndef check(password):\n"
+         "    digest = hashlib.md5(password.encode()).hexdigest()\n    return hmac.compare_digest(digest, ADMIN)\n", 6),
+        # Fed where its length is fixed: Fernet wants 32 bytes, a CBC IV 16, a UUID 16 (ValueError).
+        ("import base64, hashlib\nfrom cryptography.fernet import Fernet\n\n\ndef encrypt(secret, data):\n"
+         "    key = hashlib.md5(secret.encode()).hexdigest()\n"
+         "    return Fernet(base64.urlsafe_b64encode(key.encode())).encrypt(data)\n", 6),
+        ("import hashlib\n\n\ndef encrypt(password, key, data):\n    iv = hashlib.md5(password.encode()).digest()\n"
+         "    return Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor().update(data)\n", 5),
+        ("import hashlib, uuid\n\n\ndef session_uuid(user):\n"
+         "    return uuid.UUID(bytes=hashlib.md5(user.encode()).digest())\n", 5),
+        ("import hashlib\n\n\ndef session_key(user):\n    m = hashlib.md5()\n    m.update(user)\n"
+         "    return derive(m.digest())\n", 5),
+    ],
+)
+def test_refuses_a_digest_compared_or_fed_where_its_length_matters(source, line):
+    assert HashSha256.apply(source, line) is None
+
+
+def test_refuses_when_the_module_computes_the_same_digest_elsewhere():
+    # register() would store SHA-256 digests that login() compares with MD5 ones: login failed.
+    source = ("import hashlib\n\n\ndef register(db, user, password):\n"
+              "    db[user] = hashlib.md5(password.encode()).hexdigest()\n\n\n"
+              "def login(db, user, password):\n    return db[user] == hashlib.md5(password.encode()).hexdigest()\n")
+    assert HashSha256.apply(source, 5) is None
+    assert HashSha256.apply(source.replace("hashlib.md5(password.encode()).hexdigest()\n\n",
+                                           "hashlib.sha1(password.encode()).hexdigest()\n\n"), 5) is not None
