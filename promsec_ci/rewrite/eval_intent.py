@@ -16,7 +16,9 @@ Words name the text only where the argument names it (``expression``, ``form["ex
 (``eval(srepr(expr))`` evaluates code built from an expression object). Two things veto any
 intent: the result is called or has an attribute read (``eval(name)(x)``: an object, neither
 data nor a number), and the call sits in a ``try`` that catches ``TypeError`` (the code counts on
-eval's error for a non-string argument, which ``literal_eval`` reports as ``ValueError``).
+eval's error for a non-string argument, which ``literal_eval`` reports as ``ValueError``) or
+``NameError`` but not ``ValueError`` (``except (SyntaxError, NameError): result = "Error"``: both
+replacements raise ``ValueError`` for ``"abc"``, which would escape the handler).
 Nor is any intent concluded for text the function assembles with code in its pieces (``"[%s
 %s]" % (tup, "for i in range(%i)" % n)``): that is code the program writes. Arithmetic is not
 concluded from names and uses in a module that brings math functions into its namespace (``from
@@ -82,7 +84,7 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
         function: the enclosing function (or module) whose code is the context.
     """
     argument = call.args[0].value
-    if _used_as_object(call, parents) or _catches_type_error(call, parents):
+    if _used_as_object(call, parents) or _catches_eval_errors(call, parents):
         return None
     if isinstance(argument, cst.SimpleString) and isinstance(argument.evaluated_value, str):
         return constant_intent(argument.evaluated_value)
@@ -232,15 +234,25 @@ def _used_as_object(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) 
     return isinstance(parent, cst.Attribute) and parent.value is call and parent.attr.value not in _DATA_METHODS
 
 
-def _catches_type_error(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+def _catches_eval_errors(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether a ``try`` around the call handles an error only ``eval`` raises: ``TypeError``
+    (a non-string argument), or ``NameError`` (``"abc"``) where nothing catches the
+    ``ValueError`` both replacements raise for it instead."""
     child, current = call, parents.get(call)
     while current is not None and not isinstance(current, (cst.FunctionDef, cst.Module)):
         if isinstance(current, cst.Try) and child is current.body:
+            caught = set()
             for handler in current.handlers:
-                caught = handler.type
-                names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-                if any(dotted_name(n) == "TypeError" for n in names if n is not None):
-                    return True
+                kinds = handler.type
+                if kinds is None:
+                    caught.add("ValueError")
+                    continue
+                names = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+                caught.update(dotted_name(n) for n in names)
+            if "TypeError" in caught:
+                return True
+            if "NameError" in caught and not caught & {"ValueError", "Exception", "BaseException"}:
+                return True
         child, current = current, parents.get(current)
     return False
 

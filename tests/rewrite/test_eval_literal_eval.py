@@ -136,8 +136,13 @@ def test_refuses_guards_that_do_not_hold(source, line):
         ("x = eval('__import__(\"os\").getcwd()')\n", 1),
         ("def f(expression):\n    result = eval(expression)\n    return round(result)\n", 2),
         ("def f(name):\n    return eval('{0}.__doc__'.format(name))\n", 2),
+        # eval("foo") raised NameError, handled here; literal_eval raises ValueError (measured: None
+        # became an uncaught ValueError).
+        ("def parse(raw):\n    try:\n        data = eval(raw)\n    except (SyntaxError, NameError):\n"
+         "        data = None\n    return data\n", 3),
     ],
-    ids=["globals", "no-evidence", "arithmetic-constant", "code-constant", "arithmetic-names", "attribute-code"],
+    ids=["globals", "no-evidence", "arithmetic-constant", "code-constant", "arithmetic-names", "attribute-code",
+         "handles-name-error"],
 )
 def test_refuses(source, line):
     assert refuses(EvalLiteralEval, source, line)

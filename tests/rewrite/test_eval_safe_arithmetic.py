@@ -101,3 +101,15 @@ def test_helper_does_not_rely_on_module_names(tmp_path, source, line):
     fixed = EvalSafeArithmetic.apply(source, line)
     if fixed is not None:  # refusing is fine; a helper reading the module's rebound names is not
         assert run_module(tmp_path, "calc", fixed.text)["calc"]("1 + 2") == 3
+
+
+def test_refuses_when_the_code_handles_evals_name_error(tmp_path):
+    # eval("abc") raised NameError, handled; the helper raises ValueError, which escaped the
+    # handler (measured: calc("abc") returned "Error", rewritten it raised ValueError).
+    source = ("def calc(expression):\n    try:\n        result = eval(expression)\n"
+              "    except (SyntaxError, NameError, ZeroDivisionError):\n        result = \"Error\"\n"
+              "    return result\n")
+    assert run_module(tmp_path, "calc", source)["calc"]("abc") == "Error"
+    assert refuses(EvalSafeArithmetic, source, 3)
+    caught = source.replace("ZeroDivisionError)", "ZeroDivisionError, ValueError)")
+    assert EvalSafeArithmetic.apply(caught, 3) is not None
