@@ -16,7 +16,15 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, GatherImportsVisitor
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider, ScopeProvider
+from libcst.metadata import (
+    ClassScope,
+    CodeRange,
+    GlobalScope,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    ScopeProvider,
+)
 
 
 class StatementTransformer(cst.CSTTransformer):
@@ -225,6 +233,8 @@ def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: 
     names = [n for part in parts for n in m.findall(part, m.Name())]
     in_scopes = {scopes[n] for n in (node, inner, *names) if scopes.get(n) is not None}
     assignments = {a for scope in in_scopes for a in scope[bound]}
+    if _imported_only_after(node, assignments, scopes.get(node), wrapper):
+        return True
     for assignment in assignments:
         statement = getattr(assignment, "node", None)
         if isinstance(statement, cst.Import):
@@ -236,6 +246,20 @@ def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: 
         else:
             return True
     return False
+
+
+def _imported_only_after(node: cst.CSTNode, assignments, scope, wrapper: MetadataWrapper) -> bool:
+    """Whether ``node`` runs at import time (module or class body) and every import binding the
+    name comes after it (``import os`` under ``if __name__ == "__main__":`` at the end): the
+    name is not bound yet when ``node`` runs, and no import would be added for it."""
+    if not isinstance(scope, (GlobalScope, ClassScope)):
+        return False
+    imports = [a.node for a in assignments if isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))]
+    if not imports:
+        return False
+    positions = wrapper.resolve(PositionProvider)
+    start = positions[node].start.line
+    return all(positions[statement].start.line > start for statement in imports)
 
 
 def _binds(alias: cst.ImportAlias, bound: str, module_name: str) -> bool:

@@ -151,3 +151,9 @@ def test_a_session_id_is_a_secret_and_a_game_key_is_not():
     assert rewrite is not None and "session_id = secrets.randbits(128)" in rewrite.text
     assert RandomToSecrets.apply("import random\napi_key = random.getrandbits(128)\n", 2) is not None
     assert RandomToSecrets.apply("import random\ngame_key = random.getrandbits(128)\n", 2) is None
+
+
+def test_refuses_module_code_that_runs_before_the_module_imports_secrets():
+    # The rewrite used the later `import secrets` without adding one: NameError on import.
+    source = "import random\nSESSION_KEY = random.getrandbits(128)\nimport secrets\n"
+    assert RandomToSecrets.apply(source, 2) is None

@@ -170,3 +170,13 @@ def test_env_name():
     assert env_name("db", "passwd") == "DB_PASSWORD"
     assert env_name("adminPassword") == "ADMIN_PASSWORD"
     assert env_name("2fa_token") == "_2FA_TOKEN"
+
+
+def test_refuses_module_code_that_runs_before_the_module_imports_os():
+    # `import os` under `if __name__ == "__main__":` binds os after the constant: NameError on import.
+    source = ('API_TOKEN = "abcd1234efgh5678"\n\n\ndef main():\n    print(API_TOKEN)\n\n\n'
+              'if __name__ == "__main__":\n    import os\n    main()\n')
+    assert SecretFromEnv.apply(source, 1) is None
+    # In a function the later import has run by the time it is called.
+    later = 'def main():\n    api_token = "abcd1234efgh5678"\n    return api_token\n\n\nimport os\n'
+    assert SecretFromEnv.apply(later, 2) is not None
