@@ -3,7 +3,9 @@
 Only when the evidence says the text is a Python literal (``eval_intent``): a constant that
 ``ast.literal_eval`` accepts, or names and uses that show data (``rows = eval(line)`` then
 ``rows[0]``). ``literal_eval`` gives the same value for every literal and refuses code.
-``eval`` with globals/locals is real code evaluation and is left alone.
+``eval`` with globals/locals is real code evaluation and is left alone, and so is text that may
+be ``bytes`` (``request.data``, ``sock.recv(n)``, ``open(p, "rb").read()``, ``check_output(..)``):
+``eval`` decodes it, ``literal_eval`` raises ``ValueError`` for anything but ``str``.
 
 Sample::
 
@@ -18,7 +20,7 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import StatementTransformer, enclosing_scope, rewrite_at
+from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, enclosing_scope, rewrite_at
 from promsec_ci.rewrite.eval_intent import DATA, eval_intent
 from promsec_ci.rewrite.resolve import import_aliases, imported_name
 
@@ -46,7 +48,10 @@ class EvalTransformer(StatementTransformer):
         if not self.in_target or not _is_builtin_eval(original_node, self.aliases):
             return updated_node
         parents = self.metadata[ParentNodeProvider]
-        if eval_intent(original_node, parents, enclosing_scope(original_node, parents)) != self.intent:
+        scope = enclosing_scope(original_node, parents)
+        if eval_intent(original_node, parents, scope) != self.intent:
+            return updated_node
+        if self.intent == DATA and may_be_bytes(original_node.args[0].value, scope):
             return updated_node
         return self.replacement(updated_node)
 
@@ -63,6 +68,74 @@ def _is_builtin_eval(call: cst.Call, aliases: dict[str, str]) -> bool:
     if not isinstance(func, cst.Name) or func.value != "eval" or "eval" in aliases:
         return False
     return len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star
+
+
+# Calls whose result is bytes: network reads, decoders, compressors, ``str.encode``.
+_BYTES_CALLS = frozenset({"recv", "recvfrom", "recv_bytes", "read_bytes", "get_data", "b64decode", "urlsafe_b64decode",
+                          "decodebytes", "a2b_base64", "unhexlify", "decompress", "decrypt", "encode"})
+# ``request.data``, ``response.content``: an HTTP body as bytes.
+_BODY_ATTRIBUTES = frozenset({"data", "body", "content", "raw"})
+_HTTP_WORDS = frozenset({"request", "req", "response", "resp", "res", "r", "rsp", "reply"})
+_TEXT_KEYWORDS = frozenset({"text", "universal_newlines", "encoding", "errors"})
+
+
+def may_be_bytes(node: cst.BaseExpression, scope: cst.CSTNode | None, depth: int = 2) -> bool:
+    """Whether ``node`` may evaluate to ``bytes``, which ``eval`` accepts and ``literal_eval``
+    does not: a body read from a request or response, a socket read, a decoder's or
+    ``check_output``'s result, a read of a file opened in binary mode or of ``urlopen``; or a
+    name the scope binds to one of those."""
+    if isinstance(node, cst.Attribute):
+        base = (dotted_name(node.value) or "").rpartition(".")[2].lower()
+        return node.attr.value in _BODY_ATTRIBUTES and (node.attr.value != "data" or base in _HTTP_WORDS)
+    if isinstance(node, cst.Name):
+        return depth > 0 and scope is not None and any(
+            may_be_bytes(value, scope, depth - 1) for value in _bound_values(node.value, scope))
+    if not isinstance(node, cst.Call):
+        return False
+    leaf = (dotted_name(node.func) or "").rpartition(".")[2]
+    if leaf in _BYTES_CALLS:
+        return True
+    if leaf == "check_output":
+        return not any(a.keyword is not None and a.keyword.value in _TEXT_KEYWORDS for a in node.args)
+    if leaf in ("read", "readline", "readlines", "read1") and isinstance(node.func, cst.Attribute):
+        return _binary_file(node.func.value, scope, depth)
+    return False
+
+
+def _binary_file(node: cst.BaseExpression, scope: cst.CSTNode | None, depth: int) -> bool:
+    """``open(path, "rb")``, ``urlopen(url)``, ``sys.stdin.buffer``, or a name bound to one."""
+    if isinstance(node, cst.Name):
+        return depth > 0 and scope is not None and any(
+            _binary_file(value, scope, depth - 1) for value in _bound_values(node.value, scope))
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "buffer"
+    if not isinstance(node, cst.Call):
+        return False
+    leaf = (dotted_name(node.func) or "").rpartition(".")[2]
+    if leaf in ("urlopen", "BytesIO"):
+        return True
+    if leaf != "open":
+        return False
+    modes = [a.value for a in node.args if a.keyword is not None and a.keyword.value == "mode"]
+    modes += [a.value for a in node.args[1:2] if a.keyword is None]
+    return any(not isinstance(m, cst.SimpleString) or "b" in str(m.evaluated_value) for m in modes)
+
+
+def _bound_values(name: str, scope: cst.CSTNode) -> list[cst.BaseExpression]:
+    """The values ``name = value`` and ``with value as name`` bind in ``scope``."""
+    values: list[cst.BaseExpression] = []
+
+    class _Bindings(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            if any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+                values.append(node.value)
+
+        def visit_WithItem(self, node: cst.WithItem) -> None:
+            if node.asname is not None and isinstance(node.asname.name, cst.Name) and node.asname.name.value == name:
+                values.append(node.item)
+
+    scope.visit(_Bindings())
+    return values
 
 
 class EvalLiteralEvalOperator(Operator):

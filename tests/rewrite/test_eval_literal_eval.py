@@ -151,3 +151,31 @@ def test_refuses(source, line):
 def test_refuses_repr_round_trip():
     source = "from collections import defaultdict\n\ndef t(d1):\n    assert eval(repr(d1)) == d1\n"
     assert refuses(EvalLiteralEval, source, 4)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from flask import request\n\ndef items():\n    data = eval(request.data)\n    return len(data)\n",
+        "def load(sock):\n    rows = eval(sock.recv(4096))\n    return rows[0]\n",
+        "def load(path):\n    with open(path, 'rb') as fh:\n        rows = eval(fh.read())\n    return rows[0]\n",
+        "import subprocess\n\ndef load():\n    out = subprocess.check_output(['cat', 'x'])\n"
+        "    rows = eval(out)\n    return rows[0]\n",
+        "import requests\n\ndef load(url):\n    rows = eval(requests.get(url).content)\n    return rows[0]\n",
+    ],
+    ids=["request-data", "recv", "binary-file", "check-output", "response-content"],
+)
+def test_refuses_text_that_may_be_bytes(source):
+    # eval decodes bytes; literal_eval raises ValueError for them (measured: a Flask view doing
+    # eval(request.data) answered 200, rewritten 500 "malformed node or string: b'[1, 2, 3]'").
+    assert eval(b"[1, 2, 3]") == [1, 2, 3]  # nosec B307
+    with pytest.raises(ValueError):
+        __import__("ast").literal_eval(b"[1, 2, 3]")
+    line = next(n for n, text in enumerate(dedent(source).splitlines(), 1) if "eval(" in text)
+    assert refuses(EvalLiteralEval, source, line)
+
+
+def test_text_file_read_is_still_fixed():
+    source = "def load(path):\n    with open(path) as fh:\n        rows = eval(fh.read())\n    return rows[0]\n"
+    rewrite = EvalLiteralEval.apply(source, 3)
+    assert rewrite is not None and "ast.literal_eval(fh.read())" in rewrite.text
