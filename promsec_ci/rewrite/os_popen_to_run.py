@@ -1,6 +1,8 @@
 """B605 / CWE-78: ``os.popen(command).read()`` -> ``subprocess.run([...], ...).stdout``, no shell.
 
-A pipe that is read at once (``.read()``, ``.readlines()``) becomes the output string. A pipe
+A pipe that is read at once (``.read()``) becomes the output string; ``.readlines()`` reads the
+lines of ``subprocess.Popen([...], stdout=PIPE, text=True).stdout`` (``str.splitlines`` would also
+split at form feeds and other line boundaries a file does not know). A pipe
 used as a file to read (``with os.popen(c) as p: p.readline()``, ``for line in os.popen(c)``,
 ``p = os.popen(c)`` then only ``read``/``readline``/``readlines``/iteration and a ``close()``
 whose result is dropped) becomes ``subprocess.Popen([...], stdout=PIPE, text=True).stdout``: the
@@ -60,8 +62,9 @@ class _Transformer(CommandTransformer):
         if output is None:
             return updated_node
         if original_node.func.attr.value == "readlines":
-            return cst.Call(func=cst.Attribute(value=output, attr=cst.Name("splitlines")),
-                            args=[kwarg("keepends", cst.Name("True"))])
+            # The file's own readlines: str.splitlines also splits at \f, \v, \x1c-\x1e, \x85.
+            pipe = output.with_changes(value=_started_not_waited(output.value))
+            return updated_node.with_changes(func=updated_node.func.with_changes(value=pipe))
         return output.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
 
     def _read_at_once(self, call: cst.Call) -> cst.Call | None:

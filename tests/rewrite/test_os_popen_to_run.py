@@ -33,7 +33,7 @@ def test_read_becomes_stdout():
 
 
 def test_readlines_keeps_line_endings():
-    run = 'subprocess.run(["grep", "-n", "TODO", str(name)], stdout=subprocess.PIPE, text=True, check=False)'
+    run = 'subprocess.Popen(["grep", "-n", "TODO", str(name)], stdout=subprocess.PIPE, text=True)'
     check(
         OsPopenToRun,
         """\
@@ -49,11 +49,23 @@ def test_readlines_keeps_line_endings():
         import subprocess
 
         def lines(name):
-            return {run}.stdout.splitlines(keepends=True)
+            return {run}.stdout.readlines()
         """,
         "B605",
         SUBPROCESS_MARKERS,
     )
+
+
+def test_readlines_splits_where_the_file_did(tmp_path):
+    # A form feed (or \x1c, \x85) inside a line: the pipe's readlines keeps it in the line,
+    # str.splitlines split there (measured: ['a\x0cb\n', 'c\n'] became ['a\x0c', 'b\n', 'c\n']).
+    (tmp_path / "ff.txt").write_text("a\fb\nc\x1cd\n")
+    source = f"import os\n\ndef lines():\n    return os.popen('cat {tmp_path / 'ff.txt'}').readlines()\n"
+    fixed = OsPopenToRun.apply(source, 4)
+    assert fixed is not None
+    before = run_module(tmp_path, "before", source)["lines"]()
+    assert before == ["a\fb\n", "c\x1cd\n"]
+    assert run_module(tmp_path, "after", fixed.text)["lines"]() == before
 
 
 def test_pipeline_keeps_the_shell_for_its_text_only():
