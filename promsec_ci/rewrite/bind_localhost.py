@@ -9,8 +9,9 @@ loopback unless the deployment opts in through ``BIND_HOST``::
         -> sock.bind((os.environ.get("BIND_HOST", "127.0.0.1"), 9000))
 
 Comparisons (``if host == "0.0.0.0"``) and list or set entries (``ALLOWED_HOSTS``) are left alone,
-and so is a class attribute whose name does not say it is a bind address (``ip`` of an address
-record) unless the class binds it, and a function's local variable that never reaches a bind or
+and so is a class attribute or module constant whose name does not say it is a bind address
+(``ip`` of an address record, ``UNSPECIFIED`` compared with ``ss`` output) unless the class or
+module binds it, and a function's local variable that never reaches a bind or
 server call: code often spells out what an unset host means (``host = "0.0.0.0" if not
 self._host else self._host``) to display it, while the bind itself passes ``None``. Tests are
 left alone (``production_only``): they bind the wildcard to test it.
@@ -78,7 +79,8 @@ class _BindLocalhost(ComparisonAwareTransformer):
             if function is not None:
                 return self._reaches_bind_call(current, function)
             owner = self._owning_class(current)
-            return owner is None or _names_a_bind_address(current) or self._reaches_bind_call(current, owner)
+            scope = owner if owner is not None else self.module
+            return _names_a_bind_address(current) or scope is not None and self._reaches_bind_call(current, scope)
         if isinstance(current, cst.Call):
             return _binds(current) or isinstance(child, cst.Arg) and _names_an_address(child)
         return isinstance(current, cst.Param)
@@ -91,7 +93,8 @@ class _BindLocalhost(ComparisonAwareTransformer):
         return current if isinstance(current, cst.ClassDef) else None
 
     @staticmethod
-    def _reaches_bind_call(assignment: cst.Assign | cst.AnnAssign, scope: cst.FunctionDef | cst.ClassDef) -> bool:
+    def _reaches_bind_call(assignment: cst.Assign | cst.AnnAssign,
+                           scope: cst.FunctionDef | cst.ClassDef | cst.Module) -> bool:
         """Whether the assigned name (``self.``/``cls.`` name, for a class attribute) is an
         argument (or in a tuple argument) of a bind call in ``scope``."""
         targets = assignment.targets if isinstance(assignment, cst.Assign) else [assignment]

@@ -95,3 +95,14 @@ def test_a_class_attribute_binds_when_its_name_or_its_class_says_so():
     server = ("class Service:\n    address = '0.0.0.0'\n\n    def start(self, sock):\n"
               "        sock.bind((self.address, 80))\n")
     assert BindLocalhost.apply(server, 2) is not None
+
+
+def test_a_module_constant_binds_when_its_name_or_the_module_says_so():
+    # Compared with `ss -ltn` output, the constant binds nothing (measured: exposed() found
+    # ['0.0.0.0:22'], rewritten ['127.0.0.1:631']).
+    compared = ('UNSPECIFIED = "0.0.0.0"\n\n\ndef exposed(lines):\n'
+                '    return [l.split()[3] for l in lines if l.split()[3].rpartition(":")[0] == UNSPECIFIED]\n')
+    assert BindLocalhost.apply(compared, 1) is None
+    assert BindLocalhost.apply("HOST = '0.0.0.0'\nPORT = 8080\n", 1) is not None
+    bound = "import socket\n\nADDR = '0.0.0.0'\nsock = socket.socket()\nsock.bind((ADDR, 80))\n"
+    assert BindLocalhost.apply(bound, 3) is not None
