@@ -99,13 +99,22 @@ class _RandomToSecrets(CallTransformer):
 
     def _seeded(self) -> bool:
         """The module seeds ``random`` (``random.seed(...)``, ``rnd.seed(...)`` after ``import random
-        as rnd``, ``seed(...)`` after ``from random import seed``) or builds ``random.Random(seed)``."""
+        as rnd``, ``seed(...)`` after ``from random import seed``, ``random.setstate(...)``), builds
+        ``random.Random(seed)``, or sets or reads the state of a ``random.Random()`` it builds."""
         if self.module is None:
             return False
         code = self.module.code
         alias = re.escape(self.module_alias("random", add=False))
-        if re.search(rf"\b{alias}\.seed\s*\(|\b{alias}\.Random\s*\(\s*[^)\s]", code):
+        if re.search(rf"\b{alias}\.(seed|setstate)\s*\(|\b{alias}\.Random\s*\(\s*[^)\s]", code):
             return True
+        # A Random() whose state is set or read: SystemRandom ignores seed()/setstate() and
+        # raises NotImplementedError on getstate().
+        spellings = [rf"\b{alias}\.Random"]
+        if re.search(r"^\s*from\s+random\s+import\s+[^#\n]*\bRandom\b", code, re.MULTILINE):
+            spellings.append(r"(?<![\w.])Random")
+        for target in re.findall(rf"([\w.]+)\s*=\s*(?:{'|'.join(spellings)})\s*\(", code):
+            if re.search(rf"(?<![\w.]){re.escape(target)}\.(seed|setstate|getstate)\s*\(", code):
+                return True
         return bool(re.search(r"^\s*from\s+random\s+import\s+[^#\n]*\bseed\b", code, re.MULTILINE)
                     and re.search(r"(?<![\w.])seed\s*\(", code))
 

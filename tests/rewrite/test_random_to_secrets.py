@@ -157,3 +157,19 @@ def test_refuses_module_code_that_runs_before_the_module_imports_secrets():
     # The rewrite used the later `import secrets` without adding one: NameError on import.
     source = "import random\nSESSION_KEY = random.getrandbits(128)\nimport secrets\n"
     assert RandomToSecrets.apply(source, 2) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        # SystemRandom ignores seed() and setstate(): the same seed no longer gave the same token.
+        ("import random\n\n\ndef make_token(n):\n    rng = random.Random()\n    rng.seed(n)\n"
+         "    return rng.getrandbits(64)\n", 5),
+        ("import random\n\n\ndef make_token(state):\n    random.setstate(state)\n    return random.random()\n", 6),
+        # and raises NotImplementedError on getstate().
+        ("from random import Random\n\n\nclass SessionKeys:\n    def __init__(self):\n"
+         "        self.key_rng = Random()\n\n    def snapshot(self):\n        return self.key_rng.getstate()\n", 6),
+    ],
+)
+def test_refuses_a_generator_whose_state_is_set_or_read(source, line):
+    assert RandomToSecrets.apply(source, line) is None
