@@ -5,6 +5,9 @@ opt-in through Flask's own ``FLASK_DEBUG`` variable, off by default::
 
     app.run(debug=True)
         -> app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
+
+``asyncio.run(main(), debug=True)`` (Bandit flags it in a module that imports Flask) is the event
+loop's debug mode, not a debugger, and is left alone.
 """
 
 from __future__ import annotations
@@ -14,12 +17,17 @@ import libcst as cst
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, expr, get_kwarg, is_name, set_kwarg
 
+# ``run(coro, debug=True)`` of an event loop turns on asyncio's debug checks, not a debugger.
+_EVENT_LOOPS = frozenset({"asyncio", "uvloop"})
+
 
 class _FlaskDebugOff(CallTransformer):
     def on_call(self, original: cst.Call, updated: cst.Call, name: str | None) -> cst.BaseExpression:
         func = updated.func
         if not isinstance(func, cst.Attribute) or func.attr.value != "run":
             return updated
+        if name is not None and name.partition(".")[0] in _EVENT_LOOPS:
+            return updated  # asyncio.run(main(), debug=True): the event loop's debug mode, no debugger
         debug = get_kwarg(updated, "debug")
         if debug is None or not is_name(debug.value, "True"):
             return updated

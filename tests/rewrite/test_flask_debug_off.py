@@ -59,3 +59,14 @@ def test_rewritten_call_is_off_unless_opted_in(monkeypatch, env, debug):
 )
 def test_refuses(source):
     assert FlaskDebugOff.apply("import flask\n" + source, 2) is None
+
+
+def test_leaves_the_event_loops_debug_mode_alone():
+    # Bandit flags asyncio.run(..., debug=True) in a Flask module; the rewrite turned the loop's
+    # debug mode off (measured: get_running_loop().get_debug() was True, rewritten False).
+    source = ("import asyncio\n\nfrom flask import Flask\n\napp = Flask(__name__)\n\n\n"
+              "async def main():\n    return asyncio.get_running_loop().get_debug()\n\n\n"
+              "print(asyncio.run(main(), debug=True))\n")
+    assert FlaskDebugOff.apply(source, 12) is None
+    aliased = source.replace("import asyncio\n", "import asyncio as aio\n").replace("asyncio.", "aio.")
+    assert FlaskDebugOff.apply(aliased, 12) is None
