@@ -68,3 +68,29 @@ def test_a_host_key_option_of_the_users_own_is_left_working():
               "    if not strict_host_key_checking:\n"
               "        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())\n")
     assert ParamikoRejectPolicy.apply(source, 6) is None
+
+
+def test_known_hosts_loaded_for_another_client_do_not_count():
+    # deploy() loads its client's known hosts; backup()'s client loaded none and rejected every
+    # host (measured against a paramiko server on 127.0.0.1 listed in ~/.ssh/known_hosts).
+    source = ("import paramiko\n\n\ndef backup(host):\n    ssh = paramiko.SSHClient()\n"
+              "    ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())\n    ssh.connect(host)\n\n\n"
+              "def deploy(host):\n    ssh = paramiko.SSHClient()\n    ssh.load_system_host_keys()\n"
+              "    ssh.connect(host)\n")
+    rewrite = ParamikoRejectPolicy.apply(source, 6)
+    assert rewrite is not None
+    assert ("    ssh = paramiko.SSHClient()\n    ssh.load_system_host_keys()\n"
+            "    ssh.set_missing_host_key_policy(paramiko.RejectPolicy())\n") in rewrite.text
+    # Keys a method of the class loads into self.client count.
+    method = ("import paramiko\n\n\nclass Box:\n    def __init__(self):\n        self.client = paramiko.SSHClient()\n"
+              "        self.client.load_system_host_keys()\n\n    def open(self):\n"
+              "        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())\n")
+    rewrite = ParamikoRejectPolicy.apply(method, 10)
+    assert rewrite is not None and rewrite.text.count("load_system_host_keys") == 1
+
+
+def test_refuses_a_client_it_cannot_name():
+    # clients[host] got RejectPolicy with no known hosts loaded: every host was rejected.
+    source = ("import paramiko\n\n\ndef backup(host):\n    clients[host] = paramiko.SSHClient()\n"
+              "    clients[host].set_missing_host_key_policy(paramiko.AutoAddPolicy())\n")
+    assert ParamikoRejectPolicy.apply(source, 6) is None
