@@ -22,8 +22,8 @@ replacements raise ``ValueError`` for ``"abc"``, which would escape the handler)
 Nor is any intent concluded for text the function assembles with code in its pieces (``"[%s
 %s]" % (tup, "for i in range(%i)" % n)``): that is code the program writes. Arithmetic is not
 concluded from names and uses in a module that brings math functions into its namespace (``from
-mpmath import *``, ``from math import sqrt``): there eval's text may call them
-(``"log(pi)/2"``), and the arithmetic evaluator knows no names.
+mpmath import *``, ``from math import sqrt``, ``import math``): there eval's text may call them
+(``"log(pi)/2"``, ``"math.sqrt(2)"``), and the arithmetic evaluator knows no names.
 """
 
 from __future__ import annotations
@@ -115,12 +115,16 @@ def eval_intent(call: cst.Call, parents: Mapping[cst.CSTNode, cst.CSTNode],
 
 
 def _math_names_in_scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
-    """Whether the module star-imports anything or imports names from a math library."""
+    """Whether the module star-imports anything, imports names from a math library or the library
+    itself (``import math``)."""
     module = node
     while parents.get(module) is not None:
         module = parents[module]
     for statement in module.body if isinstance(module, cst.Module) else ():
         for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Import) and any(
+                    (dotted_name(alias.name) or "").split(".")[0] in _MATH_MODULES for alias in small.names):
+                return True  # ``import math``: the text may read ``math.sqrt(2)``, ``math.pi``
             if not isinstance(small, cst.ImportFrom) or small.relative:
                 continue
             if isinstance(small.names, cst.ImportStar):

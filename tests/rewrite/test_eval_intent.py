@@ -40,6 +40,9 @@ def intent(source: str) -> str | None:
         # Math functions in the module's namespace: the text may call them ("log(pi)/2").
         ("from mpmath import *\n\n\ndef f(expression):\n    return eval(expression)\n", None),
         ("from math import sqrt\n\n\ndef f(s):\n    return float(eval(s))\n", None),
+        # eval("math.sqrt(16)") gave 4.0; the evaluator raised ValueError (measured on a calculator).
+        ("import math\n\n\ndef f(expression):\n    return round(eval(expression), 4)\n", None),
+        ("import numpy as np\n\n\ndef f(s):\n    return float(eval(s))\n", None),
         ("from math import sqrt\n\n\ndef f(line):\n    rows = eval(line)\n    return rows[0]\n", DATA),
         # Text the function assembles with code in its pieces is code it writes.
         ("def f(n):\n    loop = 'for i0 in range(%i)' % n\n    list_comp = '[%s %s]' % ('i0', loop)\n"

@@ -113,3 +113,11 @@ def test_refuses_when_the_code_handles_evals_name_error(tmp_path):
     assert refuses(EvalSafeArithmetic, source, 3)
     caught = source.replace("ZeroDivisionError)", "ZeroDivisionError, ValueError)")
     assert EvalSafeArithmetic.apply(caught, 3) is not None
+
+
+def test_refuses_where_the_module_imports_math(tmp_path):
+    # The text may read the module's math (measured: calculate("math.sqrt(16)") gave 4.0,
+    # rewritten ValueError: not an arithmetic expression).
+    source = "import math\n\n\ndef calculate(expression):\n    result = eval(expression)\n    return round(result, 4)\n"
+    assert run_module(tmp_path, "calc", source)["calculate"]("math.sqrt(16)") == 4.0
+    assert refuses(EvalSafeArithmetic, source, 5)
