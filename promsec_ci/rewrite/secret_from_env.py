@@ -28,7 +28,9 @@ secrets, so the rewrite is refused unless the name is a credential and the liter
   checks a URL's user part);
 - enum members are labels (``CI_MUST_PASS = "ci_must_pass"``), and an empty parameter default
   means "no password", not a secret;
-- test code is left alone (``production_only``): its passwords are fixtures.
+- test code is left alone (``production_only``): its passwords are fixtures;
+- two different literals of the statement that would read the same variable (``password ==
+  "a..." or password == "b..."``) are refused: one value would be lost.
 """
 
 from __future__ import annotations
@@ -159,8 +161,18 @@ def _target_name(node: cst.BaseExpression) -> str | None:
 
 
 class _SecretFromEnv(CallTransformer):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self._values: dict[str, str] = {}  # environment variable -> the literal it replaces
+        self._shared = False
+
     def _lookup(self, name: str, value: str) -> cst.BaseExpression:
+        if self._values.setdefault(name, value) != value:
+            self._shared = True  # two secrets, one variable: one of them would be lost
         return env_lookup(self.module_alias("os"), name, "" if value == "" else None)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return original_node if self._shared else updated_node
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         if not self.in_target or len(updated_node.targets) != 1 or self._in_enum(original_node):

@@ -180,3 +180,15 @@ def test_refuses_module_code_that_runs_before_the_module_imports_os():
     # In a function the later import has run by the time it is called.
     later = 'def main():\n    api_token = "abcd1234efgh5678"\n    return api_token\n\n\nimport os\n'
     assert SecretFromEnv.apply(later, 2) is not None
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        # Both literals became os.environ["PASSWORD"]: check("letmein1") turned False.
+        ('def check(password):\n    if password == "hunter22" or password == "letmein1":\n        return True\n', 2),
+        ('DB = connect(host="h", password="hunter22"); CACHE = connect(host="c", password="other123")\n', 1),
+    ],
+)
+def test_refuses_two_secrets_that_would_share_one_variable(source, line):
+    assert SecretFromEnv.apply(source, line) is None
