@@ -3,7 +3,8 @@
 Only when the evidence says the text is a Python literal (``eval_intent``): a constant that
 ``ast.literal_eval`` accepts, or names and uses that show data (``rows = eval(line)`` then
 ``rows[0]``). ``literal_eval`` gives the same value for every literal and refuses code.
-``eval`` with globals/locals is real code evaluation and is left alone, and so is text that may
+``eval`` with globals/locals is real code evaluation and is left alone, as is a module's own
+``eval`` (``def eval(loader)``, the evaluation step of training code), and so is text that may
 be ``bytes`` (``request.data``, ``sock.recv(n)``, ``open(p, "rb").read()``, ``check_output(..)``):
 ``eval`` decodes it, ``literal_eval`` raises ``ValueError`` for anything but ``str``.
 
@@ -21,6 +22,7 @@ from libcst.metadata import ParentNodeProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
 from promsec_ci.rewrite.cst_tools import StatementTransformer, dotted_name, enclosing_scope, rewrite_at
+from promsec_ci.rewrite.data_flow import stored
 from promsec_ci.rewrite.eval_intent import DATA, eval_intent
 from promsec_ci.rewrite.resolve import import_aliases, imported_name
 
@@ -41,6 +43,8 @@ class EvalTransformer(StatementTransformer):
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.aliases = import_aliases(node)
+        if "eval" in stored(node) or _defines_eval(node):
+            self.aliases["eval"] = "eval"  # the module's own eval (``def eval(loader)``), not the builtin
         self.module = node
         return True
 
@@ -61,6 +65,27 @@ class EvalTransformer(StatementTransformer):
             name = "ast"
             self.add_import("ast")
         return call.with_changes(func=cst.Attribute(value=cst.Name(name), attr=cst.Name("literal_eval")))
+
+
+def _defines_eval(module: cst.Module) -> bool:
+    """Whether a ``def``, ``class`` or parameter anywhere in the module is named ``eval``."""
+    found = False
+
+    class _Definitions(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            nonlocal found
+            found = found or node.name.value == "eval"
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            nonlocal found
+            found = found or node.name.value == "eval"
+
+        def visit_Param(self, node: cst.Param) -> None:
+            nonlocal found
+            found = found or node.name.value == "eval"
+
+    module.visit(_Definitions())
+    return found
 
 
 def _is_builtin_eval(call: cst.Call, aliases: dict[str, str]) -> bool:

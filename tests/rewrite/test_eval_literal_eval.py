@@ -179,3 +179,18 @@ def test_text_file_read_is_still_fixed():
     source = "def load(path):\n    with open(path) as fh:\n        rows = eval(fh.read())\n    return rows[0]\n"
     rewrite = EvalLiteralEval.apply(source, 3)
     assert rewrite is not None and "ast.literal_eval(fh.read())" in rewrite.text
+
+
+@pytest.mark.parametrize(
+    "definition",
+    ["def eval(loader):\n    return {'accuracy': 1.0}\n", "class eval:\n    pass\n", "eval = evaluate\n",
+     "def run(data, eval=print):\n    return eval(data)\n"],
+    ids=["function", "class", "assigned", "parameter"],
+)
+def test_refuses_the_modules_own_eval(definition):
+    # Training code's eval(loader) returns metrics; as literal_eval(loader) it raised ValueError
+    # (measured: report() returned 0.5, rewritten "malformed node or string: [(1, 1), (2, 3)]").
+    source = definition + ("\n\ndef report(val_loader):\n    metrics = eval(val_loader)\n"
+                           "    return metrics['accuracy']\n")
+    line = source.splitlines().index("    metrics = eval(val_loader)") + 1
+    assert refuses(EvalLiteralEval, source, line)

@@ -121,3 +121,9 @@ def test_refuses_where_the_module_imports_math(tmp_path):
     source = "import math\n\n\ndef calculate(expression):\n    result = eval(expression)\n    return round(result, 4)\n"
     assert run_module(tmp_path, "calc", source)["calculate"]("math.sqrt(16)") == 4.0
     assert refuses(EvalSafeArithmetic, source, 5)
+
+
+def test_refuses_the_modules_own_eval():
+    source = ("def eval(loader):\n    return sum(loader)\n\n\n"
+              "def report(formula):\n    return round(eval(formula), 2)\n")
+    assert refuses(EvalSafeArithmetic, source, 6)
