@@ -1,7 +1,9 @@
 """B505, CWE-326: generate RSA and DSA keys of at least 2048 bits, EC keys on a 256-bit curve.
 
 Keys of 1024 bits and below are within reach of well-funded attackers; NIST SP 800-131A
-disallows them for new keys::
+disallows them for new keys. Refused where the module spells the old size elsewhere (its bits,
+its bytes, the most PKCS#1 v1.5 or OAEP encrypts with it): code cutting ciphertexts in 128-byte
+blocks breaks with a 2048-bit key::
 
     key = rsa.generate_private_key(65537, 1024)          ->   key = rsa.generate_private_key(65537, 2048)
     key = RSA.generate(bits=1024)                        ->   key = RSA.generate(bits=2048)
@@ -11,6 +13,7 @@ disallows them for new keys::
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, get_kwarg, positional
@@ -36,6 +39,8 @@ class _WeakKeySize(CallTransformer):
             size = get_kwarg(updated, keyword) or (args[position] if len(args) > position else None)
             if size is None or not isinstance(size.value, cst.Integer) or size.value.evaluated_value >= MIN_BITS:
                 return updated
+            if self._size_relied_on(original.args[updated.args.index(size)].value, size.value.evaluated_value):
+                return updated
             bigger = size.with_changes(value=cst.Integer(str(MIN_BITS)))
             return updated.with_changes(args=[bigger if a is size else a for a in updated.args])
         if name == _EC:
@@ -55,6 +60,17 @@ class _WeakKeySize(CallTransformer):
             new_curve = curve.with_changes(value=stronger)
             return updated.with_changes(args=[new_curve if a is curve else a for a in updated.args])
         return updated
+
+    def _size_relied_on(self, literal: cst.BaseExpression, bits: int) -> bool:
+        """Whether the module spells the old size elsewhere: its bits, its bytes (a ciphertext or
+        signature block), or the most PKCS#1 v1.5 / OAEP (SHA-1, SHA-256) padding encrypts with it.
+        Code cutting data in those blocks would break with a longer key."""
+        if self.module is None:
+            return False
+        size = bits // 8
+        sizes = {bits, size, size - 11, size - 42, size - 66}
+        return any(node is not literal and node.evaluated_value in sizes
+                   for node in m.findall(self.module, m.Integer()))
 
 
 WeakKeySize = TransformerOperator(

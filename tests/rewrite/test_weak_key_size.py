@@ -50,3 +50,18 @@ def test_weak_curve():
 )
 def test_refuses(source):
     assert WeakKeySize.apply(source, 2) is None
+
+
+def test_refuses_when_the_module_relies_on_the_old_size():
+    # decrypt() cuts the ciphertext in 128-byte blocks (1024 bits): with a 2048-bit key the
+    # round trip raised "Ciphertext length must be equal to key size" (measured).
+    source = (
+        "from cryptography.hazmat.primitives.asymmetric import rsa, padding\n"
+        "key = rsa.generate_private_key(public_exponent=65537, key_size=1024)\n\n\n"
+        "def decrypt(ct):\n"
+        "    return b''.join(key.decrypt(ct[i:i + 128], padding.PKCS1v15()) for i in range(0, len(ct), 128))\n"
+    )
+    assert WeakKeySize.apply(source, 2) is None
+    # 117 bytes: the most PKCS#1 v1.5 encrypts with a 1024-bit key.
+    assert WeakKeySize.apply(source.replace("128", "117"), 2) is None
+    assert WeakKeySize.apply(source.replace("128", "64"), 2) is not None
