@@ -13,11 +13,15 @@ and so is a class attribute or module constant whose name does not say it is a b
 (``ip`` of an address record, ``UNSPECIFIED`` compared with ``ss`` output) unless the class or
 module binds it, and a function's local variable that never reaches a bind or
 server call: code often spells out what an unset host means (``host = "0.0.0.0" if not
-self._host else self._host``) to display it, while the bind itself passes ``None``. Tests are
+self._host else self._host``) to display it, while the bind itself passes ``None``. Nor a statement whose comment
+says why it binds every interface (``# all interfaces: docker run -p publishes the port``): on
+loopback the published port would answer nothing. Tests are
 left alone (``production_only``): they bind the wildcard to test it.
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 
@@ -31,6 +35,13 @@ _BIND_CALLS = frozenset({
     "run_app", "TCPSite", "HTTPServer", "ThreadingHTTPServer", "TCPServer", "ThreadingTCPServer",
     "UDPServer", "WSGIServer", "Server", "Config", "create_connection", "socket_bind", "serve_forever",
 })
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+# What a comment says when the wildcard is meant: other machines, a container's published port.
+_WIDE_REASONS = ("docker", "containers?", "kubernetes", "k8s", "all interfaces", "every interface", "any interface",
+                 "all network interfaces", "externally", "outside", "other machines", "other hosts", "lan",
+                 "publicly", "remote(?:ly)? (?:access|connections?|clients?)", "vagrant", "wsl")
 
 
 def _binds(call: cst.Call) -> bool:
@@ -57,9 +68,18 @@ class _BindLocalhost(ComparisonAwareTransformer):
                            updated_node: cst.SimpleString) -> cst.BaseExpression:
         if not self.in_target or self.in_comparison or updated_node.evaluated_value != "0.0.0.0":
             return updated_node
-        if not self._is_bind_address(original_node):
+        if not self._is_bind_address(original_node) or self._wide_on_purpose():
             return updated_node
         return env_lookup(self.module_alias("os"), "BIND_HOST", "127.0.0.1")
+
+    def _wide_on_purpose(self) -> bool:
+        """Whether a comment of the statement says why it binds every interface (``# all
+        interfaces: the container's port is published``): loopback would stop serving that."""
+        if self.target is None:
+            return False
+        code = cst.Module(body=[self.target]).code
+        comments = " ".join(m.group(0) for m in _COMMENT.finditer(code)).lower()
+        return any(re.search(rf"\b{phrase}\b", comments) for phrase in _WIDE_REASONS)
 
     def _is_bind_address(self, node: cst.CSTNode) -> bool:
         """An argument of a bind or server call (``bind(("0.0.0.0", 80))``, ``run(host="0.0.0.0")``)

@@ -106,3 +106,20 @@ def test_a_module_constant_binds_when_its_name_or_the_module_says_so():
     assert BindLocalhost.apply("HOST = '0.0.0.0'\nPORT = 8080\n", 1) is not None
     bound = "import socket\n\nADDR = '0.0.0.0'\nsock = socket.socket()\nsock.bind((ADDR, 80))\n"
     assert BindLocalhost.apply(bound, 3) is not None
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["# Listen on all interfaces: the container's port is published with docker run -p 8000:8000.\n    ",
+     "", "# reachable from other machines on the LAN\n    "],
+    ids=["leading-comment", "trailing-comment", "lan"],
+)
+def test_refuses_a_bind_whose_comment_says_why_it_is_wide(comment):
+    # Measured: the server answered on 127.0.0.2 (another interface), rewritten: connection refused.
+    trailing = "  # docker publishes this port" if not comment else ""
+    source = (f"import http.server\n\n\ndef main():\n    {comment}"
+              f"server = http.server.HTTPServer(('0.0.0.0', 8000), Handler){trailing}\n")
+    line = source.splitlines().index(next(t for t in source.splitlines() if "HTTPServer(" in t)) + 1
+    assert BindLocalhost.apply(source, line) is None
+    plain = "import http.server\n\n\ndef main():\n    server = http.server.HTTPServer(('0.0.0.0', 8000), Handler)\n"
+    assert BindLocalhost.apply(plain, 5) is not None
