@@ -78,3 +78,24 @@ def test_an_option_of_the_users_own_is_left_working(source):
         unconditional = f"import ssl\n\n\ndef context(self, protocol):\n    if {test}:\n" \
                         "        return ssl._create_unverified_context()\n"
         assert SslDefaultContext.apply(unconditional, 6) is not None
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        # create_default_context() checks host names: wrap_socket without server_hostname raised
+        # ValueError even against a server whose certificate verified (measured on 127.0.0.1).
+        ("import socket, ssl\n\n\ndef fetch(port):\n    ctx = ssl._create_unverified_context()\n"
+         "    s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', port)))\n    return s.recv(5)\n", 5),
+        ("import ssl\n\n\ndef wrap(sock):\n    return ssl._create_unverified_context().wrap_socket(sock)\n", 5),
+        ("import ssl\nCTX = ssl._create_unverified_context()\n\n\ndef pipe(a, b):\n    return CTX.wrap_bio(a, b)\n", 2),
+    ],
+)
+def test_refuses_a_context_that_wraps_without_a_host_name(source, line):
+    assert SslDefaultContext.apply(source, line) is None
+
+
+def test_a_context_that_wraps_with_a_host_name_is_rewritten():
+    source = ("import ssl\n\n\ndef fetch(sock, host):\n    ctx = ssl._create_unverified_context()\n"
+              "    return ctx.wrap_socket(sock, server_hostname=host)\n")
+    assert SslDefaultContext.apply(source, 5) is not None
