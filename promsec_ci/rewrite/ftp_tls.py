@@ -2,10 +2,14 @@
 
 ``ftplib.FTP`` sends the password and data in clear text. ``ftplib.FTP_TLS`` secures the
 control connection (its ``login`` calls ``auth()`` first); the data channel is protected once
-``prot_p()`` is called::
+``prot_p()`` is called. Its default context checks neither the certificate nor the host name
+(``ssl._create_stdlib_context``), so a man in the middle would still get the password: the
+fix passes ``ssl.create_default_context()``::
 
-    ftp = ftplib.FTP(host, user, password)    ->   ftp = ftplib.FTP_TLS(host, user, password)
-    with FTP("ftp.example.com") as ftp:       ->   with FTP_TLS("ftp.example.com") as ftp:
+    ftp = ftplib.FTP(host, user, password)    ->   ftp = ftplib.FTP_TLS(host, user, password,
+                                                                        context=ssl.create_default_context())
+    with FTP("ftp.example.com") as ftp:       ->   with FTP_TLS("ftp.example.com",
+                                                            context=ssl.create_default_context()) as ftp:
 
 The server must support FTPS (RFC 4217). Refused with more than four positional arguments,
 where the two constructors' signatures differ.
@@ -16,7 +20,7 @@ from __future__ import annotations
 import libcst as cst
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
-from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, positional
+from promsec_ci.rewrite.call_edit import CallTransformer, TransformerOperator, positional, set_kwarg
 
 _SHARED_KEYWORDS = {"host", "user", "passwd", "acct", "timeout", "source_address", "encoding"}
 
@@ -27,6 +31,8 @@ class _FtpTls(CallTransformer):
             return updated
         if any(a.star or (a.keyword is not None and a.keyword.value not in _SHARED_KEYWORDS) for a in updated.args):
             return updated
+        verified = cst.parse_expression(f"{self.module_alias('ssl')}.create_default_context()")
+        updated = set_kwarg(updated, "context", verified)
         func = updated.func
         if isinstance(func, cst.Attribute):
             return updated.with_changes(func=func.with_changes(attr=cst.Name("FTP_TLS")))
