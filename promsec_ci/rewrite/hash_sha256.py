@@ -14,8 +14,8 @@ The digest gets longer (64 hex characters instead of 32 or 40): stored digests m
 recomputed, which is the point for credentials. Refused where that breaks the code at hand: the
 digest (or the name it is assigned to) is compared (``== ADMIN_DIGEST``, ``compare_digest``) or
 fed to a call that may need its length (a Fernet key, a CBC IV, ``uuid.UUID(bytes=...)``), or the
-module computes the same weak hash elsewhere (``login`` would check the digests ``register``
-stores with the old algorithm).
+module computes the same weak hash in another function (``login`` would check the digests
+``register`` stores with the old algorithm).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from promsec_ci.rewrite.call_edit import (
     positional,
     remove_arg,
 )
-from promsec_ci.rewrite.cst_tools import reads_of
+from promsec_ci.rewrite.cst_tools import enclosing_scope, reads_of
 from promsec_ci.rewrite.weak_hash import WeakHash, pinned, purpose, weak_hash
 
 _DIGESTS = ("digest", "hexdigest")
@@ -111,12 +111,15 @@ class _HashSha256(CallTransformer):
         return False
 
     def _computed_elsewhere(self, found: WeakHash) -> bool:
-        """Whether the module computes the same weak hash outside the statement (not said to be
-        ``usedforsecurity=False``): one side of a store/check pair would change alone."""
+        """Whether the module computes the same weak hash outside the statement's function (not
+        said to be ``usedforsecurity=False``): one side of a store/check pair would change alone.
+        Calls in the same function are the same unit's findings, fixed with it."""
         if self.module is None or self.target is None:
             return False
         algorithm = _ALIASES.get(found.algorithm, found.algorithm)
-        inside = {id(node) for node in m.findall(self.target, m.Call())}
+        function = enclosing_scope(self.target, self.parents)
+        unit = function if isinstance(function, cst.FunctionDef) else self.target
+        inside = {id(node) for node in m.findall(unit, m.Call())}
         for call in m.findall(self.module, m.Call()):
             if id(call) in inside:
                 continue

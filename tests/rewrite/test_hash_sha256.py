@@ -207,3 +207,14 @@ def test_refuses_when_the_module_computes_the_same_digest_elsewhere():
     assert HashSha256.apply(source, 5) is None
     assert HashSha256.apply(source.replace("hashlib.md5(password.encode()).hexdigest()\n\n",
                                            "hashlib.sha1(password.encode()).hexdigest()\n\n"), 5) is not None
+
+
+def test_the_same_digest_twice_in_one_function_is_fixed_there():
+    # Both are the unit's findings: the search rewrites them together.
+    source = ("import hashlib\n\n\ndef activation_key(seed, user):\n"
+              "    salt = hashlib.sha1(seed.encode()).hexdigest()[:5]\n"
+              "    return hashlib.sha1((salt + user).encode()).hexdigest()\n")
+    first = HashSha256.apply(source, 5)
+    assert first is not None and "salt = hashlib.sha256(seed.encode())" in first.text
+    second = HashSha256.apply(first.text, 6)
+    assert second is not None and "return hashlib.sha256((salt + user).encode())" in second.text
