@@ -220,7 +220,7 @@ _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 
 def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: str | None,
-                     wrapper: MetadataWrapper) -> bool:
+                    wrapper: MetadataWrapper) -> bool:
     """Whether ``bound``, the name the fix uses for ``module_name`` (or for ``from_name`` from it),
     is something else where ``node`` reads it: a parameter, a variable, a def, another import
     (``def make_token(secrets)``, ``from os import path as os``). The fix would call that."""
