@@ -8,7 +8,7 @@ redirections, ``;``, ``&&``, ``$VAR`` / ``$(...)``, backquotes, globs, ``~``, br
 ``VAR=value`` prefixes, comments. So is a command whose program name is a value outside quotes
 (the shell would split it into words; a quoted one is kept as one argument), or is a shell
 built-in (``cd``, ``source``, cmd.exe's ``cls``). So is a value the module shows may hold text
-the shell parsed where it was spliced (``shell_script.ShellText``: ``opts = "-l -a"`` was two
+the shell parsed where it was spliced (``shell_text.ShellText``: ``opts = "-l -a"`` was two
 words outside quotes, ``"*.txt"`` the matching files, ``""`` no word at all). File name
 patterns (``*``, ``?`` in unquoted literal text) can be expanded as the shell does,
 ``*(sorted(glob.glob(p)) or [p])`` (the matches in order, else the pattern itself; the shell
@@ -52,7 +52,8 @@ from promsec_ci.rewrite.resolve import (
     locate,
     resolve,
 )
-from promsec_ci.rewrite.shell_script import ShellText, may_run_on_windows, script_argv, shell_texts
+from promsec_ci.rewrite.shell_script import may_run_on_windows, script_argv
+from promsec_ci.rewrite.shell_text import ShellText, shell_texts
 from promsec_ci.rewrite.string_build import (
     Built,
     Single,
@@ -104,7 +105,7 @@ def argv_for(node: cst.BaseExpression, globs: bool = False, streams: dict[str, s
             names in ``subprocess``); without it such commands are refused.
         single: what the code shows to be one value as the whole ``%`` operand (``str(x)``
             rather than ``"%s" % x``, see ``as_str``).
-        text: what the module shows its values may hold (``shell_script.ShellText``): a value
+        text: what the module shows its values may hold (``shell_text.ShellText``): a value
             whose text the shell parsed where it was spliced (``opts = "-l -a"`` outside quotes,
             an empty value as a word of its own) is refused.
     """

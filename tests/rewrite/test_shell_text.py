@@ -1,0 +1,37 @@
+"""shell_text: the text a value spliced into a command may hold, and what the shell made of it."""
+
+import libcst as cst
+import pytest
+
+from promsec_ci.rewrite.shell_text import ShellText
+
+MODULE = cst.parse_module(
+    "opts = '-l -a'\n"
+    "flag = '-d' if verbose else ''\n"
+    "pattern = '*.txt'\n"
+    "name = 'report'\n"
+    "def f(path, sep='/'):\n"
+    "    pass\n"
+)
+
+
+@pytest.mark.parametrize(("value", "state", "parsed"), [
+    ("opts", "plain", True),  # two words for the shell
+    ("opts", "double", False),  # one word in double quotes
+    ("pattern", "plain", True),  # the matching files
+    ("name", "plain", False),
+    ("path", "plain", False),  # nothing known of it
+    ("os.environ.get('OPTS', '-a -b')", "plain", True),
+    ("'$HOME/x'", "double", True),
+    ("\"it's\"", "single", True),
+    ("name + '.log'", "plain", False),
+])
+def test_parsed(value, state, parsed):
+    assert ShellText(MODULE).parsed(cst.parse_expression(value), state) is parsed
+
+
+@pytest.mark.parametrize(("value", "empty"), [
+    ("flag", True), ("opts", False), ("path", False), ("os.environ.get('OPTS', '')", True),
+])
+def test_may_be_empty(value, empty):
+    assert ShellText(MODULE).may_be_empty(cst.parse_expression(value)) is empty
