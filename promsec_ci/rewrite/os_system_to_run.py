@@ -8,8 +8,9 @@ used: nothing when the call is a statement of its own, else ``.returncode`` (zer
 for a normal exit, so a result used in arithmetic (``>> 8``, ``// 256``), decoded with
 ``os.WEXITSTATUS``, passed to ``sys.exit``, used as a key or compared with a non-zero number is
 refused, directly, through the variables holding it (``rc = ...``, ``rc: int = ...``,
-``a = b = ...``, ``(rc := ...)``, also through ``or`` and ``if``/``else``), or where the module
-calls the function that returns it; so is ``rc |= os.system(c)``, a comparison with a display
+``a = b = ...``, ``(rc := ...)``, also through ``or`` and ``if``/``else``), the attribute or item
+it is stored in (``self.rc``, ``codes[k]``), or where the module calls the function that returns
+it (two returns deep); so is ``rc |= os.system(c)``, a comparison with a display
 holding a non-zero number (``rc in (256, 512)``) and a status a lambda returns).
 
 Sample::
@@ -41,6 +42,7 @@ from promsec_ci.rewrite.shell_argv import (
 )
 
 # What reads the wait status as such: decoders, and exit(), whose code is the status & 0xff.
+_RETURN_HOPS = 2  # ``main()`` returning ``run(x)``, whose status ``sys.exit(main())`` decodes
 _STATUS_DECODERS = frozenset({"os.WEXITSTATUS", "os.WIFEXITED", "os.waitstatus_to_exitcode", "os.WTERMSIG",
                               "sys.exit", "exit", "quit", "os._exit"})
 
@@ -64,31 +66,31 @@ class _Transformer(CommandTransformer):
         return cst.Attribute(value=run, attr=cst.Name("returncode"))
 
     def _decodes_status(self, parent: cst.CSTNode | None, through_variable: bool = True,
-                        through_return: bool = True, node: cst.CSTNode | None = None) -> bool:
+                        returns: int = _RETURN_HOPS, node: cst.CSTNode | None = None) -> bool:
         """The caller reads the wait status as such: ``returncode`` would not mean the same.
         ``through_variable``: also look at the reads of the variable ``parent`` assigns (one hop);
-        ``through_return``: at the module's calls of the function ``parent`` returns from;
+        ``returns``: how many times to follow a ``return`` to the module's calls of its function
+        (``run(x) >> 8``, ``main()`` returning ``run(x)`` to ``sys.exit``);
         ``node``: the child of ``parent`` holding the status, when known."""
         if isinstance(parent, cst.Return):
-            return through_return and any(
-                self._decodes_status(self.get_metadata(ParentNodeProvider, call, None), through_return=False)
+            return returns > 0 and any(
+                self._decodes_status(self.get_metadata(ParentNodeProvider, call, None), returns=returns - 1)
                 for call in self._calls_of_enclosing_function(parent))
         if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr)):
             # ``rc = os.system(c)``, ``rc: int = ...``, ``a = b = ...``, ``(rc := ...)``: the reads
             # of every name it is stored in, and what a walrus's own value is used for.
             targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
             if isinstance(parent, cst.NamedExpr) and self._decodes_status(
-                    self.get_metadata(ParentNodeProvider, parent, None), through_variable, through_return, parent):
+                    self.get_metadata(ParentNodeProvider, parent, None), through_variable, returns, parent):
                 return True
             return through_variable and any(
                 self._decodes_status(self.get_metadata(ParentNodeProvider, use, None), through_variable=False,
-                                     through_return=through_return, node=use)
-                for target in targets if isinstance(target, cst.Name)
-                for use in self._reads_nearby(parent, target.value) if all(use is not t for t in targets))
+                                     returns=returns, node=use)
+                for target in targets for use in self._reads_of_target(parent, target))
         if isinstance(parent, cst.BooleanOperation) or isinstance(parent, cst.IfExp) and node is not parent.test:
             # ``a or os.system(c)``, ``os.system(c) if x else 0``: the status is the whole's value
             return self._decodes_status(self.get_metadata(ParentNodeProvider, parent, None), through_variable,
-                                        through_return, parent)
+                                        returns, parent)
         if isinstance(parent, (cst.AugAssign, cst.Lambda)):
             # ``rc |= os.system(c)``: arithmetic on the wait status; a lambda's callers are not followed
             return True
@@ -100,7 +102,7 @@ class _Transformer(CommandTransformer):
             return any(_nonzero_number(target.comparator) for target in parent.comparisons)
         if isinstance(parent, cst.ComparisonTarget):
             return _nonzero_number(parent.comparator) or self._decodes_status(
-                self.get_metadata(ParentNodeProvider, parent, None), through_variable=False, through_return=False)
+                self.get_metadata(ParentNodeProvider, parent, None), through_variable=False, returns=0)
         if isinstance(parent, cst.Arg):
             call = self.get_metadata(ParentNodeProvider, parent, None)
             return isinstance(call, cst.Call) and (
@@ -116,6 +118,22 @@ class _Transformer(CommandTransformer):
             return []
         name = function.name.value
         return [call for call in m.findall(self.module, m.Call()) if called_name(call) == name]
+
+    def _reads_of_target(self, assignment: cst.CSTNode, target: cst.BaseExpression) -> list[cst.CSTNode]:
+        """Where the status stored in ``target`` is read: the variable's reads in its function, an
+        attribute's reads anywhere in the module (``self.rc``, read as ``job.rc``), an item's as
+        items of the same container (``codes[k]``, read as ``codes[name]``)."""
+        if isinstance(target, cst.Name):
+            return [use for use in self._reads_nearby(assignment, target.value) if use is not target]
+        if self.module is None:
+            return []
+        if isinstance(target, cst.Attribute):
+            return [node for node in m.findall(self.module, m.Attribute(attr=m.Name(target.attr.value)))
+                    if node is not target]
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            return [read for read in m.findall(self.module, m.Subscript(value=m.Name(target.value.value)))
+                    if read is not target]
+        return []
 
     def _reads_nearby(self, assignment: cst.Assign, name: str) -> list[cst.Name]:
         """Every read of ``name`` in the function (or module) holding ``assignment``; the status

@@ -351,3 +351,15 @@ def test_refuses_values_whose_text_the_shell_parsed(tmp_path, body):
             "    os.system('ls ' + opts + ' ' + path)\n")
     fixed = OsSystemToRun.apply(kept, 5)
     assert fixed is not None and "['ls', opts, path]" in fixed.text
+
+
+@pytest.mark.parametrize(("store", "decode"), [
+    ("    self.rc = os.system('gzip ' + x)\n", "def report(job):\n    return job.rc >> 8\n"),
+    ("    codes[x] = os.system('gzip ' + x)\n", "def report(name):\n    return os.WEXITSTATUS(codes[name])\n"),
+    ("    return os.system('gzip ' + x)\n", "def main():\n    return run('a')\n\n\ndef cli():\n    sys.exit(main())\n"),
+], ids=["attribute", "item", "two-returns"])
+def test_refuses_a_status_stored_or_returned_on_to_a_decoder(store, decode):
+    source = f"import os\nimport sys\n\ncodes = {{}}\n\n\ndef run(self, x):\n{store}\n\n{decode}"
+    assert refuses(OsSystemToRun, source, 8)
+    kept = source.replace(decode, "def report(job):\n    return job.rc == 0\n")
+    assert OsSystemToRun.apply(kept, 8) is not None
