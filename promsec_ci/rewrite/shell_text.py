@@ -55,12 +55,38 @@ class ShellText:
                 if isinstance(node.iter, (cst.List, cst.Tuple, cst.Set)):
                     for element in node.iter.elements:
                         self._bind(node.target, element.value)
+                else:
+                    self._bind(node.target, node.iter)
+
+            def visit_CompFor(inner, node: cst.CompFor) -> None:
+                self._bind(node.target, node.iter)
+
+            def visit_WithItem(inner, node: cst.WithItem) -> None:
+                if node.asname is not None:
+                    self._bind(node.asname.name, node.item)
 
         module.visit(_Bindings())
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``target`` may hold ``value``: a name; each name of an unpacking (element by element
+        when both sides are displays of one length, else any text of the whole value); an
+        attribute under ``.name`` (``self.opts = "-l -a"`` read as ``self.opts``)."""
         if isinstance(target, cst.Name):
             self.bound.setdefault(target.value, []).append(value)
+        elif isinstance(target, cst.Attribute):
+            self.bound.setdefault("." + target.attr.value, []).append(value)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            targets = [element.value for element in target.elements]
+            values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            if values is not None and len(values) == len(targets) \
+                    and not any(isinstance(e, cst.StarredElement) for e in [*target.elements, *values]):
+                for one, element in zip(targets, values, strict=True):
+                    self._bind(one, element.value)
+            else:
+                for one in targets:
+                    self._bind(one, value)
 
     def parsed(self, node: cst.BaseExpression, state: str) -> bool:
         """Whether text the value may hold has characters the shell parses in ``state``
@@ -86,6 +112,13 @@ class ShellText:
                 return []
             return [text for value in self.bound.get(node.value, [])
                     for text in self._texts(value, whole, seen | {node.value})]
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            # ``self.opts`` / ``C.OPTS``: what any ``x.opts = ...`` or class-level ``OPTS = ...`` bound.
+            key = "." + node.attr.value
+            if key in seen:
+                return []
+            return [text for value in [*self.bound.get(key, []), *self.bound.get(node.attr.value, [])]
+                    for text in self._texts(value, whole, seen | {key, node.attr.value})]
         if isinstance(node, cst.Call) and isinstance(node.func, (cst.Attribute, cst.Name)) and len(node.args) == 2 \
                 and (node.func.attr if isinstance(node.func, cst.Attribute) else node.func).value in ("get", "getenv"):
             return self._texts(node.args[1].value, whole, seen)  # os.environ.get("OPTS", "")
@@ -99,7 +132,25 @@ class ShellText:
             return [_FORMAT_FIELD.sub("", text) for text in self._texts(node.func.value, whole, seen)]
         if isinstance(node, cst.Call) and dotted_name(node.func) in ("os.path.join", "str"):
             return [text for arg in node.args for text in self._texts(arg.value, whole, seen)]
+        if isinstance(node, (cst.Subscript, cst.Tuple, cst.List, cst.Set, cst.Dict)) or (
+                isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
+            # An item of a display or of a bound name (``OPTS["k"]``, ``["-l -a"][0]``), a method
+            # of a text (``" ".join(flags)``, ``"-l -a".strip()``): any text found inside.
+            return self._inner_texts(node, seen)
         return []
+
+    def _inner_texts(self, node: cst.CSTNode, seen: frozenset[str]) -> list[str]:
+        """Every literal text inside ``node``, and inside what the names it reads may hold."""
+        return [text for child in node.children for text in self._any_texts(child, seen)]
+
+    def _any_texts(self, node: cst.CSTNode, seen: frozenset[str]) -> list[str]:
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Name)):
+            return self._texts(node, False, seen)
+        if isinstance(node, cst.Attribute):
+            return self._texts(node, False, seen) + self._any_texts(node.value, seen)
+        if isinstance(node, cst.Lambda):
+            return []
+        return self._inner_texts(node, seen)
 
 
 shell_texts: ModuleMemo[ShellText] = ModuleMemo(ShellText)

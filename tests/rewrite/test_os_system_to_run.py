@@ -363,3 +363,16 @@ def test_refuses_a_status_stored_or_returned_on_to_a_decoder(store, decode):
     assert refuses(OsSystemToRun, source, 8)
     kept = source.replace(decode, "def report(job):\n    return job.rc == 0\n")
     assert OsSystemToRun.apply(kept, 8) is not None
+
+
+@pytest.mark.parametrize(("setup", "value"), [
+    ("a, b = '-1 -a', 'x'\n", "a"),
+    ("OPTS = {'k': '-1 -a'}\n", "OPTS['k']"),
+    ("class C:\n    a = '-1 -a'\n", "C.a"),
+], ids=["unpacked", "dict-item", "class-attribute"])
+def test_refuses_text_reached_through_unpacking_items_and_attributes(setup, value):
+    # Measured: ls printed the folder with the original; after the rewrite it exited 2 with
+    # "invalid option -- ' '": the two words had become one argument.
+    source = f"import os\n{setup}\n\ndef f():\n    os.system('ls ' + {value})\n"
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "os.system" in text)
+    assert OsSystemToRun.apply(source, line) is None

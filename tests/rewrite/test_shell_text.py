@@ -35,3 +35,30 @@ def test_parsed(value, state, parsed):
 ])
 def test_may_be_empty(value, empty):
     assert ShellText(MODULE).may_be_empty(cst.parse_expression(value)) is empty
+
+
+UNPACKED = cst.parse_module(
+    "a, b = '-l -a', 'x'\n"
+    "[c] = ['-l -a']\n"
+    "OPTS = {'k': '-l -a'}\n"
+    "class C:\n"
+    "    LEVEL = '-l -a'\n"
+    "    def __init__(self):\n"
+    "        self.opts = '-l -a'\n"
+    "def f():\n"
+    "    joined = ' '.join(['-l', '-a'])\n"
+    "    stripped = '-l -a'.strip()\n"
+    "    item = ['-l -a'][0]\n"
+    "    for first, second in [('-l -a', 1)]:\n"
+    "        pass\n"
+)
+
+
+@pytest.mark.parametrize("value", [
+    "a", "c", "OPTS['k']", "self.opts", "C.LEVEL", "self.LEVEL", "joined", "stripped", "item", "first",
+])
+def test_parsed_through_unpacking_items_attributes_and_methods(value):
+    # Each held '-l -a' (two words for the shell), but its binding was not read: os.system('ls ' + a)
+    # became subprocess.run(['ls', a]) and ls got one argument '-l -a' ("invalid option -- ' '").
+    assert ShellText(UNPACKED).parsed(cst.parse_expression(value), "plain") is True
+    assert ShellText(UNPACKED).parsed(cst.parse_expression("b"), "plain") is False
