@@ -117,7 +117,10 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     is never added twice or when the file already binds what it imports (``import subprocess``
     next to ``import os, subprocess``), whether an edit inserts it or puts it in place of a line
     (``import random`` -> ``import secrets``), so fixes of several units that add the same import
-    (or the same helper) combine.
+    (or the same helper) combine. Only a module-level import that runs before the first edited
+    code counts: one further down (after a call that needs it), one in a string, under ``try:``
+    or ``if`` does not. An import statement goes whole (``from m import (`` ... ``)``) or stays
+    whole; a line that also holds code (``import os; x = 1``) stays.
     """
     lines = text.splitlines(keepends=True)
     trailing_newline = text.endswith(("\n", "\r")) or not text
@@ -127,18 +130,26 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     for before, after in zip(replacements, replacements[1:], strict=False):
         if after.start_line <= before.end_line:
             return None
+    insertions_in = sorted((e for e in dict.fromkeys(edits) if e.end_line < e.start_line),
+                           key=lambda e: e.start_line)
     replaced = {number for e in replacements for number in range(e.start_line, e.end_line + 1)}
-    present = {binding for number, line in enumerate(lines, 1) if number not in replaced and _is_import(line)
-               for binding in _bindings(line)}
+    # The first line edited code runs at: an import the file has further down binds too late.
+    first_code = min([e.start_line for e in (*replacements, *insertions_in) if _has_code(e.text)],
+                     default=len(lines) + 1)
+    imports = _module_imports(text)
+    present = {binding for first, last, bindings in imports
+               if last < first_code and not replaced.intersection(range(first, last + 1)) for binding in bindings}
     # Replacements first: an import one puts in place of a line makes another fix's copy redundant.
-    replacements = [Edit(e.start_line, e.end_line, _new_imports_only(e.text, present, _imported(lines, e)))
+    replacements = [Edit(e.start_line, e.end_line,
+                         _new_imports_only(e.text, present,
+                                           {b for first, last, bindings in imports
+                                            if e.start_line <= first and last <= e.end_line for b in bindings},
+                                           counts=e.start_line < first_code))
                     for e in replacements]
     insertions: list[Edit] = []
-    for edit in dict.fromkeys(edits):  # the same insertion from two fixes (a shared helper) goes in once
-        if edit.end_line >= edit.start_line:
-            continue
-        kept = _new_imports_only(edit.text, present)
-        if kept:
+    for edit in insertions_in:  # the same insertion from two fixes (a shared helper) goes in once
+        kept = _new_imports_only(edit.text, present, counts=edit.start_line <= first_code)
+        if kept.strip() or (kept and not edit.text.strip()):
             insertions.append(Edit(edit.start_line, edit.start_line - 1, kept))
     insertions = _merge_insertions(insertions)
     ordered = [(e.start_line, 1, e) for e in replacements] + [(e.start_line, 0, e) for e in insertions]
@@ -150,38 +161,76 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str | None:
     return result
 
 
-def _imported(lines: list[str], edit: Edit) -> set[str]:
-    """What the import lines ``edit`` replaces bind: the edit keeping them adds nothing."""
-    return {b for line in lines[edit.start_line - 1 : edit.end_line] if _is_import(line) for b in _bindings(line)}
-
-
-def _new_imports_only(text: str, present: set[str], own: frozenset[str] | set[str] = frozenset()) -> str:
-    """``text`` without its import lines whose every binding is in ``present`` (unless it is one
-    of the replaced lines' ``own``); adds the rest to ``present``."""
-    kept = []
-    for line in text.splitlines(keepends=True):
-        if _is_import(line):
-            bindings = _bindings(line)
-            if bindings <= present and not bindings <= own:
-                continue
-            present.update(bindings)
-        kept.append(line)
-    return "".join(kept)
-
-
-def _bindings(line: str) -> set[str]:
-    """What an import line binds, one ``import a`` / ``from m import a as b`` per name; the line
-    itself when it is not one whole statement (``from m import (``)."""
+def _module_imports(text: str) -> list[tuple[int, int, set[str]]]:
+    """The module-level import statements of ``text`` (not under ``try:``/``if``, not in a
+    string): first and last line, what each binds."""
     try:
-        statement = ast.parse(line.strip()).body[0]
-    except (SyntaxError, IndexError):
-        return {line.strip()}
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):  # not Python (a Java file): its import lines, as they stand
+        found, number = [], 1
+        for piece, bindings in _statements(text):
+            size = len(piece.splitlines())
+            if bindings is not None:
+                found.append((number, number + size - 1, bindings))
+            number += size
+        return found
+    return [(node.lineno, node.end_lineno or node.lineno, _statement_bindings(node))
+            for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+
+
+def _statement_bindings(statement: ast.Import | ast.ImportFrom) -> set[str]:
     if isinstance(statement, ast.Import):
         return {f"import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in statement.names}
-    if isinstance(statement, ast.ImportFrom):
-        module = "." * statement.level + (statement.module or "")
-        return {f"from {module} import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in statement.names}
-    return {line.strip()}
+    module = "." * statement.level + (statement.module or "")
+    return {f"from {module} import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in statement.names}
+
+
+def _statements(text: str) -> list[tuple[str, set[str] | None]]:
+    """``text`` in pieces: each whole import statement (all its lines, ``from m import (`` to
+    ``)``) with what it binds, every other line with ``None`` (``import os; x = 1`` is code)."""
+    lines = text.splitlines(keepends=True)
+    pieces: list[tuple[str, set[str] | None]] = []
+    i = 0
+    while i < len(lines):
+        end, bindings = i + 1, None
+        if _is_import(lines[i]):
+            for j in range(i + 1, min(len(lines), i + 200) + 1):
+                try:
+                    tree = ast.parse("".join(lines[i:j]))
+                except SyntaxError:
+                    continue
+                if tree.body and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
+                    end = j
+                    bindings = {b for node in tree.body
+                                if isinstance(node, (ast.Import, ast.ImportFrom)) for b in _statement_bindings(node)}
+                break
+            else:  # no Python statement (``import static a.B;``): the line stands for itself
+                bindings = {lines[i].strip()}
+        pieces.append(("".join(lines[i:end]), bindings))
+        i = end
+    return pieces
+
+
+def _has_code(text: str) -> bool:
+    """Whether ``text`` holds more than import statements, blank lines and comments."""
+    return any(binding is None and piece.strip() and not piece.strip().startswith("#")
+               for piece, binding in _statements(text))
+
+
+def _new_imports_only(text: str, present: set[str], own: frozenset[str] | set[str] = frozenset(),
+                      counts: bool = True) -> str:
+    """``text`` without its import statements whose every binding is in ``present`` (unless it
+    is one of the replaced lines' ``own``); adds the rest to ``present`` when they run before the
+    edited code (``counts``)."""
+    kept = []
+    for piece, bindings in _statements(text):
+        if bindings is not None:
+            if bindings <= present and not bindings <= own:
+                continue
+            if counts:
+                present.update(bindings)
+        kept.append(piece)
+    return "".join(kept)
 
 
 def _merge_insertions(insertions: list[Edit]) -> list[Edit]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import textwrap
 
+import pytest
+
 from promsec_ci.fixes import apply_edits, build_fix, combine_fixes, line_edits, locate_unit, unified_diff
 from promsec_ci.records import Edit
 from promsec_ci.units import UnitIndex
@@ -146,3 +148,36 @@ def test_an_import_the_file_has_in_another_form_is_not_inserted():
     merged = apply_edits(text, [Edit(3, 2, "import subprocess\n"), Edit(3, 2, "from shlex import split  # argv\n"),
                                 Edit(3, 2, "from shlex import join\n")])
     assert merged == "import os, subprocess\nfrom shlex import quote as q, split\nfrom shlex import join\n\nx = 1\n"
+
+
+@pytest.mark.parametrize(("text", "edits", "expected"), [
+    # "import subprocess" in the docstring is no import: the file ran into NameError after fix --apply.
+    ('"""Example:\nimport subprocess\n"""\nimport os\nos.system("ls")\n',
+     [Edit(5, 5, 'subprocess.run(["ls"])\n'), Edit(5, 4, "import subprocess\n")],
+     '"""Example:\nimport subprocess\n"""\nimport os\nimport subprocess\nsubprocess.run(["ls"])\n'),
+    # An import further down runs after the edited call: NameError at import time.
+    ("import os\nos.system('ls')\n\nimport subprocess\n",
+     [Edit(2, 2, "subprocess.run(['ls'])\n"), Edit(2, 1, "import subprocess\n")],
+     "import os\nimport subprocess\nsubprocess.run(['ls'])\n\nimport subprocess\n"),
+    # The line also assigns tok: dropping it as a repeated import lost the assignment.
+    ("import secrets\nimport random; tok = random.random()\n",
+     [Edit(2, 2, "import secrets; tok = secrets.randbelow(10)\n")],
+     "import secrets\nimport secrets; tok = secrets.randbelow(10)\n"),
+    # Only the first line of a parenthesised import was dropped: "    sep,\n)" did not parse.
+    ("from os import (\n    path,\n)\n", [Edit(4, 3, "from os import (\n    sep,\n)\n")],
+     "from os import (\n    path,\n)\nfrom os import (\n    sep,\n)\n"),
+    ("from os import (\n    path,\n)\n\nx = 1\n",
+     [Edit(5, 5, "x = path\n"), Edit(4, 3, "from os import (\n    path,\n)\n")],
+     "from os import (\n    path,\n)\n\nx = path\n"),
+    # An import the file has only under try: is not there when the try failed.
+    ("try:\n    import subprocess\nexcept ImportError:\n    pass\nx = 1\n", [Edit(5, 4, "import subprocess\n")],
+     "try:\n    import subprocess\nexcept ImportError:\n    pass\nimport subprocess\nx = 1\n"),
+    # The import went, its blank line stayed: two blank lines where there was one.
+    ("import os\nimport ast\n\nx = 1\n", [Edit(4, 4, "x = ast.literal_eval('1')\n"), Edit(3, 2, "import ast\n\n")],
+     "import os\nimport ast\n\nx = ast.literal_eval('1')\n"),
+], ids=["docstring", "import-further-down", "import-and-code", "parenthesised", "parenthesised-present",
+        "under-try", "blank-line"])
+def test_only_imports_that_bind_before_the_edited_code_count(text, edits, expected):
+    merged = apply_edits(text, edits)
+    assert merged == expected
+    compile(merged, "m.py", "exec")
