@@ -249,17 +249,46 @@ def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: 
 
 
 def _imported_only_after(node: cst.CSTNode, assignments, scope, wrapper: MetadataWrapper) -> bool:
-    """Whether ``node`` runs at import time (module or class body) and every import binding the
-    name comes after it (``import os`` under ``if __name__ == "__main__":`` at the end): the
-    name is not bound yet when ``node`` runs, and no import would be added for it."""
-    if not isinstance(scope, (GlobalScope, ClassScope)):
-        return False
+    """Whether every import binding the name comes after ``node`` and ``node`` may run before it:
+    at module or class level (``import os`` under ``if __name__ == "__main__":`` at the end),
+    in a function when module code above the import calls something (``f()`` then
+    ``import subprocess``: NameError). No import would be added for it."""
     imports = [a.node for a in assignments if isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))]
     if not imports:
         return False
     positions = wrapper.resolve(PositionProvider)
     start = positions[node].start.line
-    return all(positions[statement].start.line > start for statement in imports)
+    if not all(positions[statement].start.line > start for statement in imports):
+        return False
+    if isinstance(scope, (GlobalScope, ClassScope)):
+        return True
+    first = min(positions[statement].start.line for statement in imports)
+    return any(_calls_at_import_time(statement) for statement in wrapper.module.body
+               if positions[statement].start.line < first)
+
+
+def _calls_at_import_time(statement: cst.CSTNode) -> bool:
+    """Whether running ``statement`` calls anything (function bodies and lambdas aside; their
+    decorators and defaults count)."""
+    found = False
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> bool:
+            nonlocal found
+            found = True
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            for part in (*node.decorators, node.params):
+                part.visit(self)
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            node.params.visit(self)
+            return False
+
+    statement.visit(_Calls())
+    return found
 
 
 def _binds(alias: cst.ImportAlias, bound: str, module_name: str) -> bool:

@@ -84,3 +84,14 @@ SHADOWED = [
 def test_no_fix_calls_a_module_through_a_name_that_is_something_else_there(operator, source, line):
     assert operator.apply(source, line) is None
 
+
+
+def test_a_function_the_module_calls_above_its_import_is_not_fixed_to_use_it():
+    # Measured: the rewrite reused the "import subprocess" at the end; f() runs before it, so the
+    # fixed module raised NameError where the original printed "hi".
+    source = 'import os\n\n\ndef f():\n    os.system("echo hi")\n\n\nf()\nimport subprocess\n'
+    assert OsSystemToRun.apply(source, 5) is None
+    # Nothing calls f before the import has run: the fix reuses it.
+    later = source.replace("f()\n", "")
+    rewrite = OsSystemToRun.apply(later, 5)
+    assert rewrite is not None and 'subprocess.run(["echo", "hi"]' in rewrite.text
