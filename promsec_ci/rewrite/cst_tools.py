@@ -199,8 +199,10 @@ def rewrite_at(source: str, transformer: StatementTransformer) -> tuple[str, tup
 
 class ModuleScopeVisitor:
     """Mixin for a visitor of what binds module-wide names at run time: it does not enter the
-    bodies of functions or classes (their imports bind local names) nor ``if TYPE_CHECKING:``
-    blocks (never run); code elsewhere that relied on such an import would fail with ``NameError``."""
+    bodies of functions or classes (their imports bind local names) nor ``if`` blocks
+    (``if TYPE_CHECKING:`` never runs, ``if os.name == "nt":`` not everywhere); code elsewhere
+    that relied on such an import would fail with ``NameError``. A ``try`` block counts: an
+    optional dependency (``try: import yaml`` / ``except ImportError: yaml = None``)."""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -209,7 +211,8 @@ class ModuleScopeVisitor:
         return False
 
     def visit_If(self, node: cst.If) -> bool:
-        return (dotted_name(node.test) or "").split(".")[-1] != "TYPE_CHECKING"
+        return False
+
 
 
 class _ModuleImports(ModuleScopeVisitor, GatherImportsVisitor):

@@ -95,3 +95,12 @@ def test_a_function_the_module_calls_above_its_import_is_not_fixed_to_use_it():
     later = source.replace("f()\n", "")
     rewrite = OsSystemToRun.apply(later, 5)
     assert rewrite is not None and 'subprocess.run(["echo", "hi"]' in rewrite.text
+
+
+def test_an_import_under_an_if_does_not_count():
+    # Measured: the rewrite reused the "import subprocess" of the Windows branch; on Linux the
+    # fixed module raised NameError where the original printed "hi".
+    source = 'import os\nif os.name == "nt":\n    import subprocess\n\n\ndef f():\n    os.system("echo hi")\n\n\nf()\n'
+    rewrite = OsSystemToRun.apply(source, 7)
+    assert rewrite is not None and rewrite.imports == ("import subprocess",)
+    assert rewrite.text.startswith("import os\nimport subprocess\n\nif os.name")
