@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
+import libcst.matchers as m
 
 from promsec_ci.rewrite.cst_tools import called_name, dotted_name, enclosing_scope
 from promsec_ci.rewrite.data_flow import assigned, find_assignment
@@ -178,7 +179,8 @@ def _bindings(name: str, scope: cst.CSTNode | None) -> list[cst.CSTNode] | None:
         def on_visit(self, node: cst.CSTNode) -> bool:
             nonlocal unknown
             if node is not scope and isinstance(node, _SCOPES):
-                unknown = unknown or isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.name.value == name
+                unknown = unknown or isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.name.value == name \
+                    or _rebinds_from_inside(node, name)
                 return False
             if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and _binds_alone(node, name):
                 if node.value is not None:
@@ -190,6 +192,16 @@ def _bindings(name: str, scope: cst.CSTNode | None) -> list[cst.CSTNode] | None:
     body = scope.body if isinstance(scope, cst.FunctionDef) else scope
     body.visit(_Visitor())
     return None if unknown else found
+
+
+def _rebinds_from_inside(node: cst.CSTNode, name: str) -> bool:
+    """Whether a nested scope binds ``name`` of the enclosing function: ``nonlocal name`` in a
+    nested function, ``(name := v)`` in a comprehension (``[x := 5 for _ in r]``)."""
+    if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        return any(n.name.value == name for statement in m.findall(node, m.Nonlocal())
+                   for n in statement.names)  # type: ignore[union-attr]
+    return any(isinstance(walrus.target, cst.Name) and walrus.target.value == name
+               for walrus in m.findall(node, m.NamedExpr()))  # type: ignore[union-attr]
 
 
 def _binds_alone(node: cst.Assign | cst.AugAssign | cst.AnnAssign, name: str) -> bool:

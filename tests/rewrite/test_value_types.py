@@ -48,3 +48,14 @@ def test_kind_and_single(source, kind, single):
 ])
 def test_is_number(expression, number):
     assert is_number(cst.parse_expression(expression)) is number
+
+
+@pytest.mark.parametrize("source", [
+    "def f():\n    x = 'a'\n\n    def g():\n        nonlocal x\n        x = 5\n    g()\n    use(x)\n",
+    "def f():\n    x = 'a'\n    [x := 5 for _ in range(1)]\n    use(x)\n",
+], ids=["nonlocal", "walrus-in-comprehension"])
+def test_a_nested_scope_rebinding_the_name_leaves_it_unknown(source):
+    # Measured: x was taken for text, so "INSERT INTO t VALUES ('%s')" % x became (?, (x,)) and
+    # sqlite stored the integer 5 where the original stored the text '5'.
+    types, value = _types_at_last_statement(source)
+    assert types.kind(value) is None
