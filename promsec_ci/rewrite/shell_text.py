@@ -32,7 +32,20 @@ class ShellText:
     def __init__(self, module: cst.Module) -> None:
         self.bound: dict[str, list[cst.BaseExpression]] = {}
 
+        functions: list[str] = []
+
         class _Bindings(cst.CSTVisitor):
+            def visit_FunctionDef(inner, node: cst.FunctionDef) -> None:
+                functions.append(node.name.value)
+
+            def leave_FunctionDef(inner, original_node: cst.FunctionDef) -> None:
+                functions.pop()
+
+            def visit_Return(inner, node: cst.Return) -> None:
+                # ``def opts(): return "-l -a"`` read as ``opts()`` / ``self.opts()``
+                if functions and node.value is not None:
+                    self.bound.setdefault(functions[-1] + "()", []).append(node.value)
+
             def visit_Assign(inner, node: cst.Assign) -> None:
                 for target in node.targets:
                     self._bind(target.target, node.value)
@@ -99,7 +112,16 @@ class ShellText:
         return "" in self._texts(node, whole=True, seen=frozenset())
 
     def _texts(self, node: cst.BaseExpression, whole: bool, seen: frozenset[str]) -> list[str]:
-        """The literal text the value may be (``whole``) or contain."""
+        """The literal text the value may be (``whole``) or contain; a call of a function the
+        module defines may also give what its ``return`` statements give."""
+        texts = self._own_texts(node, whole, seen)
+        if isinstance(node, cst.Call) and isinstance(node.func, (cst.Attribute, cst.Name)):
+            key = (node.func.attr if isinstance(node.func, cst.Attribute) else node.func).value + "()"
+            if key in self.bound and key not in seen:
+                texts += [text for value in self.bound[key] for text in self._texts(value, whole, seen | {key})]
+        return texts
+
+    def _own_texts(self, node: cst.BaseExpression, whole: bool, seen: frozenset[str]) -> list[str]:
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             value = node.evaluated_value if not has_fstring(node) else None
             return [value] if isinstance(value, str) else []

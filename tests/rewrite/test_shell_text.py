@@ -62,3 +62,14 @@ def test_parsed_through_unpacking_items_attributes_and_methods(value):
     # became subprocess.run(['ls', a]) and ls got one argument '-l -a' ("invalid option -- ' '").
     assert ShellText(UNPACKED).parsed(cst.parse_expression(value), "plain") is True
     assert ShellText(UNPACKED).parsed(cst.parse_expression("b"), "plain") is False
+
+
+@pytest.mark.parametrize("value", ["opts()", "self.flags()"])
+def test_parsed_through_what_a_module_function_returns(value):
+    # os.system("ls " + opts()) with def opts(): return "-l -a" became run(["ls", opts()]):
+    # ls exited 2 ("invalid option -- ' '") where the original listed the folder.
+    module = cst.parse_module("def opts():\n    return '-l -a'\n\n\nclass C:\n    def flags(self):\n"
+                              "        return '-l -a'\n\n\ndef get(k, d):\n    return 'x'\n")
+    assert ShellText(module).parsed(cst.parse_expression(value), "plain") is True
+    # A function of the same name does not hide the default a .get() may give.
+    assert ShellText(module).may_be_empty(cst.parse_expression("os.environ.get('OPTS', '')")) is True
