@@ -365,6 +365,13 @@ def _joined(before: cst.BaseParenthesizableWhitespace, after: cst.BaseParenthesi
     return _join_lines(before, after)
 
 
+def _before_comma(arg: cst.Arg) -> cst.BaseParenthesizableWhitespace:
+    """The whitespace between ``arg``'s value and its comma that holds a comment, if any."""
+    if isinstance(arg.comma, cst.Comma) and _has_comment(arg.comma.whitespace_before):
+        return arg.comma.whitespace_before
+    return arg.whitespace_after_arg
+
+
 def remove_arg(call: cst.Call, target: cst.Arg) -> cst.Call:
     """Drop ``target``, keeping the separators, line breaks and comments of the arguments around it
     (a comment on the removed argument's line moves to the line before)."""
@@ -373,6 +380,11 @@ def remove_arg(call: cst.Call, target: cst.Arg) -> cst.Call:
     del args[index]
     has_comma = isinstance(target.comma, cst.Comma)
     closing = target.comma.whitespace_after if has_comma else target.whitespace_after_arg
+    if has_comma:
+        # A comment before the removed argument's comma (``b=1  # c`` / ``, d=2``) ends its line too.
+        for inner in (target.comma.whitespace_before, target.whitespace_after_arg):
+            if _has_comment(inner) and isinstance(inner, cst.ParenthesizedWhitespace):
+                closing = _join_lines(inner, closing) if isinstance(closing, cst.ParenthesizedWhitespace) else inner
     if index == 0 and (not args or _has_comment(closing)):
         return call.with_changes(args=args, whitespace_before_args=_joined(call.whitespace_before_args, closing))
     if not args or index < len(args):
@@ -393,10 +405,19 @@ def remove_arg(call: cst.Call, target: cst.Arg) -> cst.Call:
         if has_comma:
             args[-1] = previous.with_changes(comma=previous.comma.with_changes(whitespace_after=line))
         else:
+            own = _before_comma(previous)
+            if _has_comment(own) and isinstance(own, cst.ParenthesizedWhitespace):
+                line = _join_lines(own, line)
             args[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=line)
     elif has_comma:
-        args[-1] = previous.with_changes(comma=target.comma)
+        before = previous.comma.whitespace_before if isinstance(previous.comma, cst.Comma) else None
+        comma = target.comma.with_changes(whitespace_before=before) if _has_comment(before) else target.comma
+        args[-1] = previous.with_changes(comma=comma)
     else:
+        # ``a  # c`` / ``, b=1``: the comment before the dropped comma stays, ")" on the next line.
+        own = _before_comma(previous)
+        if _has_comment(own) and isinstance(own, cst.ParenthesizedWhitespace):
+            closing = _join_lines(own, closing) if isinstance(closing, cst.ParenthesizedWhitespace) else own
         args[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=closing)
     return call.with_changes(args=args)
 

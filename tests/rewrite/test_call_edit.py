@@ -48,6 +48,11 @@ def test_append_arg_follows_layout(before, after):
         ("f(\n    u,  # the url\n    verify=False\n)", "f(\n    u  # the url\n)"),
         ("f(\n    u,  # the url\n    verify=False,  # bad\n)", "f(\n    u,  # the url\n    # bad\n)"),
         ("f(\n    u,\n    verify=False,\n    t=1,\n)", "f(\n    u,\n    t=1,\n)"),
+        # Comments before a comma (comma-first layout) were dropped: "# c" and "# the url" went.
+        ("f(u, verify=False  # c\n  , t=1)", "f(u,  # c\n  t=1)"),
+        ("f(u  # the url\n  , verify=False)", "f(u  # the url\n  )"),
+        ("f(u  # the url\n  , verify=False, )", "f(u  # the url\n  , )"),
+        ("f( u  # a\n    ,  # b\n    verify=False  # c\n)", "f( u  # a\n    # b\n    # c\n)"),
     ],
 )
 def test_remove_arg_keeps_neighbours(before, after):
