@@ -20,6 +20,8 @@ from promsec_ci.rewrite.string_build import has_fstring
 # splitting, globs, ``~``, quotes, operators), in double quotes, in single quotes.
 _PARSED = {"plain": frozenset(" \t\n|&;<>()$`\\\"'*?[]{}~#"), "double": frozenset('$`"\\'), "single": frozenset("'")}
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+# Text methods whose arguments name what to take out (``replace``'s second one is put in).
+_REMOVING = frozenset({"replace", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix"})
 
 
 class ShellText:
@@ -154,6 +156,11 @@ class ShellText:
             return [_FORMAT_FIELD.sub("", text) for text in self._texts(node.func.value, whole, seen)]
         if isinstance(node, cst.Call) and dotted_name(node.func) in ("os.path.join", "str"):
             return [text for arg in node.args for text in self._texts(arg.value, whole, seen)]
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _REMOVING:
+            # ``url.replace(" ", "")``, ``x.strip(" ")``: the text removed is not in the result
+            added = node.args[1:2] if node.func.attr.value == "replace" else []
+            return self._texts(node.func.value, whole, seen) + [
+                text for arg in added for text in self._texts(arg.value, whole, seen)]
         if isinstance(node, (cst.Subscript, cst.Tuple, cst.List, cst.Set, cst.Dict)) or (
                 isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
             # An item of a display or of a bound name (``OPTS["k"]``, ``["-l -a"][0]``), a method

@@ -73,3 +73,13 @@ def test_parsed_through_what_a_module_function_returns(value):
     assert ShellText(module).parsed(cst.parse_expression(value), "plain") is True
     # A function of the same name does not hide the default a .get() may give.
     assert ShellText(module).may_be_empty(cst.parse_expression("os.environ.get('OPTS', '')")) is True
+
+
+@pytest.mark.parametrize(("value", "parsed"), [
+    ("url.replace(' ', '')", False),  # spaces taken out, not put in
+    ("url.strip(' ')", False),
+    ("url.replace('_', ' ')", True),
+    ("opts.strip()", True),
+])
+def test_text_a_method_takes_out_is_not_in_the_value(value, parsed):
+    assert ShellText(MODULE).parsed(cst.parse_expression(value), "plain") is parsed
