@@ -7,9 +7,13 @@ while ``self.in_target`` is true; ``rewrite_at`` runs it and returns the new mod
 
 from __future__ import annotations
 
+import ast
+import importlib.util
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import libcst as cst
@@ -238,6 +242,9 @@ def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: 
     assignments = {a for scope in in_scopes for a in scope[bound]}
     if _imported_only_after(node, assignments, scopes.get(node), wrapper):
         return True
+    stars = m.findall(wrapper.module, m.ImportFrom(names=m.ImportStar()))
+    if any(_star_may_bind(star, bound, module_name) for star in stars):
+        return True  # ``from helpers import *`` may bind the name too
     for assignment in assignments:
         statement = getattr(assignment, "node", None)
         if isinstance(statement, cst.Import):
@@ -249,6 +256,46 @@ def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: 
         else:
             return True
     return False
+
+
+def _star_may_bind(star: cst.ImportFrom, bound: str, module_name: str) -> bool:
+    """Whether ``from x import *`` may bind ``bound``: unless ``x`` is the fix's own module, or a
+    standard-library module whose source lists ``__all__`` without it, nothing says it does not."""
+    source = dotted_name(star.module) if star.module is not None and not star.relative else None
+    if source == module_name:
+        return False
+    exported = _stdlib_exports(source) if source is not None else None
+    return exported is None or bound in exported
+
+
+@lru_cache(maxsize=64)
+def _stdlib_exports(module: str) -> frozenset[str] | None:
+    """The literal ``__all__`` of a standard-library module, read from its source (never run),
+    or ``None`` when it is not one or lists no literal ``__all__``."""
+    if module.partition(".")[0] not in sys.stdlib_module_names:
+        return None
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    origin = spec.origin if spec is not None else None
+    if origin == "frozen":  # ``os``, ``codecs``, ...: the source file is still on disk
+        origin = getattr(spec.loader_state, "filename", None)
+    if origin is None or not origin.endswith(".py"):
+        return None
+    try:
+        tree = ast.parse(Path(origin).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+    literal = [statement.value for statement in tree.body if isinstance(statement, ast.Assign)
+               and any(isinstance(t, ast.Name) and t.id == "__all__" for t in statement.targets)]
+    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == "__all__"]
+    if len(literal) != 1 or len(uses) != 1:
+        return None  # built or extended elsewhere (``__all__.extend(...)``): not known from the text
+    try:
+        return frozenset(ast.literal_eval(literal[0]))
+    except ValueError:
+        return None
 
 
 def _imported_only_after(node: cst.CSTNode, assignments, scope, wrapper: MetadataWrapper) -> bool:

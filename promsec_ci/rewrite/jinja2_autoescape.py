@@ -17,7 +17,6 @@ parameter) or may be (a ``from other import *``).
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from promsec_ci.rewrite.base import OperatorMeta, ReviewGuidance
 from promsec_ci.rewrite.call_edit import (
@@ -53,17 +52,8 @@ class _Jinja2Autoescape(CallTransformer):
         module = self.module_alias("jinja2", add=False)
         if (module, "jinja2") in self.modules:
             return expr(f"{module}.select_autoescape()")
-        if self.module is not None and _star_import_elsewhere(self.module):
-            return None
         self.add_import("jinja2", "select_autoescape")
         return expr("select_autoescape()")
-
-
-def _star_import_elsewhere(module: cst.Module) -> bool:
-    """Whether the module has ``from x import *`` for some x other than jinja2: it may bind
-    ``select_autoescape`` to its own."""
-    return any(star.module is None or dotted_name(star.module) != "jinja2"
-               for star in m.findall(module, m.ImportFrom(names=m.ImportStar())))
 
 
 Jinja2Autoescape = TransformerOperator(

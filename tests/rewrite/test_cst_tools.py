@@ -104,3 +104,15 @@ def test_an_import_under_an_if_does_not_count():
     rewrite = OsSystemToRun.apply(source, 7)
     assert rewrite is not None and rewrite.imports == ("import subprocess",)
     assert rewrite.text.startswith("import os\nimport subprocess\n\nif os.name")
+
+
+@pytest.mark.parametrize(("star", "refused"), [
+    ("from helpers import *", True),  # may define its own secrets
+    ("from .common import *", True),
+    ("from os import *", True),  # os extends __all__ at run time: not known from the text
+    ("from json import *", False),  # json.__all__ is a literal without secrets
+    ("from secrets import *", False),  # the fix's own module: it binds its names, not 'secrets'
+])
+def test_a_star_import_that_may_bind_the_name_refuses(star, refused):
+    source = f"import random\n{star}\n\n\ndef token():\n    return random.randint(0, 10**6)\n"
+    assert (RandomToSecrets.apply(source, 6) is None) is refused
