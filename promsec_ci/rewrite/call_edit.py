@@ -25,6 +25,7 @@ from promsec_ci.rewrite.base import Operator, OperatorMeta, Rewrite
 from promsec_ci.rewrite.cst_tools import (
     StatementTransformer,
     dotted_name,
+    enclosing_scope,
     header_parts,
     parse,
     rewrite_at,
@@ -112,12 +113,8 @@ class CallTransformer(StatementTransformer):
         return module
 
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
-        current: cst.CSTNode | None = node
-        while current is not None:
-            current = self.parent_of(current)
-            if isinstance(current, cst.FunctionDef):
-                return current
-        return None
+        scope = enclosing_scope(node, self.parents)
+        return scope if isinstance(scope, cst.FunctionDef) else None
 
     def conditions_over(self, node: cst.CSTNode) -> list[cst.BaseExpression]:
         """The tests of the ``if``/``elif``/``while``/conditional expressions whose branch holds

@@ -56,7 +56,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ParentNodeProvider, PositionProvider
 
 from promsec_ci.rewrite.base import Operator, OperatorMeta, ReviewGuidance, Rewrite
-from promsec_ci.rewrite.cst_tools import ModuleMemo, called_name, dotted_name, parse, wrapper_of
+from promsec_ci.rewrite.cst_tools import ModuleMemo, called_name, dotted_name, enclosing_scope, parse, wrapper_of
 from promsec_ci.rewrite.data_flow import assigned, dotted_prefixes, find_assignment, readers, stored
 from promsec_ci.rewrite.resolve import NodeSwapper, import_aliases, imported_modules, resolve, statement_at
 from promsec_ci.rewrite.sql_evidence import file_evidence, only_style
@@ -417,15 +417,9 @@ def _constant_assignment(statement: cst.CSTNode,
         return None
     name, value = bound
     literal = _constant_literal(value)
-    if literal is None or _extended(name, _scope(statement, parents)):
+    if literal is None or _extended(name, enclosing_scope(statement, parents) or statement):
         return None
     return {value: literal}
-
-
-def _scope(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
-    while not isinstance(node, (cst.FunctionDef, cst.Module)) and parents.get(node) is not None:
-        node = parents[node]
-    return node
 
 
 def _extended(name: str, scope: cst.CSTNode) -> bool:
