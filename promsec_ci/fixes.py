@@ -194,7 +194,9 @@ def _statements(text: str) -> list[tuple[str, set[str] | None]]:
     while i < len(lines):
         end, bindings = i + 1, None
         if _is_import(lines[i]):
-            for j in range(i + 1, min(len(lines), i + 200) + 1):
+            # Only ``from m import (`` or a trailing backslash goes on; a one-line one stands alone.
+            continued = "(" in lines[i] or lines[i].rstrip().endswith("\\")
+            for j in range(i + 1, (min(len(lines), i + 200) if continued else i + 1) + 1):
                 try:
                     tree = ast.parse("".join(lines[i:j]))
                 except SyntaxError:
