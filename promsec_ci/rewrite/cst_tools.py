@@ -242,8 +242,7 @@ def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: 
     assignments = {a for scope in in_scopes for a in scope[bound]}
     if _imported_only_after(node, assignments, scopes.get(node), wrapper):
         return True
-    stars = m.findall(wrapper.module, m.ImportFrom(names=m.ImportStar()))
-    if any(_star_may_bind(star, bound, module_name) for star in stars):
+    if any(_star_may_bind(star, bound, module_name) for star in _star_imports(wrapper.module)):
         return True  # ``from helpers import *`` may bind the name too
     for assignment in assignments:
         statement = getattr(assignment, "node", None)
@@ -256,6 +255,11 @@ def bound_otherwise(node: cst.CSTNode, bound: str, module_name: str, from_name: 
         else:
             return True
     return False
+
+
+# The module's ``from x import *`` statements, found once per parsed module.
+_star_imports: ModuleMemo[list[cst.ImportFrom]] = ModuleMemo(
+    lambda module: m.findall(module, m.ImportFrom(names=m.ImportStar())))
 
 
 def _star_may_bind(star: cst.ImportFrom, bound: str, module_name: str) -> bool:
